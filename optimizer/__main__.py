@@ -1,0 +1,5 @@
+"""``python -m optimizer`` is the ``optimizer`` command."""
+
+from optimizer.cli import main
+
+main()

@@ -1,0 +1,131 @@
+"""The ``optimizer`` command (MODEL.md §10).
+
+Exit status: 0 done, 2 bad input, 3 no optimal solution, 1 anything else; always
+with a message in plain words. This is the only module that prints or configures
+logging.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from optimizer import __version__
+from optimizer.problems import InputError, NotAWorkbookError, Problem, render
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_BAD_INPUT = 2
+EXIT_NOT_SOLVED = 3
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Plan critical-mineral supply, stockpiles and capacity for an allied trade zone.",
+    pretty_exceptions_enable=False,
+)
+log = logging.getLogger("optimizer")
+
+
+class _State:
+    debug = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"optimizer {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an unexpected error.")
+    ] = False,
+) -> None:
+    """Plan critical-mineral supply, stockpiles and capacity for an allied trade zone."""
+    _State.debug = debug
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("pyomo").setLevel(logging.WARNING)
+
+
+def _say_warnings(warnings: list[Problem] | tuple[Problem, ...]) -> None:
+    if warnings:
+        typer.echo(f"{len(warnings)} warning(s):", err=True)
+        typer.echo(render(warnings), err=True)
+
+
+@app.command()
+def validate(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
+) -> None:
+    """Check INPUT.xlsx against the workbook contract and say what it holds."""
+    from optimizer.validation import load
+
+    data, warnings = load(input_path)
+    _say_warnings(warnings)
+    typer.echo(f"{input_path}: valid.")
+    for what, count in data.summary().items():
+        typer.echo(f"  {what}: {count}")
+
+
+@app.command()
+def template(
+    output: Annotated[Path, typer.Argument(metavar="OUTPUT.xlsx", help="Where to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write an empty input workbook with every sheet, column, drop-down and note."""
+    from optimizer.template import write_workbook
+
+    if output.exists() and not force:
+        raise _Refused(f"{output}: already exists; choose another name or pass --force")
+    if not output.parent.is_dir():
+        raise _Refused(f"{output.parent}: no such folder")
+    write_workbook(output)
+    typer.echo(f"{output}: template written.")
+
+
+class _Refused(Exception):
+    """A request the command will not carry out (bad command-line input)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns (and, from the console script, exits with) the status.
+
+    Usage errors are the command-line parser's to report (exit 2); the program's own
+    failures are caught here and told in one plain line.
+    """
+    try:
+        app(args=argv, standalone_mode=True)
+        status = EXIT_OK
+    except SystemExit as done:
+        status = done.code if isinstance(done.code, int) else EXIT_ERROR
+    except InputError as error:
+        _say_warnings(error.warnings)
+        typer.echo(f"{len(error.errors)} problem(s) in the input:", err=True)
+        typer.echo(render(error.errors), err=True)
+        status = EXIT_BAD_INPUT
+    except (NotAWorkbookError, _Refused) as error:
+        typer.echo(str(error), err=True)
+        status = EXIT_BAD_INPUT
+    except Exception as error:  # the last line of defence: one plain line, no traceback
+        if _State.debug:
+            import traceback
+
+            traceback.print_exc()
+        typer.echo(
+            f"optimizer stopped on an unexpected error: {type(error).__name__}: {error} "
+            "(run again with --debug for the details)",
+            err=True,
+        )
+        status = EXIT_ERROR
+    if argv is None:
+        sys.exit(status)
+    return status

@@ -1,0 +1,194 @@
+"""The validated input: typed, immutable records, the only thing the model sees.
+
+Wildcards are ``None``. The matching rules of MODEL.md §2 are already applied:
+routes are expanded to one record per mineral and stage they carry, demand and
+prices are resolved per item, shortfall tiers per mineral (with the implicit last
+tier), and every default is filled in. Disruptions stay as rows, because every
+matching row applies (MODEL.md §3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+FacilityStage = Literal["mine", "refine", "recycle"]
+Product = Literal["concentrate", "refined"]
+DisruptionKind = Literal["capacity", "export", "demand", "route", "price"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The ``settings`` sheet, with defaults filled in."""
+
+    currency: str = "USD"
+    discount_rate: float = 0.0
+    risk_weight: float = 0.0
+    cvar_alpha: float = 0.95
+    stockpile_budget: float | None = None  # None: unlimited
+    expansion_budget: float | None = None  # None: unlimited
+    zone_exclusive: bool = False
+    time_limit_s: float | None = None
+    threads: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    region: str
+    zone_member: bool
+    name: str
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mineral:
+    mineral: str
+    shortfall_penalty_per_t: float
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    period: str
+    years: float
+
+
+@dataclass(frozen=True, slots=True)
+class Facility:
+    facility: str
+    region: str
+    mineral: str
+    stage: FacilityStage
+    capacity_t: float
+    unit_cost_per_t: float
+    yield_: float  # ``yield`` in the workbook (a Python keyword)
+    expandable_t: float
+    capex_per_t: float
+    lifetime_years: float
+    online_period: str
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One route for one mineral and stage (a workbook row may expand to several)."""
+
+    origin: str
+    destination: str
+    mineral: str
+    stage: Product
+    cost_per_t: float
+    capacity_t: float | None  # None: unlimited
+    tariff_per_t: float
+
+
+@dataclass(frozen=True, slots=True)
+class Demand:
+    """Refined demand of one region, mineral and period (the most specific row)."""
+
+    region: str
+    mineral: str
+    period: str
+    demand_t: float
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """Market and floor price of one mineral, stage and period."""
+
+    mineral: str
+    stage: Product
+    period: str
+    market_price_per_t: float
+    floor_price_per_t: float | None  # None: no floor
+
+
+@dataclass(frozen=True, slots=True)
+class Stockpile:
+    stockpile: str
+    region: str
+    mineral: str
+    stage: Product
+    capacity_t: float
+    initial_t: float
+    min_level_t: float
+    terminal_min_t: float
+    max_release_t: float | None  # None: unlimited
+    max_purchase_t: float | None  # None: unlimited
+    holding_cost_per_t: float
+    release_needs_disruption: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Offtake:
+    facility: str
+    start_period: str
+    end_period: str
+    contract_t: float
+    contract_price_per_t: float
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    scenario: str
+    probability: float
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Disruption:
+    """One disruption row; ``None`` in a wildcard column means "all"."""
+
+    scenario: str
+    kind: DisruptionKind
+    region: str | None
+    mineral: str | None
+    stage: str | None
+    destination: str | None
+    start_period: str
+    end_period: str
+    factor: float
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """A shortfall tier: unmet demand up to ``up_to_share`` of demand costs ``penalty_per_t``."""
+
+    up_to_share: float
+    penalty_per_t: float
+
+
+@dataclass(frozen=True, slots=True)
+class ModelData:
+    """Everything the model needs from the workbook, validated and resolved."""
+
+    settings: Settings
+    regions: tuple[Region, ...]
+    minerals: tuple[Mineral, ...]
+    periods: tuple[Period, ...]  # in time order
+    facilities: tuple[Facility, ...]
+    routes: tuple[Route, ...]
+    demand: tuple[Demand, ...]
+    prices: tuple[Price, ...]
+    stockpiles: tuple[Stockpile, ...]
+    offtakes: tuple[Offtake, ...]
+    scenarios: tuple[Scenario, ...]
+    disruptions: tuple[Disruption, ...]
+    tiers: Mapping[str, tuple[Tier, ...]]  # by mineral, ascending shares ending at 1
+
+    def summary(self) -> dict[str, int]:
+        """How many of each thing the input holds, for ``optimizer validate``."""
+        return {
+            "regions": len(self.regions),
+            "zone members": sum(r.zone_member for r in self.regions),
+            "minerals": len(self.minerals),
+            "periods": len(self.periods),
+            "facilities": len(self.facilities),
+            "routes (by mineral and stage)": len(self.routes),
+            "demand entries": len(self.demand),
+            "prices": len(self.prices),
+            "stockpiles": len(self.stockpiles),
+            "offtakes": len(self.offtakes),
+            "scenarios": len(self.scenarios),
+            "disruptions": len(self.disruptions),
+        }

@@ -1,0 +1,222 @@
+"""Reading the input workbook into raw tables (MODEL.md §2, "reading" rules).
+
+This layer only finds sheets, columns and records; it does not judge cell values
+(that is validation's work). It reads with calamine, which is many times faster than
+openpyxl on large sheets, and never modifies the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import python_calamine
+
+from optimizer.contract import IGNORED_SHEETS, SHEETS_BY_NAME
+from optimizer.problems import NotAWorkbookError, Problems
+
+log = logging.getLogger(__name__)
+
+Cell = object  # what calamine returns: str, float, int, bool, date, datetime, time, timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One non-blank row: its Excel row number and its cells by contract column name."""
+
+    row: int
+    cells: Mapping[str, Cell]
+
+
+@dataclass(frozen=True, slots=True)
+class RawSheet:
+    """A contract sheet as found in the workbook."""
+
+    name: str  # the contract's name
+    title: str  # the name in the workbook
+    columns: tuple[str, ...]  # contract columns present, in contract order
+    records: tuple[RawRecord, ...]
+    last_row: int  # the last row Excel shows with anything in it (1 when header only)
+
+
+@dataclass(frozen=True, slots=True)
+class RawWorkbook:
+    """The contract sheets found in a workbook, by contract name."""
+
+    path: Path
+    sheets: Mapping[str, RawSheet]
+
+
+def normalise_name(name: object) -> str:
+    """Sheet and column names match case-insensitively, ignoring surrounding blanks."""
+    return str(name).strip().casefold()
+
+
+def is_blank(cell: Cell) -> bool:
+    """Whether a cell is empty (or holds only blanks)."""
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+
+
+def _check_file(path: Path) -> None:
+    """Raise :class:`NotAWorkbookError` with a plain sentence unless ``path`` looks
+    like an ``.xlsx`` workbook."""
+    if not path.exists():
+        raise NotAWorkbookError(f"{path}: no such file")
+    if path.is_dir():
+        raise NotAWorkbookError(f"{path}: is a folder, not an Excel workbook")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+            if head.startswith(_OLE_MAGIC):
+                handle.seek(0)
+                encrypted = _ENCRYPTED_MARK in handle.read()
+    except OSError as error:
+        raise NotAWorkbookError(f"{path}: cannot be opened ({error.strerror})") from None
+    if not head:
+        raise NotAWorkbookError(f"{path}: the file is empty")
+    if head.startswith(_OLE_MAGIC):
+        if encrypted:
+            raise NotAWorkbookError(
+                f"{path}: the workbook is protected by a password; "
+                "save an unprotected copy and run again"
+            )
+        raise NotAWorkbookError(
+            f"{path}: is an old-style Excel 97-2003 workbook (.xls); "
+            "save it as an Excel workbook (.xlsx) and run again"
+        )
+    if not head.startswith(_ZIP_MAGIC):
+        kind = "a CSV or text file" if _looks_like_text(path) else "not an Excel workbook"
+        raise NotAWorkbookError(
+            f"{path}: is {kind}; the optimizer reads Excel workbooks (.xlsx)"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile:
+        raise NotAWorkbookError(
+            f"{path}: the workbook is damaged or incomplete (not a readable .xlsx file)"
+        ) from None
+    if "xl/workbook.xml" not in names:
+        raise NotAWorkbookError(
+            f"{path}: is a zip archive but not an Excel workbook (.xlsx)"
+        )
+
+
+def _looks_like_text(path: Path) -> bool:
+    with path.open("rb") as handle:
+        sample = handle.read(4096)
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in sample
+
+
+def read_workbook(path: Path, problems: Problems) -> RawWorkbook:
+    """Read every contract sheet of the workbook at ``path``.
+
+    Unknown sheets and columns become warnings; a sheet found twice (names that
+    differ only in case or blanks) and a column found twice are errors. Raises
+    :class:`NotAWorkbookError` when the file is not a readable ``.xlsx``.
+    """
+    _check_file(path)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        raise NotAWorkbookError(
+            f"{path}: the workbook is protected by a password; "
+            "save an unprotected copy and run again"
+        ) from None
+    except Exception as error:  # calamine raises several unrelated types on damaged files
+        raise NotAWorkbookError(
+            f"{path}: the workbook is damaged or incomplete and cannot be read ({error})"
+        ) from None
+
+    found: dict[str, RawSheet] = {}
+    for title in workbook.sheet_names:
+        name = normalise_name(title)
+        if name in IGNORED_SHEETS:
+            continue
+        if name not in SHEETS_BY_NAME:
+            problems.warn(title, None, None, "sheet is not part of the contract; ignored")
+            continue
+        if name in found:
+            problems.error(
+                title,
+                None,
+                None,
+                f"sheet {name!r} appears twice (also as {found[name].title!r})",
+            )
+            continue
+        try:
+            rows = workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        except Exception as error:
+            raise NotAWorkbookError(
+                f"{path}: sheet {title!r} is damaged and cannot be read ({error})"
+            ) from None
+        found[name] = _read_sheet(name, title, rows, problems)
+    return RawWorkbook(path=path, sheets=found)
+
+
+def _read_sheet(name: str, title: str, rows: list[list[Cell]], problems: Problems) -> RawSheet:
+    """Turn a sheet's cells into records keyed by contract column names."""
+    sheet = SHEETS_BY_NAME[name]
+    header = rows[0] if rows else []
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        if is_blank(cell):
+            continue
+        column = normalise_name(cell)
+        letter = _column_letter(index)
+        if column not in sheet.column_names:
+            problems.warn(
+                name, 1, str(cell).strip(), f"column {letter} is not part of the contract; ignored"
+            )
+        elif column in positions:
+            problems.error(
+                name,
+                1,
+                column,
+                f"column appears twice (columns {_column_letter(positions[column])} and {letter})",
+            )
+        else:
+            positions[column] = index
+    records: list[RawRecord] = []
+    last_row = 1 if rows else 0
+    for offset, row in enumerate(rows[1:], start=2):
+        if all(is_blank(cell) for cell in row):
+            continue
+        last_row = offset
+        cells = {
+            column: _strip(row[index]) if index < len(row) else None
+            for column, index in positions.items()
+        }
+        if all(is_blank(cell) for cell in cells.values()):
+            continue  # only unknown columns are filled: nothing the contract reads
+        records.append(RawRecord(row=offset, cells=cells))
+    columns = tuple(c for c in sheet.column_names if c in positions)
+    return RawSheet(name, title, columns, tuple(records), last_row)
+
+
+def _strip(cell: Cell) -> Cell:
+    if isinstance(cell, str):
+        stripped = cell.strip()
+        return stripped if stripped else None
+    return cell
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters

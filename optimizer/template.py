@@ -1,0 +1,135 @@
+"""The input template (``optimizer template``), also used to write filled workbooks.
+
+Every sheet and column of the contract in contract order, header row styled and
+frozen, a drop-down list on every enumerated, yes/no and reference column, each
+header cell carrying a comment with the column's meaning, unit and default, and a
+``read_me`` sheet explaining the workbook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from optimizer.contract import SETTINGS, SHEETS, SHEETS_BY_NAME, WILDCARD, Column, Kind, Sheet
+from optimizer.reference import column_docs, header_comment
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+LAST_ROW = 1_048_576  # Excel's last row: drop-downs cover the whole column
+
+Rows = Sequence[Mapping[str, object]]
+
+
+def write_workbook(path: Path, tables: Mapping[str, Rows] | None = None) -> None:
+    """Write the template to ``path``, filled with ``tables`` (sheet -> records) if given.
+
+    Without ``tables`` the ``settings`` sheet lists every key with a blank value
+    (blank means the default). Sheets of ``tables`` not in the contract (such as
+    ``sources``) are written after the contract sheets, as given.
+    """
+    workbook = Workbook()
+    readme = workbook.active
+    assert readme is not None
+    readme.title = "read_me"
+    _write_readme(readme)
+    for sheet in SHEETS:
+        worksheet = workbook.create_sheet(sheet.name)
+        _write_header(worksheet, sheet)
+        _add_drop_downs(worksheet, sheet)
+        if tables is not None:
+            records: Iterable[Mapping[str, object]] = tables.get(sheet.name, ())
+        elif sheet.name == "settings":
+            records = [{"key": setting.key} for setting in SETTINGS]
+        else:
+            records = ()
+        for record in records:
+            worksheet.append([record.get(column.name) for column in sheet.columns])
+    for name, records in (tables or {}).items():
+        if name in SHEETS_BY_NAME:
+            continue
+        extra = workbook.create_sheet(name)
+        columns = list(dict.fromkeys(c for record in records for c in record))
+        _style_header(extra, columns)
+        for record in records:
+            extra.append([record.get(c) for c in columns])
+    workbook.save(path)
+
+
+def _style_header(worksheet: Worksheet, names: Sequence[str]) -> None:
+    for index, name in enumerate(names, start=1):
+        cell = worksheet.cell(row=1, column=index, value=name)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center")
+        worksheet.column_dimensions[get_column_letter(index)].width = max(12, len(name) + 4)
+    worksheet.freeze_panes = "A2"
+
+
+def _write_header(worksheet: Worksheet, sheet: Sheet) -> None:
+    _style_header(worksheet, sheet.column_names)
+    for index, column in enumerate(sheet.columns, start=1):
+        comment = Comment(header_comment(sheet, column), "optimizer")
+        comment.width, comment.height = 320, 160
+        worksheet.cell(row=1, column=index).comment = comment
+
+
+def _add_drop_downs(worksheet: Worksheet, sheet: Sheet) -> None:
+    """Lists for enumerations, yes/no and references; a warning, not a block, on
+    other entries (the reader accepts more spellings than the list shows)."""
+    for index, column in enumerate(sheet.columns, start=1):
+        formula = _list_formula(sheet, column)
+        if formula is None:
+            continue
+        letter = get_column_letter(index)
+        validation = DataValidation(
+            type="list", formula1=formula, allow_blank=True, errorStyle="warning",
+            showErrorMessage=True,
+            error=f"{column.name}: {column.rule_text()}",
+        )
+        validation.add(f"{letter}2:{letter}{LAST_ROW}")
+        worksheet.add_data_validation(validation)
+
+
+def _list_formula(sheet: Sheet, column: Column) -> str | None:
+    if column.kind is Kind.ENUM:
+        choices = column.choices + ((WILDCARD,) if column.wildcard else ())
+        return '"' + ",".join(choices) + '"'
+    if column.kind is Kind.YESNO:
+        return '"yes,no"'
+    if column.references is not None:
+        target = SHEETS_BY_NAME[column.references]
+        letter = get_column_letter(target.column_names.index(target.keys[0].name) + 1)
+        return f"{target.name}!${letter}$2:${letter}${LAST_ROW}"
+    if sheet.name == "settings" and column.name == "key":
+        return '"' + ",".join(s.key for s in SETTINGS) + '"'
+    return None
+
+
+def _write_readme(worksheet: Worksheet) -> None:
+    worksheet.append(["Input workbook for the allied critical-minerals optimizer."])
+    worksheet.append([
+        "Fill one sheet per table: one record per row under the header. Hover over a "
+        "header cell for the column's meaning, unit and default. A blank or * in a wildcard "
+        "column means all. Check the workbook with: optimizer validate THIS_FILE.xlsx"
+    ])
+    worksheet.append([])
+    names = ["sheet", "column", "meaning", "unit", "allowed", "blank means", "required"]
+    header_row = worksheet.max_row + 1
+    for index, name in enumerate(names, start=1):
+        cell = worksheet.cell(row=header_row, column=index, value=name)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+    for doc in column_docs():
+        worksheet.append([doc.sheet, doc.column, doc.meaning, doc.unit, doc.allowed,
+                          doc.default, doc.required])
+    for letter, width in zip("ABCDEFG", (16, 26, 70, 14, 34, 22, 24), strict=True):
+        worksheet.column_dimensions[letter].width = width
+    worksheet.freeze_panes = f"A{header_row + 1}"
