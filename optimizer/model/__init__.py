@@ -1,0 +1,28 @@
+"""The linear program of MODEL.md §5–§7, one module per concept.
+
+:func:`build_model` is a readable list of ``define`` calls. Components register
+their balance and cost terms in a :class:`~optimizer.model.terms.Terms` registry;
+the balances and the objective are built last from what was registered.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.derive import Derived
+from optimizer.model import balances, demand, objective, offtakes, stockpiles, supply, trade
+from optimizer.model.terms import Terms
+
+
+def build_model(derived: Derived) -> tuple[pyo.ConcreteModel, Terms]:
+    """The Pyomo model of ``derived``, and the terms its components registered."""
+    model = pyo.ConcreteModel(name="allied critical minerals")
+    terms = Terms()
+    supply.define(model, derived, terms)
+    offtakes.define(model, derived, terms)
+    trade.define(model, derived, terms)
+    stockpiles.define(model, derived, terms)
+    demand.define(model, derived, terms)
+    balances.define(model, terms)
+    objective.define(model, derived, terms)
+    return model, terms

@@ -1,0 +1,290 @@
+"""Solving: the Pyomo model compiled to a matrix and handed to HiGHS.
+
+Pyomo's linear standard-form compiler turns the model into sparse matrices once;
+HiGHS (highspy) solves them; primal values and duals come back as arrays in column
+and row order, and :class:`Layout` maps them to the model's own indices by position,
+never by object look-ups. This module is the one place that knows the solver, so it
+can change (a persistent interface, a cluster) without touching the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+log = logging.getLogger(__name__)
+
+# HiGHS drops matrix coefficients at or below this (its ``small_matrix_value``).
+SMALL_MATRIX_VALUE = 1e-9
+
+# HiGHS fixes its thread pool on the first solve of a process.
+_threads_in_use: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One Pyomo component's slice of the columns (or rows): its keys in order."""
+
+    name: str
+    start: int
+    keys: tuple[Any, ...]
+
+    @property
+    def stop(self) -> int:
+        return self.start + len(self.keys)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where each variable and constraint component sits among columns and rows."""
+
+    columns: tuple[Block, ...]
+    rows: tuple[Block, ...]
+    row_sense: np.ndarray  # +1 for ≤, −1 for ≥, 0 for = (HiGHS's own row bounds)
+
+    def column_block(self, name: str) -> Block | None:
+        return next((b for b in self.columns if b.name == name), None)
+
+    def row_block(self, name: str) -> Block | None:
+        return next((b for b in self.rows if b.name == name), None)
+
+    def locate_column(self, index: int) -> tuple[str, Any]:
+        return _locate(self.columns, index)
+
+    def locate_row(self, index: int) -> tuple[str, Any]:
+        return _locate(self.rows, index)
+
+
+def _locate(blocks: Sequence[Block], index: int) -> tuple[str, Any]:
+    for block in blocks:
+        if block.start <= index < block.stop:
+            return block.name, block.keys[index - block.start]
+    raise IndexError(index)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledLP:
+    """The model as matrices: min c·x + offset, row_lower ≤ A x ≤ row_upper, bounds on x."""
+
+    cost: np.ndarray
+    offset: float
+    matrix: Any  # scipy.sparse.csc_array
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    layout: Layout
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return int(self.matrix.shape[1]), int(self.matrix.shape[0])
+
+
+@dataclass(frozen=True, slots=True)
+class SolverOptions:
+    time_limit_s: float | None = None
+    threads: int | None = None
+    log_file: Path | None = None
+
+
+@dataclass(slots=True)
+class Solution:
+    """What HiGHS returned. ``values`` and ``duals`` are ``None`` unless optimal."""
+
+    status: str  # optimal, infeasible, unbounded, time_limit, …
+    message: str  # HiGHS's model status in words
+    objective: float | None
+    values: np.ndarray | None
+    duals: np.ndarray | None
+    solve_seconds: float
+    iis_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, "lower"/"upper")
+    iis_columns: list[tuple[int, str]] = field(default_factory=list)
+
+    def value_map(self, layout: Layout, name: str) -> dict[Any, float]:
+        """A variable component's values by its keys (empty when it has none)."""
+        block = layout.column_block(name)
+        if block is None or self.values is None:
+            return {}
+        return dict(zip(block.keys, self.values[block.start : block.stop].tolist(), strict=True))
+
+    def dual_map(self, layout: Layout, name: str) -> dict[Any, float]:
+        """A constraint component's duals by its keys (empty when it has none)."""
+        block = layout.row_block(name)
+        if block is None or self.duals is None:
+            return {}
+        return dict(zip(block.keys, self.duals[block.start : block.stop].tolist(), strict=True))
+
+
+def compile_model(model: pyo.ConcreteModel) -> CompiledLP:
+    """Compile the model to matrices, columns and rows in component and index order."""
+    variables = list(model.component_objects(pyo.Var, active=True, descend_into=True))
+    constraints = list(model.component_objects(pyo.Constraint, active=True, descend_into=True))
+    column_order = [v for component in variables for v in component.values()]
+    row_order = [c for component in constraints for c in component.values()]
+    info = LinearStandardFormCompiler().write(
+        model, mixed_form=True, column_order=column_order, row_order=row_order
+    )
+    if len(info.columns) != len(column_order) or any(
+        a is not b for a, b in zip(info.columns, column_order, strict=True)
+    ):
+        raise RuntimeError("the compiled columns are not in the model's order")
+    if len(info.rows) != len(row_order) or any(
+        r.constraint is not c for r, c in zip(info.rows, row_order, strict=True)
+    ):
+        raise RuntimeError("the compiled rows are not in the model's order (empty row?)")
+    layout = Layout(
+        columns=_blocks(variables),
+        rows=_blocks(constraints),
+        row_sense=np.fromiter((r.bound_type for r in info.rows), dtype=np.int8,
+                              count=len(info.rows)),
+    )
+    rhs = np.asarray(info.rhs, dtype=float)
+    sense = layout.row_sense
+    lower = np.where(sense <= 0, rhs, -np.inf)
+    upper = np.where(sense >= 0, rhs, np.inf)
+    bounds = [(v.lb, v.ub) for v in column_order]
+    col_lower = np.array([-np.inf if lb is None else lb for lb, _ in bounds], dtype=float)
+    col_upper = np.array([np.inf if ub is None else ub for _, ub in bounds], dtype=float)
+    cost = np.asarray(info.c.todense(), dtype=float).ravel() if info.c.shape[0] else np.zeros(
+        len(column_order)
+    )
+    offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+    _warn_tiny(info.A)
+    return CompiledLP(cost, offset, info.A.tocsc(), lower, upper, col_lower, col_upper, layout)
+
+
+def _blocks(components: Sequence[Any]) -> tuple[Block, ...]:
+    blocks, start = [], 0
+    for component in components:
+        keys = tuple(component.keys())
+        blocks.append(Block(component.local_name, start, keys))
+        start += len(keys)
+    return tuple(blocks)
+
+
+def _warn_tiny(matrix: Any) -> None:
+    data = np.abs(matrix.data)
+    tiny = int(np.count_nonzero((data > 0) & (data <= SMALL_MATRIX_VALUE)))
+    if tiny:
+        log.warning(
+            "%d matrix coefficient(s) at or below %g would be dropped by HiGHS; "
+            "check the units of the input", tiny, SMALL_MATRIX_VALUE,
+        )
+
+
+def _highs(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
+    global _threads_in_use
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", options.log_file is not None)
+    if options.log_file is not None:
+        highs.setOptionValue("log_to_console", False)
+        highs.setOptionValue("log_file", str(options.log_file))
+    highs.setOptionValue("random_seed", 0)
+    if options.time_limit_s is not None:
+        highs.setOptionValue("time_limit", float(options.time_limit_s))
+    if options.threads is not None:
+        if _threads_in_use is not None and _threads_in_use != options.threads:
+            log.warning("HiGHS keeps %d threads for the life of the process", _threads_in_use)
+        else:
+            highs.setOptionValue("threads", int(options.threads))
+            _threads_in_use = options.threads
+    model = highspy.HighsLp()
+    n_cols, n_rows = lp.size
+    model.num_col_, model.num_row_ = n_cols, n_rows
+    model.col_cost_ = lp.cost
+    model.offset_ = lp.offset
+    model.col_lower_, model.col_upper_ = lp.col_lower, lp.col_upper
+    model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = lp.matrix.indptr
+    model.a_matrix_.index_ = lp.matrix.indices
+    model.a_matrix_.value_ = lp.matrix.data
+    highs.passModel(model)
+    return highs
+
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: "optimal",
+    highspy.HighsModelStatus.kInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnbounded: "unbounded",
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible or unbounded",
+    highspy.HighsModelStatus.kTimeLimit: "time_limit",
+    highspy.HighsModelStatus.kIterationLimit: "iteration_limit",
+}
+
+
+def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
+    """Solve with HiGHS; on infeasibility, also compute an irreducible infeasible subset."""
+    highs = _highs(lp, options)
+    started = time.perf_counter()
+    highs.run()
+    seconds = time.perf_counter() - started
+    model_status = highs.getModelStatus()
+    status = _STATUS.get(model_status, "error")
+    message = highs.modelStatusToString(model_status)
+    if status == "optimal":
+        solution = highs.getSolution()
+        return Solution(
+            status, message, float(highs.getInfo().objective_function_value),
+            np.asarray(solution.col_value), np.asarray(solution.row_dual), seconds,
+        )
+    result = Solution(status, message, None, None, None, seconds)
+    if status in ("infeasible", "infeasible or unbounded"):
+        _add_iis(highs, result)
+    return result
+
+
+def _add_iis(highs: highspy.Highs, result: Solution) -> None:
+    highs.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp)
+                         | int(highspy.IisStrategy.kIisStrategyIrreducible))
+    status, iis = highs.getIis()
+    if status != highspy.HighsStatus.kOk or not iis.valid_:
+        return
+    result.iis_rows = [(int(i), _bound_word(b)) for i, b in zip(iis.row_index_, iis.row_bound_,
+                                                                 strict=True)]
+    result.iis_columns = [(int(i), _bound_word(b)) for i, b in zip(iis.col_index_, iis.col_bound_,
+                                                                    strict=True)]
+
+
+def _bound_word(bound: int) -> str:
+    return {2: "lower", 3: "upper", 4: "both"}.get(int(bound), "free")
+
+
+def write_mps(lp: CompiledLP, path: Path, names: Mapping[str, Sequence[str]]) -> None:
+    """Write the LP exactly as solved, in MPS, with readable names.
+
+    The objective constant (take-or-pay payments and other fixed costs) is kept as
+    HiGHS writes it: the negated right-hand side of the objective row, which HiGHS and
+    most solvers read back as the objective offset.
+    """
+    highs = _highs(lp, SolverOptions())
+    for index, name in enumerate(names["columns"]):
+        highs.passColName(index, name)
+    for index, name in enumerate(names["rows"]):
+        highs.passRowName(index, name)
+    highs.writeModel(str(path))
+
+
+def names(layout: Layout) -> dict[str, list[str]]:
+    """MPS-safe names ``component[key,…]`` for every column and row."""
+    return {
+        "columns": [_name(b.name, k) for b in layout.columns for k in b.keys],
+        "rows": [_name(b.name, k) for b in layout.rows for k in b.keys],
+    }
+
+
+def _name(component: str, key: Any) -> str:
+    if key is None:
+        return component
+    parts = key if isinstance(key, tuple) else (key,)
+    text = f"{component}[{','.join(str(p) for p in parts)}]"
+    return "".join(c if c.isprintable() and not c.isspace() else "_" for c in text)
