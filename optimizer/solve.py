@@ -10,6 +10,8 @@ can change (a persistent interface, a cluster) without touching the model.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -181,9 +183,23 @@ def _warn_tiny(matrix: Any) -> None:
         )
 
 
+def _new_highs() -> highspy.Highs:
+    """A HiGHS instance, without the banner HiGHS prints to standard output on the
+    first construction in a process (it would mix into the command's own output)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _highs(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
     global _threads_in_use
-    highs = highspy.Highs()
+    highs = _new_highs()
     highs.setOptionValue("output_flag", options.log_file is not None)
     if options.log_file is not None:
         highs.setOptionValue("log_to_console", False)
