@@ -16,6 +16,7 @@ import typer
 
 from optimizer import __version__
 from optimizer.problems import InputError, NotAWorkbookError, Problem, render
+from optimizer.run import NotSolvedError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -63,6 +64,38 @@ def _say_warnings(warnings: list[Problem] | tuple[Problem, ...]) -> None:
 
 
 @app.command()
+def run(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", metavar="OUTPUT.xlsx",
+                     help="Results workbook [default: reports/<input name>_results.xlsx]."),
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", metavar="S", min=0.001,
+                                   help="Solver time limit in seconds (overrides settings).")
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option("--threads", metavar="N", min=1,
+                                 help="Solver threads (overrides settings).")
+    ] = None,
+    write_model: Annotated[
+        Path | None, typer.Option("--write-model", metavar="FILE.mps",
+                                  help="Also write the LP exactly as solved, in MPS.")
+    ] = None,
+) -> None:
+    """Solve INPUT.xlsx and write the results workbook and a log beside it."""
+    from optimizer.run import RunRequest, default_output
+    from optimizer.run import run as run_case  # the command shares the function's name
+
+    target = output or default_output(input_path)
+    if input_path.exists() and target.exists() and target.resolve() == input_path.resolve():
+        raise _RefusedError(f"{target}: is the input workbook; choose another results file")
+    path = run_case(RunRequest(input_path, output, time_limit, threads, write_model))
+    typer.echo(f"{path}: results written (log: {path.with_suffix('.log')}).")
+
+
+@app.command()
 def validate(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
 ) -> None:
@@ -85,14 +118,14 @@ def template(
     from optimizer.template import write_workbook
 
     if output.exists() and not force:
-        raise _Refused(f"{output}: already exists; choose another name or pass --force")
+        raise _RefusedError(f"{output}: already exists; choose another name or pass --force")
     if not output.parent.is_dir():
-        raise _Refused(f"{output.parent}: no such folder")
+        raise _RefusedError(f"{output.parent}: no such folder")
     write_workbook(output)
     typer.echo(f"{output}: template written.")
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     """A request the command will not carry out (bad command-line input)."""
 
 
@@ -112,9 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"{len(error.errors)} problem(s) in the input:", err=True)
         typer.echo(render(error.errors), err=True)
         status = EXIT_BAD_INPUT
-    except (NotAWorkbookError, _Refused) as error:
+    except (NotAWorkbookError, _RefusedError) as error:
         typer.echo(str(error), err=True)
         status = EXIT_BAD_INPUT
+    except NotSolvedError as error:
+        typer.echo(str(error), err=True)
+        status = EXIT_NOT_SOLVED
     except Exception as error:  # the last line of defence: one plain line, no traceback
         if _State.debug:
             import traceback

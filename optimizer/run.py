@@ -1,0 +1,164 @@
+"""``optimizer run``: workbook in, results workbook and log out (MODEL.md §9, §10).
+
+    read -> validate -> derive -> build -> compile -> solve -> extract -> write
+
+Each stage is timed into the log. Bad input stops before anything is written; a
+model without an optimal solution writes the log but never replaces the results;
+the results are written to a temporary file and renamed into place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from optimizer.explain import not_solved_message
+from optimizer.pipeline import Outcome, optimize, timed
+from optimizer.problems import InputError, Problems
+from optimizer.reading import read_workbook
+from optimizer.solve import SolverOptions, names, write_mps
+from optimizer.validation import validate
+
+log = logging.getLogger(__name__)
+
+
+class NotSolvedError(Exception):
+    """The model has no optimal solution; the message says why in plain words."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """What the command line asked for."""
+
+    input_path: Path
+    output_path: Path | None = None
+    time_limit_s: float | None = None
+    threads: int | None = None
+    write_model: Path | None = None
+
+
+def default_output(input_path: Path) -> Path:
+    """``reports/<input name>_results.xlsx``."""
+    return Path("reports") / f"{input_path.stem}_results.xlsx"
+
+
+def log_path(output_path: Path) -> Path:
+    """The log beside the results: ``<results name>.log``."""
+    return output_path.with_suffix(".log")
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Capture(logging.Handler):
+    """Keeps the run's log records in memory until it is safe to write the log file."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def run(request: RunRequest) -> Path:
+    """Carry out one run; returns the results path.
+
+    Raises :class:`~optimizer.problems.InputError` or
+    :class:`~optimizer.problems.NotAWorkbookError` on bad input (nothing written),
+    :class:`NotSolvedError` when there is no optimal plan (only the log is written).
+    """
+    started = time.perf_counter()
+    output = request.output_path or default_output(request.input_path)
+    capture = _Capture()
+    package_log = logging.getLogger("optimizer")
+    package_log.addHandler(capture)
+    highs_log = Path(tempfile.mkstemp(prefix="highs-", suffix=".log")[1])
+    try:
+        outcome = _solve(request, highs_log)
+        if request.write_model is not None:
+            write_mps(outcome.lp, request.write_model, names(outcome.lp.layout))
+            log.info("model written to %s", request.write_model)
+        if not outcome.optimal:
+            message = not_solved_message(outcome.derived, outcome.lp, outcome.solution)
+            capture.lines.append(message)  # the command line says it too: not logged twice
+            _write_log(output, capture, highs_log)
+            raise NotSolvedError(message)
+        _write_results(outcome, request, output, started)
+        _write_log(output, capture, highs_log)
+        return output
+    finally:
+        package_log.removeHandler(capture)
+        highs_log.unlink(missing_ok=True)
+
+
+def _solve(request: RunRequest, highs_log: Path) -> Outcome:
+    timings: dict[str, float] = {}
+    problems = Problems()
+    with timed(timings, "read"):
+        raw = read_workbook(request.input_path, problems)
+    with timed(timings, "validate"):
+        data = validate(raw, problems)
+    if data is None or problems.errors:
+        raise InputError(problems.sorted_errors(), problems.sorted_warnings())
+    for warning in problems.sorted_warnings():
+        log.warning("%s", warning)
+    settings = data.settings
+    options = SolverOptions(
+        time_limit_s=request.time_limit_s if request.time_limit_s is not None
+        else settings.time_limit_s,
+        threads=request.threads if request.threads is not None else settings.threads,
+        log_file=highs_log,
+    )
+    if request.time_limit_s is not None or request.threads is not None:
+        data = replace(data, settings=replace(
+            settings, time_limit_s=options.time_limit_s, threads=options.threads
+        ))
+    return optimize(data, options, timings)
+
+
+def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float) -> None:
+    from optimizer import report, results
+
+    with timed(outcome.timings, "extract"):
+        tables = results.tables(
+            outcome,
+            input_path=request.input_path,
+            input_sha256=sha256(request.input_path),
+            total_seconds=time.perf_counter() - started,
+        )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with timed(outcome.timings, "write"):
+        report.write(tables, output)
+    log.info("results written to %s", output)
+
+
+def _write_log(output: Path, capture: _Capture, highs_log: Path) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    highs_text = highs_log.read_text(encoding="utf-8", errors="replace") if highs_log.exists() \
+        else ""
+    text = "\n".join(capture.lines) + "\n\n--- HiGHS log ---\n" + highs_text
+    write_atomically(log_path(output), text)

@@ -1,0 +1,101 @@
+"""`optimizer run`: exit statuses, what is (not) written, infeasibility in words, MPS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import highspy
+import pytest
+from cases import valid_tables, write_tables
+
+from optimizer.cli import main
+from optimizer.pipeline import optimize
+from optimizer.solve import SolverOptions
+from optimizer.validation import load
+
+
+def _infeasible_case(tmp_path: Path) -> Path:
+    """The lithium vault must end at 5,000 t but may buy only 1,000 t a year for 3 years."""
+    tables = valid_tables()
+    tables["stockpiles"][0].update(terminal_min_t=5000, max_purchase_t=1000)
+    return write_tables(tmp_path / "short.xlsx", tables)
+
+
+def test_infeasible_run_exits_3_names_the_constraints_and_keeps_old_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _infeasible_case(tmp_path)
+    results = tmp_path / "results.xlsx"
+    results.write_bytes(b"earlier results")
+
+    status = main(["run", str(source), "-o", str(results)])
+
+    assert status == 3
+    err = capsys.readouterr().err
+    assert "the model is infeasible" in err
+    assert (
+        "stockpile vault-Li: terminal level (terminal_min_t) 5,000 t must be held at the end "
+        "of period 2028" in err
+    )
+    assert (
+        "purchases into stockpile vault-Li are capped at 1,000 t (max_purchase_t × years) in "
+        "period 2026 (all scenarios) [§6.6 stock]" in err
+    )
+    assert "Traceback" not in err
+    assert results.read_bytes() == b"earlier results"
+    log = (tmp_path / "results.log").read_text(encoding="utf-8")
+    assert "the model is infeasible" in log
+    assert "--- HiGHS log ---" in log
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "results.log", "results.xlsx", "short.xlsx"
+    ]
+
+
+def test_bad_input_run_exits_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tables = valid_tables()
+    tables["facilities"][0]["capacity_t"] = -5
+    source = write_tables(tmp_path / "bad.xlsx", tables)
+    before = source.read_bytes()
+
+    status = main(["run", str(source), "-o", str(tmp_path / "out" / "r.xlsx")])
+
+    assert status == 2
+    assert "facilities, row 2, capacity_t: must be ≥ 0 (-5)" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    assert source.read_bytes() == before
+
+
+def test_results_file_may_not_be_the_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    before = source.read_bytes()
+    assert main(["run", str(source), "-o", str(source)]) == 2
+    assert "is the input workbook" in capsys.readouterr().err
+    assert source.read_bytes() == before
+
+
+def test_written_model_resolves_to_the_same_objective(tmp_path: Path) -> None:
+    """The MPS file holds the LP exactly as solved, objective constant included."""
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    mps = tmp_path / "case.mps"
+    data, _ = load(source)
+    outcome = optimize(data, SolverOptions())
+    assert outcome.optimal
+    from optimizer.solve import names, write_mps
+
+    write_mps(outcome.lp, mps, names(outcome.lp.layout))
+
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    assert highs.readModel(str(mps)) == highspy.HighsStatus.kOk
+    highs.run()
+    assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    objective = highs.getInfo().objective_function_value
+    assert objective == pytest.approx(outcome.solution.objective, rel=1e-9)
+    assert outcome.lp.offset != 0.0  # the take-or-pay payments make a constant
+    text = mps.read_text()
+    assert "capacity[US-Li-ref,1]" in text
+    assert "refined_balance[US,lithium,0]" in text
