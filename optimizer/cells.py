@@ -35,7 +35,7 @@ def as_text(cell: Cell) -> str:
 
 def read_number(cell: Cell, bound: Bound | None, integer: bool = False) -> float | Invalid:
     """A finite number within ``bound``; text holding a plain number is accepted."""
-    if isinstance(cell, bool) or isinstance(cell, dt.date | dt.time | dt.timedelta):
+    if isinstance(cell, bool | dt.date | dt.time | dt.timedelta):
         return Invalid("expected a number", as_text(cell))
     if isinstance(cell, int | float):
         value = float(cell)

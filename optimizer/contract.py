@@ -32,13 +32,11 @@ class Bound:
 
     def holds(self, value: float) -> bool:
         """Whether ``value`` lies in the interval."""
-        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
-            return False
-        if self.high is not None and (
-            value >= self.high if self.high_open else value > self.high
-        ):
-            return False
-        return True
+        above_low = self.low is None or (value > self.low if self.low_open else value >= self.low)
+        below_high = self.high is None or (
+            value < self.high if self.high_open else value <= self.high
+        )
+        return above_low and below_high
 
     def describe(self) -> str:
         """The interval in words, e.g. ``≥ 0`` or ``in (0, 1]``."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +39,7 @@ class RawSheet:
     title: str  # the name in the workbook
     columns: tuple[str, ...]  # contract columns present, in contract order
     records: tuple[RawRecord, ...]
-    last_row: int  # the last row Excel shows with anything in it (1 when header only)
+    last_row: int  # the last row with anything in it (1: header only; 0: wholly blank)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,10 +150,10 @@ def read_workbook(path: Path, problems: Problems) -> RawWorkbook:
             continue
         if name in found:
             problems.error(
-                title,
+                name,
                 None,
                 None,
-                f"sheet {name!r} appears twice (also as {found[name].title!r})",
+                f"sheet appears twice (as {found[name].title!r} and {title!r})",
             )
             continue
         try:
@@ -166,7 +166,9 @@ def read_workbook(path: Path, problems: Problems) -> RawWorkbook:
     return RawWorkbook(path=path, sheets=found)
 
 
-def _read_sheet(name: str, title: str, rows: list[list[Cell]], problems: Problems) -> RawSheet:
+def _read_sheet(
+    name: str, title: str, rows: Sequence[Sequence[Cell]], problems: Problems
+) -> RawSheet:
     """Turn a sheet's cells into records keyed by contract column names."""
     sheet = SHEETS_BY_NAME[name]
     header = rows[0] if rows else []
@@ -190,7 +192,7 @@ def _read_sheet(name: str, title: str, rows: list[list[Cell]], problems: Problem
         else:
             positions[column] = index
     records: list[RawRecord] = []
-    last_row = 1 if rows else 0
+    last_row = 0 if all(is_blank(cell) for cell in header) else 1
     for offset, row in enumerate(rows[1:], start=2):
         if all(is_blank(cell) for cell in row):
             continue

@@ -7,6 +7,7 @@ function per sheet below. Every problem is collected; nothing stops at the first
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import types
@@ -129,9 +130,10 @@ def _read_records(raw: RawWorkbook, problems: Problems) -> Tables:
             if sheet.required:
                 problems.error(sheet.name, None, None, "required sheet is missing")
             continue
-        missing = [c for c in sheet.columns if c.must_exist and c.name not in found.columns]
-        for column in missing:
-            problems.error(sheet.name, 1, column.name, "required column is missing")
+        if found.last_row > 0:  # a wholly blank sheet is an empty one, not a bad header
+            missing = [c for c in sheet.columns if c.must_exist and c.name not in found.columns]
+            for column in missing:
+                problems.error(sheet.name, 1, column.name, "required column is missing")
         if sheet.non_empty and not found.records:
             problems.error(sheet.name, None, None, "sheet has no records; at least one is required")
         tables[sheet.name] = [
@@ -152,8 +154,9 @@ def _read_record(
         if column.wildcard and is_wildcard(cell):
             values[column.name] = None
         elif is_blank(cell):
-            if column.required and column.name in found.columns:
-                problems.error(sheet.name, row, column.name, "a value is required")
+            if column.required:  # a missing column is reported once, not on every row
+                if column.name in found.columns:
+                    problems.error(sheet.name, row, column.name, "a value is required")
                 record.bad.add(column.name)
             values[column.name] = column.default
         else:
@@ -184,26 +187,35 @@ def _check_unique_keys(sheet: Sheet, records: list[Record], problems: Problems) 
             continue
         key = tuple(record.values.get(c.name) for c in keys)
         if key in first_row:
-            problems.error(
-                sheet.name,
-                record.row,
-                keys[0].name,
-                f"duplicate key: row {first_row[key]} has the same {_key_names(keys)}",
-                _key_text(sheet, record),
-            )
+            _duplicate(sheet, record, first_row[key], problems)
         else:
             first_row[key] = record.row
 
 
+def _duplicate(sheet: Sheet, record: Record, first_row: int, problems: Problems) -> None:
+    """Report ``record`` as repeating the key of ``first_row``, and set it aside."""
+    keys = sheet.keys
+    problems.error(
+        sheet.name,
+        record.row,
+        keys[0].name,
+        f"duplicate key: row {first_row} has the same {_key_names(keys)}",
+        _key_text(sheet, record),
+    )
+    record.bad.add(keys[0].name)
+
+
 def _key_names(keys: Sequence[Column]) -> str:
-    return " and ".join(c.name for c in keys)
+    """``a``, ``a and b``, ``a, b and c``."""
+    names = [c.name for c in keys]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _check_references(sheet: Sheet, tables: Tables, problems: Problems) -> None:
     """Every reference names something that exists (MODEL.md §2 Checks).
 
-    References to a sheet that is itself missing are not checked: the missing sheet
-    is reported once instead of every reference to it.
+    References to a sheet that is missing, empty or without a usable key are not
+    checked: that sheet's problem is reported once instead of every reference to it.
     """
     for column in sheet.columns:
         target = column.references
@@ -213,10 +225,10 @@ def _check_references(sheet: Sheet, tables: Tables, problems: Problems) -> None:
         if target == "scenarios" and not tables.get("scenarios"):
             names = {DEFAULT_SCENARIO}
             hint = f"; without scenarios the only scenario is {DEFAULT_SCENARIO!r}"
-        elif target in tables:
-            names = {r.text(key) for r in tables[target]}
-            hint = f" on the {target} sheet"
         else:
+            names = {r.text(key) for r in tables.get(target, []) if r.ok(key)}
+            hint = f" on the {target} sheet"
+        if not names:
             continue
         for record in tables[sheet.name]:
             value = record.values.get(column.name)
@@ -233,10 +245,15 @@ def _check_references(sheet: Sheet, tables: Tables, problems: Problems) -> None:
 def _read_settings(records: list[Record], problems: Problems) -> Settings:
     """Known keys (case-insensitive) and typed values (MODEL.md §2 settings list)."""
     values: dict[str, object] = {}
+    first_row: dict[str, int] = {}
     for record in records:
         if not record.ok("key"):
-            continue
+            continue  # blank, or an exact duplicate already reported
         key = record.text("key").casefold()
+        if key in first_row:  # the same key in another case
+            _duplicate(SHEETS_BY_NAME["settings"], record, first_row[key], problems)
+            continue
+        first_row[key] = record.row
         setting = SETTINGS_BY_KEY.get(key)
         if setting is None:
             problems.warn("settings", record.row, "key", "unknown setting; ignored", key)
@@ -264,9 +281,10 @@ def _facility_rules(records: list[Record], order: Mapping[str, int], problems: P
         ):
             problems.error("facilities", record.row, "capex_per_t",
                            "required when expandable_t > 0", f"expandable_t {as_text(expandable)}")
-        if record.values.get("stage") in ("mine", "recycle") and "yield" in record.filled:
+        stage = record.values.get("stage")
+        if stage in ("mine", "recycle") and "yield" in record.filled:
             problems.warn("facilities", record.row, "yield",
-                          f"yield applies to refineries only; ignored for a {record.values['stage']}")
+                          f"yield applies to refineries only; ignored for a {stage}")
 
 
 def _route_rules(records: list[Record], order: Mapping[str, int], problems: Problems) -> None:
@@ -290,15 +308,15 @@ def _stockpile_rules(records: list[Record], order: Mapping[str, int], problems: 
         terminal = record.optional_number("terminal_min_t")
         if minimum > initial:
             problems.error("stockpiles", record.row, "min_level_t",
-                           f"must not exceed initial_t ({as_text(initial)})", minimum)
+                           f"must not exceed initial_t, which is {as_text(initial)}", minimum)
         if capacity is None:
             continue
         if initial > capacity:
             problems.error("stockpiles", record.row, "initial_t",
-                           f"must not exceed capacity_t ({as_text(capacity)})", initial)
+                           f"must not exceed capacity_t, which is {as_text(capacity)}", initial)
         if terminal is not None and terminal > capacity:
             problems.error("stockpiles", record.row, "terminal_min_t",
-                           f"must not exceed capacity_t ({as_text(capacity)})", terminal)
+                           f"must not exceed capacity_t, which is {as_text(capacity)}", terminal)
 
 
 def _check_period_order(
@@ -346,7 +364,7 @@ def _disruption_rules(records: list[Record], order: Mapping[str, int], problems:
         for column in _NOT_APPLICABLE[kind]:
             if record.values.get(column) is not None and record.ok(column):
                 problems.error("disruptions", record.row, column,
-                               f"does not apply to a {kind} disruption; leave it blank",
+                               f"does not apply to {_a(kind)} disruption; leave it blank",
                                record.values[column])
         stage = record.values.get("stage")
         if stage is None or not record.ok("stage"):
@@ -359,19 +377,25 @@ def _disruption_rules(records: list[Record], order: Mapping[str, int], problems:
             allowed = PRODUCTS
         if stage not in allowed:
             problems.error("disruptions", record.row, "stage",
-                           f"a {kind} disruption's stage must be {' / '.join(allowed)}", stage)
+                           f"{_a(kind)} disruption's stage must be {' / '.join(allowed)}",
+                           stage)
+
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article."""
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 def _tier_rules(records: list[Record], order: Mapping[str, int], problems: Problems) -> None:
     """Tier penalties do not fall as up_to_share rises."""
     for tiers in _tier_groups(records).values():
-        for lower, higher in zip(tiers, tiers[1:], strict=False):
+        for lower, higher in itertools.pairwise(tiers):
             if higher.number("penalty_per_t") < lower.number("penalty_per_t"):
                 problems.error(
                     "shortfall_tiers", higher.row, "penalty_per_t",
-                    f"must not fall as up_to_share rises (row {lower.row} has "
+                    f"must not fall as up_to_share rises; row {lower.row} has "
                     f"{as_text(lower.number('penalty_per_t'))} up to "
-                    f"{as_text(lower.number('up_to_share'))})",
+                    f"{as_text(lower.number('up_to_share'))}",
                     higher.number("penalty_per_t"),
                 )
 
