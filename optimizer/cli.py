@@ -15,8 +15,7 @@ from typing import Annotated
 import typer
 
 from optimizer import __version__
-from optimizer.problems import InputError, NotAWorkbookError, Problem, render
-from optimizer.run import NotSolvedError
+from optimizer.problems import InputError, NotAWorkbookError, NotSolvedError, Problem, render
 
 EXIT_OK = 0
 EXIT_ERROR = 1

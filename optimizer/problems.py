@@ -113,6 +113,10 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in self.errors))
 
 
+class NotSolvedError(Exception):
+    """The model has no optimal solution; the message says why in plain words."""
+
+
 class NotAWorkbookError(Exception):
     """The input file is not an ``.xlsx`` workbook the optimizer can read."""
 

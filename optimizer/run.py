@@ -19,16 +19,12 @@ from pathlib import Path
 
 from optimizer.explain import not_solved_message
 from optimizer.pipeline import Outcome, optimize, timed
-from optimizer.problems import InputError, Problems
+from optimizer.problems import InputError, NotSolvedError, Problems
 from optimizer.reading import read_workbook
 from optimizer.solve import SolverOptions, names, write_mps
 from optimizer.validation import validate
 
 log = logging.getLogger(__name__)
-
-
-class NotSolvedError(Exception):
-    """The model has no optimal solution; the message says why in plain words."""
 
 
 @dataclass(frozen=True, slots=True)
