@@ -99,15 +99,14 @@ class Column:
         return str(self.default)
 
     def rule_text(self) -> str:
-        """What a valid cell holds, in words (type, choices, interval)."""
+        """What a valid cell holds, in words (type, choices, interval); references are
+        worded by ``reference.allowed``, which knows the sheet they point at."""
         if self.kind is Kind.ENUM:
             return " / ".join(self.choices)
         if self.kind is Kind.YESNO:
             return "yes / no"
         if self.kind is Kind.NUMBER:
             return f"number {self.bound.describe()}" if self.bound else "number"
-        if self.references:
-            return f"a {self.references[:-1] if self.references.endswith('s') else self.references}"
         return "text"
 
 

@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.contract import SETTINGS, SHEETS, SHEETS_BY_NAME, WILDCARD, Column, Kind, Sheet
-from optimizer.reference import column_docs, header_comment
+from optimizer.reference import allowed, column_docs, header_comment
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -33,8 +33,13 @@ def write_workbook(path: Path, tables: Mapping[str, Rows] | None = None) -> None
 
     Without ``tables`` the ``settings`` sheet lists every key with a blank value
     (blank means the default). Sheets of ``tables`` not in the contract (such as
-    ``sources``) are written after the contract sheets, as given.
+    ``sources``) are written after the contract sheets, as given. A record of a
+    contract sheet with a column the contract does not know raises ``ValueError``
+    rather than losing the value silently.
     """
+    for name, given in (tables or {}).items():
+        if name in SHEETS_BY_NAME:
+            _check_columns(SHEETS_BY_NAME[name], given)
     workbook = Workbook()
     readme = workbook.active
     assert readme is not None
@@ -52,15 +57,26 @@ def write_workbook(path: Path, tables: Mapping[str, Rows] | None = None) -> None
             records = ()
         for record in records:
             worksheet.append([record.get(column.name) for column in sheet.columns])
-    for name, records in (tables or {}).items():
+    for name, extra_records in (tables or {}).items():
         if name in SHEETS_BY_NAME:
             continue
         extra = workbook.create_sheet(name)
-        columns = list(dict.fromkeys(c for record in records for c in record))
+        columns = list(dict.fromkeys(c for record in extra_records for c in record))
         _style_header(extra, columns)
-        for record in records:
+        for record in extra_records:
             extra.append([record.get(c) for c in columns])
     workbook.save(path)
+
+
+def _check_columns(sheet: Sheet, records: Rows) -> None:
+    known = set(sheet.column_names)
+    for index, record in enumerate(records):
+        unknown = sorted(set(record) - known)
+        if unknown:
+            raise ValueError(
+                f"{sheet.name}: record {index + 1} has columns the contract does not know: "
+                f"{', '.join(unknown)}"
+            )
 
 
 def _style_header(worksheet: Worksheet, names: Sequence[str]) -> None:
@@ -92,7 +108,7 @@ def _add_drop_downs(worksheet: Worksheet, sheet: Sheet) -> None:
         validation = DataValidation(
             type="list", formula1=formula, allow_blank=True, errorStyle="warning",
             showErrorMessage=True,
-            error=f"{column.name}: {column.rule_text()}",
+            error=f"{column.name}: {allowed(column)}",
         )
         validation.add(f"{letter}2:{letter}{LAST_ROW}")
         worksheet.add_data_validation(validation)

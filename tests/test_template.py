@@ -1,0 +1,194 @@
+"""``optimizer template``: every sheet and column of the contract, with drop-downs and notes,
+and a template filled in by hand reads back as the same model data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from optimizer.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from optimizer.contract import SETTINGS, SHEETS, SHEETS_BY_NAME, WILDCARD, Column, Kind, Sheet
+from optimizer.problems import InputError
+from optimizer.template import write_workbook
+from optimizer.validation import load
+from tests.cases import valid_tables, write_tables
+
+
+@pytest.fixture
+def template_path(tmp_path: Path) -> Path:
+    path = tmp_path / "template.xlsx"
+    assert main(["template", str(path)]) == EXIT_OK
+    return path
+
+
+@pytest.fixture
+def template(template_path: Path) -> Workbook:
+    return openpyxl.load_workbook(template_path)
+
+
+def _header(worksheet: Worksheet) -> list[object]:
+    return [cell.value for cell in worksheet[1]]
+
+
+def _validation_of(worksheet: Worksheet, column: int) -> DataValidation | None:
+    """The data validation that covers the whole column below the header, if any."""
+    letter = get_column_letter(column)
+    for validation in worksheet.data_validations.dataValidation:
+        if f"{letter}2" in validation.sqref and f"{letter}100000" in validation.sqref:
+            return validation
+    return None
+
+
+def _list_choices(validation: DataValidation) -> list[str]:
+    formula = str(validation.formula1)
+    assert formula.startswith('"') and formula.endswith('"'), formula
+    return formula[1:-1].split(",")
+
+
+def _needs_list(column: Column) -> bool:
+    return column.kind in (Kind.ENUM, Kind.YESNO) or column.references is not None
+
+
+def test_every_contract_sheet_and_column_in_contract_order(template: Workbook) -> None:
+    contract_sheets = [name for name in template.sheetnames if name in SHEETS_BY_NAME]
+    assert contract_sheets == [sheet.name for sheet in SHEETS]
+    for sheet in SHEETS:
+        assert _header(template[sheet.name]) == list(sheet.column_names), sheet.name
+
+
+def test_header_row_is_frozen_and_styled(template: Workbook) -> None:
+    for sheet in SHEETS:
+        worksheet = template[sheet.name]
+        assert worksheet.freeze_panes == "A2", sheet.name
+        for cell in worksheet[1]:
+            assert cell.font.b, f"{sheet.name}!{cell.coordinate} is not bold"
+            assert cell.fill.fill_type == "solid", f"{sheet.name}!{cell.coordinate} has no fill"
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=lambda s: s.name)
+def test_drop_down_on_every_choice_and_reference_column(template: Workbook, sheet: Sheet) -> None:
+    worksheet = template[sheet.name]
+    for index, column in enumerate(sheet.columns, start=1):
+        validation = _validation_of(worksheet, index)
+        where = f"{sheet.name}.{column.name}"
+        if not _needs_list(column):
+            continue
+        assert validation is not None, f"{where} has no drop-down"
+        assert validation.type == "list", where
+        if column.kind is Kind.ENUM:
+            expected = list(column.choices) + ([WILDCARD] if column.wildcard else [])
+            assert _list_choices(validation) == expected, where
+        elif column.kind is Kind.YESNO:
+            assert _list_choices(validation) == ["yes", "no"], where
+        else:
+            assert column.references is not None
+            target = SHEETS_BY_NAME[column.references]
+            letter = get_column_letter(target.column_names.index(target.keys[0].name) + 1)
+            assert validation.formula1 == f"{target.name}!${letter}$2:${letter}$1048576", where
+
+
+def test_settings_keys_have_a_drop_down_and_are_prefilled(template: Workbook) -> None:
+    worksheet = template["settings"]
+    validation = _validation_of(worksheet, 1)
+    assert validation is not None
+    assert _list_choices(validation) == [setting.key for setting in SETTINGS]
+    rows = list(worksheet.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows] == [setting.key for setting in SETTINGS]
+    assert all(row[1] is None for row in rows), "blank values mean the defaults"
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=lambda s: s.name)
+def test_header_comment_explains_the_column(template: Workbook, sheet: Sheet) -> None:
+    worksheet = template[sheet.name]
+    for index, column in enumerate(sheet.columns, start=1):
+        comment = worksheet.cell(row=1, column=index).comment
+        where = f"{sheet.name}.{column.name}"
+        assert comment is not None, f"{where} has no comment"
+        assert column.meaning in comment.text, where
+        if column.unit:
+            assert f"Unit: {column.unit}" in comment.text, where
+        if column.default_text():
+            assert f"Blank means: {column.default_text()}" in comment.text, where
+
+
+def test_read_me_lists_every_column(template: Workbook) -> None:
+    listed = {
+        (row[0], row[1])
+        for row in template["read_me"].iter_rows(values_only=True)
+        if len(row) >= 2
+    }
+    for sheet in SHEETS:
+        for column in sheet.columns:
+            assert (sheet.name, column.name) in listed, f"{sheet.name}.{column.name}"
+
+
+def test_empty_template_reports_only_the_empty_required_sheets(template_path: Path) -> None:
+    with pytest.raises(InputError) as raised:
+        load(template_path)
+    assert raised.value.warnings == ()
+    assert [(p.sheet, p.row, p.column) for p in raised.value.errors] == [
+        (sheet.name, None, None) for sheet in SHEETS if sheet.non_empty
+    ]
+
+
+def test_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    path = tmp_path / "mine.xlsx"
+    path.write_bytes(b"a planner's precious work")
+    assert main(["template", str(path)]) == EXIT_BAD_INPUT
+    assert path.read_bytes() == b"a planner's precious work"
+    assert main(["template", str(path), "--force"]) == EXIT_OK
+    assert openpyxl.load_workbook(path).sheetnames[1:] == [sheet.name for sheet in SHEETS]
+
+
+def test_refuses_a_missing_folder(tmp_path: Path) -> None:
+    path = tmp_path / "no such folder" / "template.xlsx"
+    assert main(["template", str(path)]) == EXIT_BAD_INPUT
+    assert not path.exists()
+
+
+def test_filled_template_reads_as_the_plain_workbook(template_path: Path, tmp_path: Path) -> None:
+    tables = valid_tables()
+    workbook = openpyxl.load_workbook(template_path)
+    settings = workbook["settings"]
+    key_rows = {settings.cell(row=r, column=1).value: r for r in range(2, settings.max_row + 1)}
+    for record in tables["settings"]:
+        settings.cell(row=key_rows[record["key"]], column=2, value=record["value"])
+    for name, records in tables.items():
+        if name == "settings":
+            continue
+        worksheet = workbook[name]
+        header = _header(worksheet)
+        for record in records:
+            assert set(record) <= set(header), name
+            worksheet.append([record.get(str(column)) for column in header])
+    filled = tmp_path / "filled.xlsx"
+    workbook.save(filled)
+
+    data, warnings = load(filled)
+    expected, _ = load(write_tables(tmp_path / "plain.xlsx", tables))
+    assert warnings == []
+    assert data == expected
+
+
+def test_write_workbook_with_tables_reads_back(tmp_path: Path) -> None:
+    tables = valid_tables()
+    path = tmp_path / "written.xlsx"
+    write_workbook(path, {**tables, "sources": [{"sheet": "regions", "source": "a note"}]})
+    data, warnings = load(path)
+    expected, _ = load(write_tables(tmp_path / "plain.xlsx", tables))
+    assert warnings == []
+    assert data == expected
+    assert _header(openpyxl.load_workbook(path)["sources"]) == ["sheet", "source"]
+
+
+def test_write_workbook_refuses_unknown_columns(tmp_path: Path) -> None:
+    tables = valid_tables()
+    tables["regions"][0]["zone_membr"] = "yes"
+    with pytest.raises(ValueError, match="zone_membr"):
+        write_workbook(tmp_path / "typo.xlsx", tables)
