@@ -82,8 +82,9 @@ def build_tree(data: ModelData) -> ScenarioTree:
     paths: dict[str, list[int]] = {s.scenario: [] for s in data.scenarios}
     # groups: the node of the previous period -> its scenarios
     previous: dict[int | None, list[str]] = {None: [s.scenario for s in data.scenarios]}
+    rank = {s.scenario: i for i, s in enumerate(data.scenarios)}
     for period in range(len(data.periods)):
-        current: dict[int | None, list[str]] = {}
+        groups: list[tuple[int | None, list[str], tuple[Disruption, ...]]] = []
         for parent, scenarios in previous.items():
             by_state: dict[State, list[str]] = {}
             rows_of: dict[State, tuple[Disruption, ...]] = {}
@@ -92,18 +93,22 @@ def build_tree(data: ModelData) -> ScenarioTree:
                 state = tuple(sorted(_row_state(r) for r in rows))
                 by_state.setdefault(state, []).append(scenario)
                 rows_of.setdefault(state, rows)
-            for state, members in by_state.items():
-                node = Node(
-                    id=len(nodes),
-                    period=period,
-                    parent=parent,
-                    scenarios=tuple(members),
-                    probability=sum(probability[s] for s in members),
-                    active=rows_of[state],
-                )
-                nodes.append(node)
-                current[node.id] = members
-                for scenario in members:
-                    paths[scenario].append(node.id)
+            groups.extend((parent, members, rows_of[state]) for state, members in by_state.items())
+        # a parent's later child may start with a later scenario than the next parent's
+        groups.sort(key=lambda group: rank[group[1][0]])
+        current: dict[int | None, list[str]] = {}
+        for parent, members, rows in groups:
+            node = Node(
+                id=len(nodes),
+                period=period,
+                parent=parent,
+                scenarios=tuple(members),
+                probability=sum(probability[s] for s in members),
+                active=rows,
+            )
+            nodes.append(node)
+            current[node.id] = members
+            for scenario in members:
+                paths[scenario].append(node.id)
         previous = current
     return ScenarioTree(tuple(nodes), {s: tuple(p) for s, p in paths.items()})

@@ -66,9 +66,11 @@ def define(model: pyo.ConcreteModel, derived: Derived, terms: Terms) -> None:
             )
 
     budget = data.settings.expansion_budget
-    if budget is not None and expandable:
+    # free expansions (capex 0) spend nothing; without any priced one the row would be empty
+    priced = [f for f in expandable if f.capex_per_t > 0]
+    if budget is not None and priced:
         model.expansion_budget = pyo.Constraint(
-            expr=sum(f.capex_per_t * model.build[f.facility] for f in expandable) <= budget,
+            expr=sum(f.capex_per_t * model.build[f.facility] for f in priced) <= budget,
             doc="§6.10 Expansion budget: Σ build × capex_per_t ≤ expansion_budget",
         )
 
