@@ -61,7 +61,7 @@ class Derived:
     demand_t: Mapping[tuple[str, str, int], float]  # (region, mineral, node): t in the period
     route_factor: Mapping[tuple[int, int], float]  # (route, node); absent means 1
     market_price: Mapping[tuple[str, str, int], float]  # (mineral, stage, node)
-    floor_price: Mapping[tuple[str, str, int], float]  # (mineral, stage, period); floors only
+    floor_price: Mapping[tuple[str, Product, int], float]  # (mineral, stage, period); floors
     border_adjustment: Mapping[tuple[int, int], float]  # (route, node): tariff + floor gap
     export_caps: tuple[ExportCap, ...]
     release_allowed: frozenset[tuple[str, int]]  # (stockpile, node) where release may happen
@@ -90,7 +90,9 @@ def annualised_capex(facility: Facility, rate: float) -> float:
         return 0.0
     if rate == 0.0:
         return facility.capex_per_t / facility.lifetime_years
-    return facility.capex_per_t * rate / (1.0 - (1.0 + rate) ** -facility.lifetime_years)
+    return float(
+        facility.capex_per_t * rate / (1.0 - (1.0 + rate) ** -facility.lifetime_years)
+    )
 
 
 def _matches(row_value: str | None, value: str) -> bool:
@@ -138,7 +140,7 @@ def _export_caps(data: ModelData, tree: ScenarioTree) -> tuple[ExportCap, ...]:
                         )
                         if covered:
                             caps.append(ExportCap(
-                                node.id, region.region, mineral.mineral, stage,  # type: ignore[arg-type]
+                                node.id, region.region, mineral.mineral, stage,
                                 row.destination, row.factor, covered,
                                 tuple(producers.get(key, [])),
                             ))

@@ -191,7 +191,7 @@ def _new_highs() -> highspy.Highs:
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 1)
-            return highspy.Highs()
+            return highspy.Highs()  # type: ignore[no-untyped-call]
     finally:
         os.dup2(saved, 1)
         os.close(saved)

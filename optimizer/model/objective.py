@@ -13,7 +13,9 @@ from optimizer.derive import Derived
 from optimizer.model.terms import Terms
 
 
-def _expression(pairs: dict[int, float], variables: dict[int, object], constant: float) -> object:
+def _expression(
+    pairs: dict[int, float], variables: dict[int, object], constant: float
+) -> LinearExpression:
     return LinearExpression(
         constant=constant,
         linear_coefs=list(pairs.values()),

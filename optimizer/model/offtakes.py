@@ -40,8 +40,8 @@ def define(model: pyo.ConcreteModel, derived: Derived, terms: Terms) -> None:
         return m.contract_take[facility, node] <= m.output[facility, node]
 
     model.take_within_output = pyo.Constraint(list(caps), rule=take_within_output)
-    for facility, node in caps:
+    for facility, node_id in caps:
         terms.cost(
-            node, "production_cost", -facilities[facility].unit_cost_per_t,
-            model.contract_take[facility, node],
+            node_id, "production_cost", -facilities[facility].unit_cost_per_t,
+            model.contract_take[facility, node_id],
         )
