@@ -9,15 +9,14 @@ the results are written to a temporary file and renamed into place.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from optimizer.explain import not_solved_message
+from optimizer.files import file_sha256, replacing
 from optimizer.pipeline import Outcome, optimize, timed
 from optimizer.problems import InputError, NotSolvedError, Problems
 from optimizer.reading import read_workbook
@@ -48,14 +47,6 @@ def log_path(output_path: Path) -> Path:
     return output_path.with_suffix(".log")
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 class _Capture(logging.Handler):
     """Keeps the run's log records in memory until it is safe to write the log file."""
 
@@ -66,18 +57,6 @@ class _Capture(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def run(request: RunRequest) -> Path:
@@ -143,18 +122,17 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
         tables = results.tables(
             outcome,
             input_path=request.input_path,
-            input_sha256=sha256(request.input_path),
+            input_sha256=file_sha256(request.input_path),
             total_seconds=time.perf_counter() - started,
         )
-    output.parent.mkdir(parents=True, exist_ok=True)
     with timed(outcome.timings, "write"):
-        report.write(tables, output)
+        report.write(tables, output, input_path=request.input_path)
     log.info("results written to %s", output)
 
 
 def _write_log(output: Path, capture: _Capture, highs_log: Path) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
     highs_text = highs_log.read_text(encoding="utf-8", errors="replace") if highs_log.exists() \
         else ""
     text = "\n".join(capture.lines) + "\n\n--- HiGHS log ---\n" + highs_text
-    write_atomically(log_path(output), text)
+    with replacing(log_path(output)) as temporary:
+        temporary.write_text(text, encoding="utf-8")
