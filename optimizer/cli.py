@@ -87,9 +87,8 @@ def run(
     from optimizer.run import RunRequest, default_output
     from optimizer.run import run as run_case  # the command shares the function's name
 
-    from optimizer.files import same_file
-
-    if same_file(output or default_output(input_path), input_path):
+    target = output or default_output(input_path)
+    if same_file(target, input_path):
         raise _RefusedError(f"{target}: is the input workbook; choose another results file")
     path = run_case(RunRequest(input_path, output, time_limit, threads, write_model))
     typer.echo(f"{path}: results written (log: {path.with_suffix('.log')}).")
