@@ -84,6 +84,7 @@ def run(
     ] = None,
 ) -> None:
     """Solve INPUT.xlsx and write the results workbook and a log beside it."""
+    from optimizer.files import same_file
     from optimizer.run import RunRequest, default_output
     from optimizer.run import run as run_case  # the command shares the function's name
 
