@@ -70,6 +70,8 @@ def run(request: RunRequest) -> Path:
     output = request.output_path or default_output(request.input_path)
     capture = _Capture()
     package_log = logging.getLogger("optimizer")
+    level = package_log.level
+    package_log.setLevel(logging.INFO)  # the log file always gets the stages
     package_log.addHandler(capture)
     highs_log = Path(tempfile.mkstemp(prefix="highs-", suffix=".log")[1])
     try:
@@ -87,6 +89,7 @@ def run(request: RunRequest) -> Path:
         return output
     finally:
         package_log.removeHandler(capture)
+        package_log.setLevel(level)
         highs_log.unlink(missing_ok=True)
 
 

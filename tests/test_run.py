@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import highspy
+import openpyxl
 import pytest
 from cases import valid_tables, write_tables
 
@@ -99,3 +100,29 @@ def test_written_model_resolves_to_the_same_objective(tmp_path: Path) -> None:
     text = mps.read_text()
     assert "capacity[US-Li-ref,1]" in text
     assert "refined_balance[US,lithium,0]" in text
+
+
+def test_run_writes_every_results_sheet_and_a_timed_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without -o the results go to reports/<input name>_results.xlsx, the log beside."""
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["run", str(source)]) == 0
+
+    results = tmp_path / "reports" / "case_results.xlsx"
+    assert f"{Path('reports') / 'case_results.xlsx'}: results written" in capsys.readouterr().out
+    workbook = openpyxl.load_workbook(results, read_only=True)
+    assert workbook.sheetnames == [
+        "read_me", "summary", "scenarios", "production", "flows", "stockpiles", "shortfalls",
+        "prices", "expansions", "dependence",
+    ]
+    figures = {row[0]: row[1] for row in workbook["summary"].iter_rows(min_row=2,
+                                                                        values_only=True)}
+    assert figures["status"] == "optimal"
+    assert figures["input_file"].endswith("case.xlsx")
+    log = (tmp_path / "reports" / "case_results.log").read_text(encoding="utf-8")
+    for stage in ("read", "validate", "derive", "build", "compile", "solve", "extract", "write"):
+        assert f" {stage} " in log, stage
+    assert "Optimal" in log.split("--- HiGHS log ---")[1]
