@@ -69,23 +69,17 @@ class Problems:
     warnings: list[Problem] = field(default_factory=list)
 
     def error(
-        self,
-        sheet: str,
-        row: int | None,
-        column: str | None,
-        message: str,
+        self, sheet: str, row: int | None, column: str | None, message: str,
         found: object = None,
     ) -> None:
+        """Record an error: the input cannot be used."""
         self.errors.append(Problem(sheet, row, column, message, _show(found)))
 
     def warn(
-        self,
-        sheet: str,
-        row: int | None,
-        column: str | None,
-        message: str,
+        self, sheet: str, row: int | None, column: str | None, message: str,
         found: object = None,
     ) -> None:
+        """Record a warning: worth knowing, never blocking."""
         self.warnings.append(Problem(sheet, row, column, message, _show(found)))
 
     def sorted_errors(self) -> list[Problem]:
