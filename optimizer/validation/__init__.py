@@ -1,0 +1,62 @@
+"""Validation: every check of MODEL.md §2 and §11, in one pass, into :class:`ModelData`.
+
+``records`` reads every cell by its column's rule and runs the checks all sheets share;
+``rules`` holds the rules that tie cells of one sheet together; ``assemble`` resolves
+the most-specific-row rule and builds the model data. Every problem is collected;
+nothing stops at the first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from optimizer.contract import SHEETS
+from optimizer.data import ModelData
+from optimizer.problems import InputError, Problem, Problems
+from optimizer.reading import RawWorkbook, read_workbook
+from optimizer.validation.assemble import assemble, match
+from optimizer.validation.records import (
+    check_references,
+    check_unique_keys,
+    read_records,
+)
+from optimizer.validation.rules import SHEET_RULES, read_settings
+
+
+def load(path: Path) -> tuple[ModelData, list[Problem]]:
+    """Read and validate the workbook at ``path``.
+
+    Returns the model data and the warnings; raises :class:`InputError` with every
+    error (and the warnings) when anything is wrong, or
+    :class:`~optimizer.problems.NotAWorkbookError` when the file is no workbook.
+    """
+    problems = Problems()
+    raw = read_workbook(path, problems)
+    data = validate(raw, problems)
+    errors = problems.sorted_errors()
+    if errors or data is None:
+        raise InputError(errors, problems.sorted_warnings())
+    return data, problems.sorted_warnings()
+
+
+def validate(raw: RawWorkbook, problems: Problems) -> ModelData | None:
+    """Check every rule and build the model data; ``None`` when there were errors."""
+    tables = read_records(raw, problems)
+    for sheet in SHEETS:
+        if sheet.name in tables:
+            check_unique_keys(sheet, tables[sheet.name], problems)
+            check_references(sheet, tables, problems)
+    settings = read_settings(tables.get("settings", []), problems)
+    periods = [r.text("period") for r in tables.get("periods", []) if r.ok("period")]
+    order = {p: i for i, p in enumerate(periods)}
+    for name, rule in SHEET_RULES.items():
+        rule(tables.get(name, []), order, problems)
+    if not all(tables.get(s) for s in ("regions", "minerals", "periods")):
+        return None
+    matched = match(tables, periods, problems)
+    if problems.errors:
+        return None
+    return assemble(tables, settings, matched, periods, problems)
+
+
+__all__ = ["InputError", "Problem", "load", "validate"]
