@@ -9,9 +9,6 @@ stage's product so results, explanations and tests read from one place.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,17 +19,9 @@ from optimizer.derive import Derived, derive
 from optimizer.model import build_model
 from optimizer.model.terms import Terms
 from optimizer.solve import CompiledLP, Solution, SolverOptions, compile_model, solve
+from optimizer.timing import timed
 
 log = logging.getLogger(__name__)
-
-
-@contextmanager
-def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
-    """Time a stage into ``timings`` and log it."""
-    started = time.perf_counter()
-    yield
-    timings[stage] = time.perf_counter() - started
-    log.info("%-8s %8.3f s", stage, timings[stage])
 
 
 @dataclass(slots=True)

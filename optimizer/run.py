@@ -17,11 +17,11 @@ from pathlib import Path
 
 from optimizer.explain import not_solved_message
 from optimizer.files import file_sha256, replacing
-from optimizer.pipeline import Outcome, optimize, timed
-from optimizer.problems import InputError, NotSolvedError, Problems
-from optimizer.reading import read_workbook
+from optimizer.pipeline import Outcome, optimize
+from optimizer.problems import NotSolvedError
 from optimizer.solve import SolverOptions, names, write_mps
-from optimizer.validation import validate
+from optimizer.timing import timed
+from optimizer.validation import load
 
 log = logging.getLogger(__name__)
 
@@ -95,14 +95,8 @@ def run(request: RunRequest) -> Path:
 
 def _solve(request: RunRequest, highs_log: Path) -> Outcome:
     timings: dict[str, float] = {}
-    problems = Problems()
-    with timed(timings, "read"):
-        raw = read_workbook(request.input_path, problems)
-    with timed(timings, "validate"):
-        data = validate(raw, problems)
-    if data is None or problems.errors:
-        raise InputError(problems.sorted_errors(), problems.sorted_warnings())
-    for warning in problems.sorted_warnings():
+    data, warnings = load(request.input_path, timings)
+    for warning in warnings:
         log.warning("%s", warning)
     settings = data.settings
     options = SolverOptions(

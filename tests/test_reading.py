@@ -12,7 +12,7 @@ import pytest
 from optimizer.data import ModelData
 from optimizer.problems import InputError
 from optimizer.validation import load
-from tests.cases import Tables
+from tests.cases import Tables, valid_tables, write_tables
 
 Writer = Callable[..., Path]  # the ``write`` fixture
 Validator = Callable[[Path], tuple[int, list[str]]]  # the ``validate_cli`` fixture
@@ -257,3 +257,8 @@ def test_the_valid_case_reads_whole(tables: Tables, write: Writer) -> None:
         "routes (by mineral and stage)": 4, "demand entries": 9, "prices": 6,
         "stockpiles": 2, "offtakes": 1, "scenarios": 3, "disruptions": 2,
     }
+
+
+def test_load_accepts_a_path_given_as_text(tmp_path: Path) -> None:
+    path = write_tables(tmp_path / "case.xlsx", valid_tables())
+    assert load(str(path)) == load(path)

@@ -7,12 +7,12 @@ from pathlib import Path
 import highspy
 import openpyxl
 import pytest
-from cases import valid_tables, write_tables
 
 from optimizer.cli import main
 from optimizer.pipeline import optimize
 from optimizer.solve import SolverOptions
 from optimizer.validation import load
+from tests.cases import valid_tables, write_tables
 
 
 def _infeasible_case(tmp_path: Path) -> Path:

@@ -14,6 +14,7 @@ from optimizer.contract import SHEETS
 from optimizer.data import ModelData
 from optimizer.problems import InputError, Problem, Problems
 from optimizer.reading import RawWorkbook, read_workbook
+from optimizer.timing import timed
 from optimizer.validation.assemble import assemble, match
 from optimizer.validation.records import (
     check_references,
@@ -23,16 +24,21 @@ from optimizer.validation.records import (
 from optimizer.validation.rules import SHEET_RULES, read_settings
 
 
-def load(path: Path) -> tuple[ModelData, list[Problem]]:
-    """Read and validate the workbook at ``path``.
+def load(
+    path: Path | str, timings: dict[str, float] | None = None
+) -> tuple[ModelData, list[Problem]]:
+    """Read and validate the workbook at ``path``, timing both stages into ``timings``.
 
     Returns the model data and the warnings; raises :class:`InputError` with every
     error (and the warnings) when anything is wrong, or
     :class:`~optimizer.problems.NotAWorkbookError` when the file is no workbook.
     """
+    timings = {} if timings is None else timings
     problems = Problems()
-    raw = read_workbook(path, problems)
-    data = validate(raw, problems)
+    with timed(timings, "read"):
+        raw = read_workbook(Path(path), problems)
+    with timed(timings, "validate"):
+        data = validate(raw, problems)
     errors = problems.sorted_errors()
     if errors or data is None:
         raise InputError(errors, problems.sorted_warnings())
