@@ -82,6 +82,12 @@ def run(
         Path | None, typer.Option("--write-model", metavar="FILE.mps",
                                   help="Also write the LP exactly as solved, in MPS.")
     ] = None,
+    value_of_information: Annotated[
+        bool, typer.Option("--value-of-information",
+                           help="Also solve the expected-value and wait-and-see problems and "
+                                "report the value of the stochastic solution (VSS) and of "
+                                "perfect information (EVPI).")
+    ] = False,
 ) -> None:
     """Solve INPUT.xlsx and write the results workbook and a log beside it."""
     from optimizer.files import same_file
@@ -91,7 +97,8 @@ def run(
     target = output or default_output(input_path)
     if same_file(target, input_path):
         raise _RefusedError(f"{target}: is the input workbook; choose another results file")
-    path = run_case(RunRequest(input_path, output, time_limit, threads, write_model))
+    path = run_case(RunRequest(input_path, output, time_limit, threads, write_model,
+                               value_of_information=value_of_information))
     typer.echo(f"{path}: results written (log: {path.with_suffix('.log')}).")
 
 

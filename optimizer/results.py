@@ -14,23 +14,30 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from optimizer import __version__
+from optimizer.burden import burden  # the planner's report
 from optimizer.data import Product
 from optimizer.derive import PRODUCT_OF_STAGE
+from optimizer.headlines import headlines  # the planner's report
 from optimizer.model.terms import COST_COMPONENTS
 from optimizer.pipeline import Outcome
 from optimizer.results_contract import (
     FIGURES,
+    INFORMATION_FIGURES,
     MARGINAL_PRICE_RISK_NOTE,
     RESULT_SHEETS,
     RESULT_SHEETS_BY_NAME,
     unit_text,
 )
+from optimizer.sensitivity import sensitivity  # the planner's report
+
+if TYPE_CHECKING:  # information.py builds on this module's costs
+    from optimizer.information import ValueOfInformation
 
 Tables = dict[str, pd.DataFrame]
 BALANCES: tuple[tuple[Product, str], ...] = (
@@ -90,12 +97,15 @@ class Tree:
 
 
 def tables(
-    outcome: Outcome, input_path: Path | str, input_sha256: str, total_seconds: float
+    outcome: Outcome, input_path: Path | str, input_sha256: str, total_seconds: float,
+    information: ValueOfInformation | None = None,
 ) -> Tables:
     """Every sheet of MODEL.md §8 except ``charts``, plus ``read_me``, by sheet name.
 
     ``input_path``, ``input_sha256`` and ``total_seconds`` are the run's provenance,
-    which the outcome cannot know. Raises ``ValueError`` unless the outcome is optimal.
+    which the outcome cannot know. ``information``, when the run computed it, adds its
+    figures to the summary and the ``value_of_information`` sheet. Raises
+    ``ValueError`` unless the outcome is optimal.
     """
     if not outcome.optimal:
         raise ValueError(
@@ -120,6 +130,19 @@ def tables(
         "expansions": expansions(outcome),
         "dependence": dependence(tree, supply),
     }
+    # ---- the planner's report: built from the sheets above (and the solution's ranging)
+    result["burden"] = burden(outcome, result)
+    result["sensitivity"] = sensitivity(outcome)
+    result["headlines"] = headlines(outcome, result)
+    # ----
+    # ---- value of information: only when the run asked for it
+    if information is not None:
+        result["summary"] = pd.concat(
+            [result["summary"], information_figures(information, outcome.data.settings.currency)],
+            ignore_index=True,
+        )
+        result["value_of_information"] = value_of_information(information)
+    # ----
     return {name: conform(name, frame) for name, frame in result.items()}
 
 
@@ -488,6 +511,43 @@ def dependence(tree: Tree, supply: pd.DataFrame) -> pd.DataFrame:
     ])
     return _clean(tree.by_scenario(frame),
                   ["from_members_t", "from_non_members_t", "non_member_share"])
+
+
+# ---------------------------------------------------------------- value of information
+
+
+def information_figures(information: ValueOfInformation, currency: str) -> pd.DataFrame:
+    """The summary rows of the value of information (rp, eev, ws, vss, evpi and a note);
+    an infinite or uncomputed value is left blank (NaN), the note says why."""
+    values: dict[str, object] = {
+        "rp": information.rp,
+        "eev": information.eev,
+        "ws": information.ws,
+        "vss": information.vss,
+        "evpi": information.evpi,
+        "information_note": " ".join(information.notes),
+    }
+    shown = [v if not isinstance(v, float) or np.isfinite(v) else np.nan
+             for v in (values[f.name] for f in INFORMATION_FIGURES)]
+    return pd.DataFrame(
+        {
+            "figure": [f.name for f in INFORMATION_FIGURES],
+            "value": pd.Series(shown, dtype=object),
+            "unit": [unit_text(f.unit, currency) for f in INFORMATION_FIGURES],
+            "meaning": [f.meaning for f in INFORMATION_FIGURES],
+        }
+    )
+
+
+def value_of_information(information: ValueOfInformation) -> pd.DataFrame:
+    """The ``value_of_information`` sheet: each scenario's cost under the three plans."""
+    rows = [
+        {"scenario": s.scenario, "probability": s.probability,
+         "wait_and_see_cost": s.wait_and_see_cost, "eev_cost": s.eev_cost,
+         "rp_cost": s.rp_cost}
+        for s in information.scenarios
+    ]
+    return _frame(rows, "value_of_information", by_node=False)
 
 
 # ---------------------------------------------------------------- read_me

@@ -178,6 +178,174 @@ FIGURES: tuple[Figure, ...] = (
 )
 FIGURES_BY_NAME: dict[str, Figure] = {f.name: f for f in FIGURES}
 
+# ---------------------------------------------------------------- the planner's report
+# burden, headlines and sensitivity: built by optimizer/burden.py, headlines.py and
+# sensitivity.py from the other sheets and the solution.
+
+_DISCOUNTED = ("Discounted as the objective is: Σ over the scenario's periods of δ_t × "
+               "the amount (expected rows: Σ_s p_s × the scenario's figure).")
+
+BURDEN_SHEET = ResultSheet(
+    "burden", "member region (and zone) and scenario (and expected)",
+    "Who pays: border adjustments on imports, support that would lift member output to "
+    "the floors, stockpile spending, take-or-pay payments and capex, by member region and "
+    "for the whole zone. " + _DISCOUNTED + " Border adjustments, contract payments and "
+    "capex split cost components of the objective; price-gap support and stockpile "
+    "spending lie outside it.",
+    (
+        ResultColumn("scenario", "Scenario, or expected: the probability-weighted sum "
+                     "Σ_s p_s × the scenario's row, as the summary's expected costs."),
+        ResultColumn("region", "Member region, or zone: the whole zone. The zone row sums "
+                     "the members' border adjustments and price-gap support, and counts "
+                     "every stockpile, offtake and expansion wherever it sits (they are the "
+                     "zone's instruments), so its contract_payments equal contract_cost and "
+                     "its capex equals capex."),
+        ResultColumn("border_tariff", "Tariffs (tariff_per_t × shipments) paid on "
+                     "shipments into the region, from members and non-members alike.",
+                     "{currency}", MONEY),
+        ResultColumn("border_floor_gap", "The floor part of the border adjustment: "
+                     "max(0, floor − market price) × shipments from non-members into the "
+                     "region. border_tariff + border_floor_gap of the zone is the border "
+                     "adjustment paid on routes into members (summary: expected_cost − "
+                     "zone_net_cost).", "{currency}", MONEY),
+        ResultColumn("price_gap_support", "price_gap (floor − marginal price, where "
+                     "positive, as on the prices sheet) × the region's own output of that "
+                     "mineral and product (mines: concentrate; refineries and recyclers: "
+                     "refined): what lifting member producers to the floor would cost. "
+                     "Outside the objective; a blank price_gap counts as none.",
+                     "{currency}", MONEY),
+        ResultColumn("stockpile_spending", "purchase_t × market price (spend on the "
+                     "stockpiles sheet) of the stockpiles in the region. Outside the "
+                     "objective.", "{currency}", MONEY),
+        ResultColumn("contract_payments", "Take-or-pay payments (contract price × contract_t "
+                     "× years, paid whether taken or not) to facilities in the region; the "
+                     "same in every scenario.", "{currency}", MONEY),
+        ResultColumn("capex", "Capex of the expansions in the region as the objective "
+                     "charges it: annualised capex × new capacity × years from online_period "
+                     "on (the expansions sheet shows the overnight capex); the same in every "
+                     "scenario.", "{currency}", MONEY),
+        ResultColumn("total", "Sum of the six amounts: all the region pays through them. "
+                     "Not the plan's cost: production, transport, holding and shortfall "
+                     "costs are not split by region, and two amounts lie outside the "
+                     "objective.", "{currency}", MONEY),
+    ),
+)
+
+HEADLINES_SHEET = ResultSheet(
+    "headlines", "finding",
+    "The findings to read first, as sentences generated from the other sheets; numbers "
+    "in sentences are rounded, figure keeps the exact value. Payback of an expansion: its "
+    "overnight capex ÷ the expected yearly margin of the new capacity, where the margin "
+    "in a period and scenario is the new capacity's share of output (built_t ÷ "
+    "(capacity_t + built_t) × output_t) × (marginal price of the facility's product in "
+    "its region − unit_cost_per_t − for a refinery, the marginal price of concentrate "
+    "there ÷ yield), weighted by probability, summed over the periods from online_period "
+    "on and divided by their years; undiscounted; none when that margin is not positive. "
+    "Before a disruption: a scenario's periods before it leaves the trunk; during: its "
+    "periods with an active disruption; non-member shares over them are weighted by "
+    "probability and tonnes. Days of cover when a disruption starts: cover_days at the "
+    "end of the period the scenario leaves the trunk, for the stockpiles of the minerals "
+    "its disruptions then touch.",
+    (
+        ResultColumn("number", "Reading order.", "", COUNT),
+        ResultColumn("headline", "The finding in a sentence.", wrap=True),
+        ResultColumn("figure", "Its main number, unrounded; blank when there is none.",
+                     "see unit", PRICE),
+        ResultColumn("unit", "Unit of figure."),
+        ResultColumn("sheet", "The sheet to check it on."),
+    ),
+)
+
+SENSITIVITY_SHEET = ResultSheet(
+    "sensitivity", "binding limit",
+    "What the binding limits are worth, and how far each can move before that changes: "
+    "every stockpile and expansion budget (§6.10), facility capacity (§6.1, a row where "
+    "new capacity can come online, else the bound on output), route capacity (§6.7) and "
+    "zone exclusivity (§6.9) whose dual is not 0, and every member concentrate or refined "
+    "balance (§6.3, §6.4) of a mineral and product with a floor where the floor binds "
+    "(price_gap > 0). Ranges are HiGHS's ranging of the optimal basis, each for that "
+    "right-hand side alone with everything else fixed; where the solution is degenerate "
+    "the true range can be wider.",
+    (
+        ResultColumn("constraint", "The constraint as MODEL.md names it."),
+        ResultColumn("what", "The limit in plain words: facility, route, region, mineral, "
+                     "period and the scenarios that share the node.", wrap=True),
+        ResultColumn("dual", "Change in the objective per unit increase of rhs (the dual "
+                     "of the row, or the reduced cost of a bound): negative where more room "
+                     "lowers the cost (capacities, budgets, routes), positive where a higher "
+                     "requirement raises it (balances). In objective units: expected "
+                     "discounted cost (blended with CVaR when risk_weight > 0), so a node's "
+                     "dual ÷ (node probability × δ_t) is in money of the period, as on the "
+                     "prices sheet.", "{currency} per unit", PRICE),
+        ResultColumn("rhs", "The right-hand side: the limit as the model holds it (a "
+                     "capacity row's is the existing capacity; new capacity adds to it).",
+                     "see unit", TONNES),
+        ResultColumn("rhs_low", "Lowest rhs at which the dual still holds (never below 0 "
+                     "for a capacity, route or budget); blank when there is no such limit, "
+                     "or when the run did not range.", "see unit", TONNES),
+        ResultColumn("rhs_high", "Highest rhs at which the dual still holds; blank when there "
+                     "is no such limit, or when the run did not range.", "see unit",
+                     TONNES),
+        ResultColumn("unit", "Unit of rhs, rhs_low and rhs_high: t, or the currency for "
+                     "budgets."),
+    ),
+)
+
+# ---------------------------------------------------------------- value of information
+# Only with ``optimizer run --value-of-information``: the summary figures below, after the
+# others, and the value_of_information sheet, computed by optimizer/information.py.
+
+_RHO = ("the run's objective ρ(C) = (1 − λ) × Σ_s p_s C_s + λ × CVaR_α(C), which is the "
+        "expected cost Σ_s p_s C_s when risk_weight λ = 0")
+_EV_PLAN = ("the plan for the average situation: the capacity expansion and every decision "
+            "in the periods all scenarios share, taken from the optimum of the "
+            "expected-value problem (one scenario in which, period by period, every "
+            "capacity, route and demand multiplier, market price and export cap is the "
+            "probability-weighted mean over the scenarios; a scenario without an export cap "
+            "counts as factor 1, and a stockpile may release when it may in some "
+            "scenario)")
+
+INFORMATION_FIGURES: tuple[Figure, ...] = (
+    Figure("rp", f"Recourse problem: {_RHO}, at this run's plan (the objective).",
+           "{currency}", MONEY),
+    Figure("eev", f"Expected result of the expected-value solution: {_RHO}, for {_EV_PLAN}, "
+           "the rest of each scenario optimised. Blank when that plan cannot be carried "
+           "out in every scenario (EEV is then infinite) or was not computed: "
+           "information_note says why.", "{currency}", MONEY),
+    Figure("ws", "Wait-and-see: ρ applied to the scenarios' own optima, each scenario "
+           "solved alone as if known from the start (with λ = 0: Σ_s p_s × its optimum).",
+           "{currency}", MONEY),
+    Figure("vss", "Value of the stochastic solution: eev − rp, never negative. What "
+           "planning over the scenario tree saves against planning for the average.",
+           "{currency}", MONEY),
+    Figure("evpi", "Expected value of perfect information: rp − ws, never negative. The most "
+           "that knowing the scenario in advance would be worth.", "{currency}", MONEY),
+    Figure("information_note", "Why eev, ws, vss or evpi is blank, in plain words; empty "
+           "when all were computed."),
+)
+FIGURES_BY_NAME.update({f.name: f for f in INFORMATION_FIGURES})
+
+VALUE_OF_INFORMATION_SHEET = ResultSheet(
+    "value_of_information", "scenario",
+    "Written only by optimizer run --value-of-information. Each scenario's cost C_s under "
+    "three plans: its own optimum, the plan for the average situation and this run's "
+    "plan; the summary's rp, eev, ws, vss and evpi weigh them by probability (and CVaR "
+    "when risk_weight > 0). A scenario of probability 0 carries no weight in the "
+    "objective, so this run's plan for its own periods is feasible but not optimised.",
+    (
+        SCENARIO,
+        PROBABILITY_COLUMN,
+        ResultColumn("wait_and_see_cost", "C_s of the scenario solved alone, with "
+                     "probability 1, as if known from the start: its own optimum.",
+                     "{currency}", MONEY),
+        ResultColumn("eev_cost", f"C_s of {_EV_PLAN}, the rest of the scenario optimised. "
+                     "Blank when that plan cannot be carried out in every scenario (see "
+                     "information_note on the summary).", "{currency}", MONEY),
+        ResultColumn("rp_cost", "C_s of this run's plan (total_cost on the scenarios "
+                     "sheet).", "{currency}", MONEY),
+    ),
+)
+
 # ---------------------------------------------------------------- sheets
 
 RESULT_SHEETS: tuple[ResultSheet, ...] = (
@@ -202,6 +370,7 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
             ResultColumn("meaning", "What the figure is.", wrap=True),
         ),
     ),
+    HEADLINES_SHEET,  # the planner's report
     ResultSheet(
         "scenarios", "scenario",
         "Each scenario's cost C_s, its components, unmet demand and dependence on "
@@ -329,5 +498,8 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
             NON_MEMBER_SHARE,
         ),
     ),
+    BURDEN_SHEET,  # the planner's report
+    SENSITIVITY_SHEET,  # the planner's report
+    VALUE_OF_INFORMATION_SHEET,  # only with --value-of-information
 )
 RESULT_SHEETS_BY_NAME: dict[str, ResultSheet] = {s.name: s for s in RESULT_SHEETS}

@@ -35,6 +35,7 @@ class RunRequest:
     time_limit_s: float | None = None
     threads: int | None = None
     write_model: Path | None = None
+    value_of_information: bool = False  # also VSS and EVPI (optimizer.information)
 
 
 def default_output(input_path: Path) -> Path:
@@ -104,6 +105,7 @@ def _solve(request: RunRequest, highs_log: Path) -> Outcome:
         else settings.time_limit_s,
         threads=request.threads if request.threads is not None else settings.threads,
         log_file=highs_log,
+        ranging=True,  # the sensitivity sheet's ranges
     )
     if request.time_limit_s is not None or request.threads is not None:
         data = replace(data, settings=replace(
@@ -115,12 +117,19 @@ def _solve(request: RunRequest, highs_log: Path) -> Outcome:
 def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float) -> None:
     from optimizer import report, results
 
+    information = None
+    if request.value_of_information:
+        from optimizer.information import value_of_information
+
+        with timed(outcome.timings, "value of information"):
+            information = value_of_information(outcome)
     with timed(outcome.timings, "extract"):
         tables = results.tables(
             outcome,
             input_path=request.input_path,
             input_sha256=file_sha256(request.input_path),
             total_seconds=time.perf_counter() - started,
+            information=information,
         )
     with timed(outcome.timings, "write"):
         report.write(tables, output, input_path=request.input_path)

@@ -96,6 +96,7 @@ class SolverOptions:
     time_limit_s: float | None = None
     threads: int | None = None
     log_file: Path | None = None
+    ranging: bool = False  # also compute HiGHS's ranging of an optimal solution
 
 
 @dataclass(slots=True)
@@ -110,6 +111,13 @@ class Solution:
     solve_seconds: float
     iis_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, "lower"/"upper")
     iis_columns: list[tuple[int, str]] = field(default_factory=list)
+    # Ranging (only when asked for, and optimal): for a row or column bound that is
+    # active in the optimal basis, the (lower, upper) values its right-hand side or
+    # bound can take, alone, before the basis changes, so over which its dual (the
+    # reduced cost for a column) holds. Meaningless for basic rows and columns.
+    reduced_costs: np.ndarray | None = None
+    rhs_ranges: np.ndarray | None = None  # (rows, 2), in row order
+    bound_ranges: np.ndarray | None = None  # (columns, 2), in column order
 
     def value_map(self, layout: Layout, name: str) -> dict[Any, float]:
         """A variable component's values by its keys (empty when it has none)."""
@@ -135,10 +143,7 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledLP:
     info = LinearStandardFormCompiler().write(
         model, mixed_form=True, column_order=column_order, row_order=row_order
     )
-    if len(info.columns) != len(column_order) or any(
-        a is not b for a, b in zip(info.columns, column_order, strict=True)
-    ):
-        raise RuntimeError("the compiled columns are not in the model's order")
+    positions = _column_positions(info.columns, column_order)
     if len(info.rows) != len(row_order) or any(
         r.constraint is not c for r, c in zip(info.rows, row_order, strict=True)
     ):
@@ -156,12 +161,40 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledLP:
     bounds = [(v.lb, v.ub) for v in column_order]
     col_lower = np.array([-np.inf if lb is None else lb for lb, _ in bounds], dtype=float)
     col_upper = np.array([np.inf if ub is None else ub for _, ub in bounds], dtype=float)
-    cost = np.asarray(info.c.todense(), dtype=float).ravel() if info.c.shape[0] else np.zeros(
-        len(column_order)
-    )
+    compiled_cost = np.asarray(info.c.todense(), dtype=float).ravel() if info.c.shape[0] \
+        else np.zeros(len(info.columns))
+    cost = np.zeros(len(column_order))
+    cost[positions] = compiled_cost
+    matrix = _widen(info.A.tocsc(), positions, len(column_order))
     offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
-    _warn_tiny(info.A)
-    return CompiledLP(cost, offset, info.A.tocsc(), lower, upper, col_lower, col_upper, layout)
+    _warn_tiny(matrix)
+    return CompiledLP(cost, offset, matrix, lower, upper, col_lower, col_upper, layout)
+
+
+def _column_positions(compiled: Sequence[Any], order: Sequence[Any]) -> np.ndarray:
+    """Where each compiled column sits in the model's order.
+
+    The compiler leaves out a variable that appears in no row and not in the objective
+    (a free expansion that can never run, say); such a column comes back empty, so the
+    Layout stays the model's own order.
+    """
+    if len(compiled) == len(order) and all(a is b for a, b in zip(compiled, order, strict=True)):
+        return np.arange(len(order))
+    index = {id(v): j for j, v in enumerate(order)}
+    positions = np.fromiter((index[id(v)] for v in compiled), dtype=np.int64, count=len(compiled))
+    if np.any(np.diff(positions) <= 0):
+        raise RuntimeError("the compiled columns are not in the model's order")
+    return positions
+
+
+def _widen(matrix: Any, positions: np.ndarray, width: int) -> Any:
+    """The matrix with its columns moved to ``positions`` among ``width`` columns."""
+    if matrix.shape[1] == width:
+        return matrix
+    counts = np.zeros(width + 1, dtype=np.int64)
+    counts[positions + 1] = np.diff(matrix.indptr)
+    indptr = np.cumsum(counts)
+    return type(matrix)((matrix.data, matrix.indices, indptr), shape=(matrix.shape[0], width))
 
 
 def _blocks(components: Sequence[Any]) -> tuple[Block, ...]:
@@ -239,7 +272,8 @@ _STATUS = {
 
 
 def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
-    """Solve with HiGHS; on infeasibility, also compute an irreducible infeasible subset."""
+    """Solve with HiGHS; on infeasibility, also compute an irreducible infeasible subset;
+    at an optimum, also the ranging when ``options.ranging`` asks for it."""
     highs = _highs(lp, options)
     started = time.perf_counter()
     highs.run()
@@ -249,14 +283,33 @@ def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
     message = highs.modelStatusToString(model_status)
     if status == "optimal":
         solution = highs.getSolution()
-        return Solution(
+        optimum = Solution(
             status, message, float(highs.getInfo().objective_function_value),
             np.asarray(solution.col_value), np.asarray(solution.row_dual), seconds,
+            reduced_costs=np.asarray(solution.col_dual),
         )
+        if options.ranging:
+            _add_ranging(highs, optimum)
+        return optimum
     result = Solution(status, message, None, None, None, seconds)
     if status in ("infeasible", "infeasible or unbounded"):
         _add_iis(highs, result)
     return result
+
+
+def _add_ranging(highs: highspy.Highs, result: Solution) -> None:
+    """HiGHS's ranging of the optimal basis; left out, with a warning, when HiGHS has
+    none to give (no basis, say)."""
+    status, ranging = highs.getRanging()
+    if status != highspy.HighsStatus.kOk or not ranging.valid:
+        log.warning("HiGHS could not range the solution; the sensitivity ranges stay blank")
+        return
+    result.rhs_ranges = np.column_stack(
+        (np.asarray(ranging.row_bound_dn.value_), np.asarray(ranging.row_bound_up.value_))
+    )
+    result.bound_ranges = np.column_stack(
+        (np.asarray(ranging.col_bound_dn.value_), np.asarray(ranging.col_bound_up.value_))
+    )
 
 
 def _add_iis(highs: highspy.Highs, result: Solution) -> None:

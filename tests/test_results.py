@@ -20,6 +20,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+import xlsxwriter
 
 from optimizer import __version__, report, results
 from optimizer.files import file_sha256
@@ -499,8 +500,14 @@ def test_contract_declares_what_model_md_asks() -> None:
     }
     assert required <= set(FIGURES_BY_NAME)
     names = [s.name for s in RESULT_SHEETS]
-    assert names == ["read_me", "summary", "scenarios", "production", "flows", "stockpiles",
-                     "shortfalls", "prices", "expansions", "dependence"]
+    assert names[:2] == ["read_me", "summary"]
+    # MODEL.md §8's sheets in order; the planner's report adds headlines after the summary
+    # and burden and sensitivity after them (tests/test_burden.py and its neighbours)
+    assert [n for n in names if n not in ("read_me", "summary", "headlines", "burden",
+                                          "sensitivity", "value_of_information")] == [
+        "scenarios", "production", "flows", "stockpiles", "shortfalls", "prices",
+        "expansions", "dependence"]
+    assert names[2] == "headlines" and {"burden", "sensitivity"} <= set(names)
     for sheet in RESULT_SHEETS:
         assert len(set(sheet.column_names)) == len(sheet.column_names), sheet.name
 
@@ -525,8 +532,10 @@ def test_no_results_without_an_optimal_solution(tmp_path: Path) -> None:
 
 def test_every_sheet_is_a_formatted_table_with_a_frozen_header(run: Run) -> None:
     workbook = openpyxl.load_workbook(run.path)
-    assert workbook.sheetnames == [s.name for s in RESULT_SHEETS]
-    for sheet in RESULT_SHEETS:
+    # value_of_information only with --value-of-information (tests/test_information.py)
+    written = [s for s in RESULT_SHEETS if s.name != "value_of_information"]
+    assert workbook.sheetnames == [s.name for s in written]
+    for sheet in written:
         worksheet = workbook[sheet.name]
         assert worksheet.freeze_panes == "A2"
         (table,) = worksheet.tables.values()
@@ -536,9 +545,11 @@ def test_every_sheet_is_a_formatted_table_with_a_frozen_header(run: Run) -> None
         assert [c.name for c in table.tableColumns] == list(sheet.column_names)
         header = [c.value for c in worksheet[1]]
         assert header == list(sheet.column_names)
+        # neighbouring columns of one width are stored as one span, kept under its first
+        widths = {i: d.width for d in worksheet.column_dimensions.values()
+                  for i in range(d.min, d.max + 1)}
         for index, column in enumerate(sheet.columns, start=1):
-            letter = openpyxl.utils.get_column_letter(index)
-            assert worksheet.column_dimensions[letter].width >= len(column.name)
+            assert widths[index] >= len(column.name), (sheet.name, column.name)
             for (cell,) in worksheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
                     wanted = column.number_format
@@ -583,14 +594,14 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(
 ) -> None:
     target = tmp_path / "results.xlsx"
     target.write_bytes(b"the previous results")
-    original_save = openpyxl.Workbook.save
+    original_close = xlsxwriter.Workbook.close
 
-    def crash(self: openpyxl.Workbook, filename: str) -> None:
-        original_save(self, filename)  # a whole file, then the crash before the rename
-        Path(filename).write_bytes(b"half")
+    def crash(self: xlsxwriter.Workbook) -> None:
+        original_close(self)  # a whole file, then the crash before the rename
+        Path(self.filename).write_bytes(b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", crash)
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", crash)
     with pytest.raises(OSError, match="disk full"):
         report.write(small_tables, target)
     assert target.read_bytes() == b"the previous results"

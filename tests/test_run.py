@@ -115,9 +115,11 @@ def test_run_writes_every_results_sheet_and_a_timed_log(
     assert f"{Path('reports') / 'case_results.xlsx'}: results written" in capsys.readouterr().out
     workbook = openpyxl.load_workbook(results, read_only=True)
     assert workbook.sheetnames == [
-        "read_me", "summary", "scenarios", "production", "flows", "stockpiles", "shortfalls",
-        "prices", "expansions", "dependence",
+        "read_me", "summary", "headlines", "scenarios", "production", "flows", "stockpiles",
+        "shortfalls", "prices", "expansions", "dependence", "burden", "sensitivity",
     ]
+    sensitivity = list(workbook["sensitivity"].iter_rows(min_row=2, values_only=True))
+    assert sensitivity and all(isinstance(row[4], float | int) for row in sensitivity)  # ranged
     figures = {row[0]: row[1] for row in workbook["summary"].iter_rows(min_row=2,
                                                                         values_only=True)}
     assert figures["status"] == "optimal"

@@ -254,3 +254,30 @@ def test_the_same_input_solved_twice_gives_the_same_plan(tmp_path: Path) -> None
     assert np.array_equal(first.solution.values, second.solution.values)
     assert first.solution.duals is not None and second.solution.duals is not None
     assert np.array_equal(first.solution.duals, second.solution.duals)
+
+
+def test_a_variable_in_no_row_and_no_cost_keeps_its_column() -> None:
+    """A free expansion (capex 0) whose capacity is disrupted to 0 in every period it
+    could run appears nowhere; its column stays in the Layout, empty, and solves to 0."""
+    from optimizer.solve import solve
+
+    model = pyo.ConcreteModel()
+    model.x = pyo.Var(["a", "b"], domain=pyo.NonNegativeReals, bounds=(0, 5))
+    model.unused = pyo.Var(domain=pyo.NonNegativeReals, bounds=(0, 7))
+    model.y = pyo.Var(domain=pyo.NonNegativeReals)
+    model.need = pyo.Constraint(expr=model.x["a"] + 2 * model.y >= 4)
+    model.objective = pyo.Objective(expr=3 * model.x["a"] + model.x["b"] + 4 * model.y)
+
+    lp = compile_model(model)
+
+    assert [(b.name, b.start, len(b.keys)) for b in lp.layout.columns] == [
+        ("x", 0, 2), ("unused", 2, 1), ("y", 3, 1),
+    ]
+    assert lp.matrix.shape == (1, 4)
+    assert lp.matrix.toarray().tolist() == [[1.0, 0.0, 0.0, 2.0]]
+    assert lp.cost.tolist() == [3.0, 1.0, 0.0, 4.0]
+    solution = solve(lp, SolverOptions())
+    # x_a costs 3 per unit of the need, y costs 4 / 2 = 2: y = 2, the rest 0
+    assert solution.objective == pytest.approx(8.0)
+    assert solution.values is not None
+    assert solution.values.tolist() == pytest.approx([0.0, 0.0, 0.0, 2.0])

@@ -1,0 +1,453 @@
+"""The findings a planner reads first (the ``headlines`` results sheet).
+
+Each headline is a sentence generated from the other results tables, with its main
+number in ``figure`` and the sheet to check it on. Pure: built from the outcome's
+data and tree and the tables already computed. Numbers in sentences are rounded for
+reading (:func:`number`); ``figure`` keeps the exact value.
+
+Definitions, also on the ``read_me`` sheet:
+
+- *payback* of an expansion: its overnight capex ÷ the expected yearly margin of the
+  new capacity, where the margin at a period and scenario is the new capacity's share
+  of output (built_t ÷ (capacity_t + built_t) × output_t) × (marginal price of the
+  facility's product in its region − unit_cost_per_t − for a refinery, the marginal
+  price of concentrate there ÷ yield), weighted by scenario probability, summed over
+  the periods from online_period on and divided by their years. Undiscounted; no
+  payback when that margin is not positive.
+- *before* a disruption: a scenario's periods before it first leaves the trunk;
+  *during*: its periods with an active disruption. Shares of non-member supply over
+  them are weighted by scenario probability and tonnes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optimizer.burden import EXPECTED, ZONE
+from optimizer.derive import PRODUCT_OF_STAGE
+from optimizer.model.terms import COST_COMPONENTS
+from optimizer.pipeline import Outcome
+
+Sheets = Mapping[str, pd.DataFrame]
+SAME = 1e-9  # scenario costs this close (relative) are the same
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    headline: str
+    figure: float
+    unit: str
+    sheet: str
+
+
+def headlines(outcome: Outcome, sheets: Sheets) -> pd.DataFrame:
+    """The ``headlines`` sheet, numbered in reading order."""
+    found = [
+        *_cost(outcome, sheets),
+        *_costliest(outcome, sheets),
+        *_shortfall(sheets),
+        *_cover(outcome, sheets),
+        *_floors(outcome, sheets),
+        *_support(outcome, sheets),
+        *_expansions(outcome, sheets),
+        *_dependence(outcome, sheets),
+        *_who_pays(outcome, sheets),
+        *_stockpile_budget(outcome, sheets),
+    ]
+    return pd.DataFrame({
+        "number": list(range(1, len(found) + 1)),
+        "headline": [h.headline for h in found],
+        "figure": [h.figure for h in found],
+        "unit": [h.unit for h in found],
+        "sheet": [h.sheet for h in found],
+    })
+
+
+# ---------------------------------------------------------------- numbers in words
+
+
+def number(value: float) -> str:
+    """A number as a sentence shows it: billions and millions with two decimals,
+    whole numbers from 100, else one or two decimals."""
+    size = abs(value)
+    if size < 0.005:
+        return "0.00"
+    if size >= 1e9:
+        return f"{value / 1e9:,.2f} billion"
+    if size >= 1e6:
+        return f"{value / 1e6:,.2f} million"
+    if size >= 100:
+        return f"{value:,.0f}"
+    if size >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def money(value: float, currency: str) -> str:
+    return f"{number(value)} {currency}"
+
+
+def tonnes(value: float) -> str:
+    return f"{number(value)} t"
+
+
+def share(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.1%}"
+
+
+def days(value: float) -> str:
+    return f"{number(value)} days"
+
+
+def years(value: float) -> str:
+    return f"{number(value)} years"
+
+
+def _list(items: Iterable[str]) -> str:
+    return "; ".join(items)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _largest(frame: pd.DataFrame, column: str) -> dict[str, Any]:
+    """The first row with the largest ``column``."""
+    rows = _records(frame)
+    return max(rows, key=lambda row: float(row[column]))
+
+
+def _figures(sheets: Sheets) -> dict[str, float]:
+    summary = sheets["summary"]
+    return {str(f): v for f, v in zip(summary["figure"], summary["value"], strict=True)
+            if isinstance(v, int | float)}
+
+
+# ---------------------------------------------------------------- costs
+
+
+def _cost(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    currency = outcome.data.settings.currency
+    figures = _figures(sheets)
+    total = figures["expected_cost"]
+    largest = max(COST_COMPONENTS, key=lambda c: figures[c])
+    part = f" ({share(figures[largest] / total)})" if total > 0 else ""
+    return [Headline(
+        f"The plan's expected discounted cost is {money(total, currency)}; its largest part "
+        f"is {largest} at {money(figures[largest], currency)}{part}.",
+        total, currency, "summary",
+    )]
+
+
+def _costliest(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    currency = outcome.data.settings.currency
+    scenarios = sheets["scenarios"]
+    figures = _figures(sheets)
+    worst = _largest(scenarios, "total_cost")
+    total = float(worst["total_cost"])
+    if len(scenarios) == 1:
+        return [Headline(
+            f"There is one scenario, {worst['scenario']}; its cost "
+            f"{money(total, currency)} is the expected cost.", total, currency, "scenarios",
+        )]
+    cheapest = float(scenarios["total_cost"].min())
+    if total - cheapest <= SAME * max(1.0, abs(total)):
+        return [Headline(
+            f"All {len(scenarios)} scenarios cost the same, {money(total, currency)}: no "
+            "disruption changes the cost of the plan.", total, currency, "scenarios",
+        )]
+    why = max(COST_COMPONENTS, key=lambda c: float(worst[c]) - figures[c])
+    return [Headline(
+        f"The costliest scenario is {worst['scenario']} (probability "
+        f"{share(float(worst['probability']))}) at {money(total, currency)}, "
+        f"{money(total - figures['expected_cost'], currency)} above the expected cost; most "
+        f"of the difference is {why}: {money(float(worst[why]), currency)} against "
+        f"{money(figures[why], currency)} expected.",
+        total, currency, "scenarios",
+    )]
+
+
+# ---------------------------------------------------------------- supply
+
+
+def _shortfall(sheets: Sheets) -> list[Headline]:
+    short = sheets["shortfalls"]
+    if not len(short) or not (short["shortfall_t"] > 0).any():
+        return [Headline("No demand goes unmet in any scenario.", 0.0, "t", "shortfalls")]
+    worst = _largest(short, "shortfall_t")
+    same = short[(short["region"] == worst["region"]) & (short["mineral"] == worst["mineral"])
+                 & (short["period"] == worst["period"])
+                 & (short["shortfall_t"] == worst["shortfall_t"])]
+    who = ("scenario " if len(same) == 1 else "scenarios ") + ", ".join(same["scenario"])
+    amount = float(worst["shortfall_t"])
+    return [Headline(
+        f"The largest shortfall is {tonnes(amount)} of {worst['mineral']} in "
+        f"{worst['region']} in period {worst['period']} under {who} "
+        f"({share(float(worst['share']))} of demand).",
+        amount, "t", "shortfalls",
+    )]
+
+
+def _cover(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    """Days of cover (cover_days of the stockpiles sheet) at the end of the period each
+    scenario leaves the trunk, and at the end of the period before, for the stockpiles
+    of the minerals its disruptions then touch. ``figure``: the least at the end of the
+    first disrupted period."""
+    data, tree = outcome.data, outcome.derived.tree
+    if not data.stockpiles:
+        return [Headline("The input has no stockpiles: nothing covers demand when a "
+                         "disruption starts.", np.nan, "days", "stockpiles")]
+    cover = {(r["stockpile"], r["scenario"], r["period"]): float(r["cover_days"])
+             for r in _records(sheets["stockpiles"])}
+    periods = [p.period for p in data.periods]
+    found = []
+    for s in data.scenarios:
+        leaves = tree.leaves_trunk(s.scenario)
+        if leaves is None:
+            continue
+        period = periods[leaves]
+        rows = tree.nodes[tree.paths[s.scenario][leaves]].active
+        touched = [k for k in data.stockpiles
+                   if any(r.mineral is None or r.mineral == k.mineral for r in rows)]
+        if not touched:
+            minerals = sorted({r.mineral for r in rows if r.mineral is not None})
+            found.append(Headline(
+                f"When {s.scenario} starts in {period}, no stockpile holds "
+                f"{', '.join(minerals)}.", np.nan, "days", "stockpiles",
+            ))
+            continue
+        before = periods[leaves - 1] if leaves > 0 else None
+        parts, known = [], []
+        for k in touched:
+            end = cover[k.stockpile, s.scenario, period]
+            if np.isnan(end):
+                parts.append(f"{k.stockpile} ({k.mineral}, {k.region}) no demand to cover")
+                continue
+            known.append(end)
+            start = "" if before is None else (
+                f"{number(cover[k.stockpile, s.scenario, before])} → ")
+            parts.append(f"{k.stockpile} ({k.mineral}, {k.region}) {start}{number(end)}")
+        when = f"at the end of {period}" if before is None else \
+            f"at the end of {before} → of {period}"
+        found.append(Headline(
+            f"When {s.scenario} starts in {period}, stockpiles cover, in days of their "
+            f"region's demand {when}: {_list(parts)}.",
+            min(known) if known else np.nan, "days", "stockpiles",
+        ))
+    return found
+
+
+def _expansions(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    currency = outcome.data.settings.currency
+    expansions = sheets["expansions"]
+    if not len(expansions):
+        return [Headline("The input offers no capacity expansion.", 0.0, currency,
+                         "expansions")]
+    built = expansions[expansions["built_t"] > 0].sort_values("capex", ascending=False,
+                                                              kind="stable")
+    if not len(built):
+        return [Headline("No expansion is chosen.", 0.0, currency, "expansions")]
+    parts = []
+    for row in built.to_dict("records"):
+        back = payback(outcome, sheets, str(row["facility"]))
+        parts.append(
+            f"{row['facility']} {tonnes(float(row['built_t']))}/yr for "
+            f"{money(float(row['capex']), currency)}, "
+            + (f"payback {years(back)}" if back is not None
+               else "no payback at marginal prices")
+        )
+    total = float(built["capex"].sum())
+    return [Headline(
+        f"{len(built)} of {len(expansions)} expansions chosen, {money(total, currency)} of "
+        f"overnight capex: {_list(parts)}.", total, currency, "expansions",
+    )]
+
+
+def payback(outcome: Outcome, sheets: Sheets, facility: str) -> float | None:
+    """Years for the expected yearly margin of ``facility``'s new capacity to repay its
+    overnight capex (see the module's definitions); ``None`` when the margin is not
+    positive."""
+    f = next(x for x in outcome.data.facilities if x.facility == facility)
+    expansion = next(r for r in _records(sheets["expansions"]) if r["facility"] == facility)
+    built, capex = float(expansion["built_t"]), float(expansion["capex"])
+    periods = [p.period for p in outcome.data.periods]
+    running = periods[periods.index(f.online_period):]
+    probability = {s.scenario: s.probability for s in outcome.data.scenarios}
+    prices = sheets["prices"].set_index(["region", "mineral", "stage", "period", "scenario"])[
+        "marginal_price_per_t"]
+    production = sheets["production"]
+    rows = production[(production["facility"] == facility)
+                      & production["period"].isin(running)]
+    margin = 0.0
+    for period, scenario, output in zip(rows["period"].tolist(), rows["scenario"].tolist(),
+                                        rows["output_t"].tolist(), strict=True):
+        price = prices.get((f.region, f.mineral, PRODUCT_OF_STAGE[f.stage], period, scenario))
+        unit = f.unit_cost_per_t
+        if f.stage == "refine":
+            concentrate = prices.get((f.region, f.mineral, "concentrate", period, scenario))
+            unit += np.nan if concentrate is None else float(concentrate) / f.yield_
+        if price is None or pd.isna(price) or np.isnan(unit):
+            continue
+        new = output * built / (f.capacity_t + built)
+        margin += probability[scenario] * new * (float(price) - unit)
+    yearly = margin / sum(p.years for p in outcome.data.periods if p.period in running)
+    return capex / yearly if yearly > 0 else None
+
+
+# ---------------------------------------------------------------- floors and who pays
+
+
+def _floors(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    """Where floors bind in member regions (the floor protects the zone's producers)."""
+    currency = outcome.data.settings.currency
+    prices = sheets["prices"]
+    floored = prices[prices["floor_price_per_t"].notna() & prices["price_gap"].notna()
+                     & prices["region"].map(outcome.derived.zone_member).astype(bool)]
+    if not len(floored):
+        return [Headline("No floor price applies in a member region with a marginal price.",
+                         0.0, "rows", "prices")]
+    binding = floored[floored["price_gap"] > 0]
+    if not len(binding):
+        return [Headline(
+            f"No floor binds: in all {len(floored)} member region-period-scenario rows with a "
+            "floor, the marginal price is at or above it.", 0.0, "rows", "prices",
+        )]
+    counts = []
+    for (mineral, stage), rows in floored.groupby(["mineral", "stage"], sort=False):
+        bound = int((rows["price_gap"] > 0).sum())
+        if bound:
+            counts.append(f"{mineral} {stage} {bound} of {len(rows)}")
+    widest = _largest(binding, "price_gap")
+    return [Headline(
+        f"Floors bind (marginal price below the floor) in {len(binding)} of {len(floored)} "
+        f"member region-period-scenario rows with a floor: {_list(counts)}. The widest gap "
+        f"is {money(float(widest['price_gap']), currency)}/t ({widest['mineral']} "
+        f"{widest['stage']} in {widest['region']}, period {widest['period']}, scenario "
+        f"{widest['scenario']}).",
+        float(len(binding)), "rows", "prices",
+    )]
+
+
+def _support(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    prices = sheets["prices"]
+    if not prices["floor_price_per_t"].notna().any():
+        return []
+    currency = outcome.data.settings.currency
+    burden = sheets["burden"]
+    expected = burden[burden["scenario"] == EXPECTED]
+    total = sum(float(r["price_gap_support"]) for r in _records(expected[
+        expected["region"] == ZONE]))
+    members = expected[expected["region"] != ZONE]
+    if total <= 0 or not len(members):
+        return [Headline("Price-gap support costs nothing: no member output sells below a "
+                         "floor.", 0.0, currency, "burden")]
+    most = _largest(members, "price_gap_support")
+    return [Headline(
+        f"Lifting member producers' output to the floors (price-gap support) would cost "
+        f"{money(total, currency)} in expectation, discounted; {most['region']} needs most, "
+        f"{money(float(most['price_gap_support']), currency)}.", total, currency, "burden",
+    )]
+
+
+def _who_pays(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    currency = outcome.data.settings.currency
+    burden = sheets["burden"]
+    expected = burden[(burden["scenario"] == EXPECTED) & (burden["region"] != ZONE)]
+    amounts = [c for c in burden.columns if c not in ("scenario", "region", "total")]
+    if not len(expected) or not (expected["total"] > 0).any():
+        return [Headline("No member region pays border adjustments, price-gap support, "
+                         "stockpile spending, take-or-pay payments or capex.", 0.0, currency,
+                         "burden")]
+    top = _largest(expected, "total")
+    most = max(amounts, key=lambda c: float(top[c]))
+    zone = float(burden[(burden["scenario"] == EXPECTED) & (burden["region"] == ZONE)][
+        "total"].iloc[0])
+    return [Headline(
+        f"Among members, {top['region']} carries the most: "
+        f"{money(float(top['total']), currency)} in expectation, discounted (of "
+        f"{money(zone, currency)} for the zone), mostly "
+        f"{most} ({money(float(top[most]), currency)}).", float(top["total"]), currency,
+        "burden",
+    )]
+
+
+# ---------------------------------------------------------------- dependence and stock
+
+
+def _dependence(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    data, tree = outcome.data, outcome.derived.tree
+    periods = {p.period: i for i, p in enumerate(data.periods)}
+    probability = {s.scenario: s.probability for s in data.scenarios}
+    frame = sheets["dependence"]
+    phase = []
+    for scenario, period in zip(frame["scenario"].tolist(), frame["period"].tolist(),
+                                strict=True):
+        index = periods[period]
+        leaves = tree.leaves_trunk(scenario)
+        if tree.nodes[tree.paths[scenario][index]].active:
+            phase.append("during")
+        elif leaves is None or index < leaves:
+            phase.append("before")
+        else:
+            phase.append("after")
+    weight = frame["scenario"].map(probability)
+    weighted = frame.assign(
+        phase=phase, outside=frame["from_non_members_t"] * weight,
+        supply=(frame["from_members_t"] + frame["from_non_members_t"]) * weight,
+    )
+    sums = {(str(r["mineral"]), str(r["phase"])): (float(r["outside"]), float(r["supply"]))
+            for r in _records(weighted.groupby(["mineral", "phase"], as_index=False)[
+                ["outside", "supply"]].sum())}
+    disrupted = "during" in phase
+    parts, shares = [], []
+    for m in data.minerals:
+        values = {}
+        for when in ("before", "during"):
+            outside, supply = sums.get((m.mineral, when), (0.0, 0.0))
+            values[when] = outside / supply if supply > 0 else np.nan
+        if np.isnan(values["before"]) and np.isnan(values["during"]):
+            continue
+        shares.append(values["during"] if disrupted else values["before"])
+        parts.append(f"{m.mineral} {share(values['before'])} → {share(values['during'])}"
+                     if disrupted else f"{m.mineral} {share(values['before'])}")
+    if not parts:
+        return [Headline("The zone receives no refined supply.", np.nan, "share",
+                         "dependence")]
+    known = [s for s in shares if not np.isnan(s)]
+    figure = max(known) if known else np.nan
+    if disrupted:
+        text = ("Non-member share of zone supply, before → during disruptions: "
+                f"{_list(parts)}.")
+    else:
+        text = f"Non-member share of zone supply (no disruption occurs): {_list(parts)}."
+    return [Headline(text, figure, "share", "dependence")]
+
+
+def _stockpile_budget(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    data = outcome.data
+    if not data.stockpiles:
+        return []
+    currency = data.settings.currency
+    spend = sheets["stockpiles"].groupby("scenario", sort=False)["spend"].sum()
+    scenario = str(spend.idxmax())
+    most = float(spend[scenario])
+    budget = data.settings.stockpile_budget
+    if most <= 0:
+        limit = "" if budget is None else f" (budget {money(budget, currency)})"
+        return [Headline(f"No stockpile buys anything in any scenario{limit}.", 0.0,
+                         currency, "stockpiles")]
+    if budget is None:
+        tail = "; no stockpile budget is set"
+    elif budget > 0:
+        tail = f", {share(most / budget)} of the {money(budget, currency)} stockpile budget"
+    else:
+        tail = ", against a stockpile budget of 0"
+    return [Headline(
+        f"Stockpile purchases spend at most {money(most, currency)} along one scenario's "
+        f"path ({scenario}, undiscounted){tail}.", most, currency, "stockpiles",
+    )]
