@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGE = re.compile(r" optimizer\.pipeline INFO (\w+)\s+([\d.]+) s$")
+STAGE = re.compile(r" optimizer\.timing INFO (\w+)\s+([\d.]+) s$")
 
 
 def run_once(case: Path, folder: Path) -> tuple[float, dict[str, float]]:

@@ -3,28 +3,23 @@
 I/O only: the tables come from :mod:`optimizer.results`; formats, units and
 meanings from :mod:`optimizer.results_contract`. Every sheet is an Excel table
 (filters on, banded rows) with its header frozen, numbers formatted and widths
-fitted. The workbook is streamed (openpyxl's write-only mode), so large results
-stay within memory, written to a temporary file beside the target and renamed into
-place: a crash never leaves a half-written workbook, and an existing file is only
-ever replaced whole. Nothing else, in particular the input workbook, is touched.
+fitted. XlsxWriter writes the workbook, a column at a time, to a temporary file
+beside the target, which is then renamed into place: a crash never leaves a
+half-written workbook, and an existing file is only ever replaced whole. Nothing
+else, in particular the input workbook, is touched.
 """
 
 from __future__ import annotations
 
-import math
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.filters import AutoFilter
-from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from optimizer.files import replacing, same_file
 from optimizer.results_contract import (
@@ -43,8 +38,11 @@ MIN_WIDTH = 8
 MAX_WIDTH = 66  # a SHA-256 in hex fits
 WRAP_WIDTH = 90
 FILTER_BUTTON = 3  # room for the filter arrow beside a header
-WRAP = Alignment(wrap_text=True, vertical="top")
 MAX_DATA_ROWS = 1_048_575  # Excel's last row, less the header
+WIDTH_SAMPLE = 2_000  # text values looked at to fit a column's width
+# Text is written as text: a name starting with "=" or "http://" stays what it is,
+# and XlsxWriter skips the checks for formulas and links on every string.
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
 
 
 def write(
@@ -61,18 +59,31 @@ def write(
     if input_path is not None and same_file(target, Path(input_path)):
         raise ValueError(f"{target}: is the input workbook; write the results elsewhere")
     _check(tables)
-    workbook = Workbook(write_only=True)
-    for sheet in RESULT_SHEETS:
-        if sheet.name in tables:
-            _write_sheet(workbook, sheet, tables[sheet.name])
     with replacing(target) as temporary:
-        workbook.save(temporary)
+        workbook = xlsxwriter.Workbook(str(temporary), WORKBOOK_OPTIONS)
+        formats = _Formats(workbook)
+        for sheet in RESULT_SHEETS:
+            if sheet.name in tables:
+                _write_sheet(workbook.add_worksheet(sheet.name), formats, sheet,
+                             tables[sheet.name])
+        _close(workbook)
     return target
 
 
+def _close(workbook: xlsxwriter.Workbook) -> None:
+    """Write the file out. XlsxWriter wraps a failure to write in its own exception;
+    the error that caused it is raised instead, as from any other file written."""
+    try:
+        workbook.close()
+    except FileCreateError as error:
+        cause = error.args[0] if error.args else None
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise
+
 
 def _check(tables: Mapping[str, pd.DataFrame]) -> None:
-    """Every sheet declared, in exactly its declared columns."""
+    """Every sheet declared, in exactly its declared columns, and short enough for Excel."""
     for name, frame in tables.items():
         if name not in RESULT_SHEETS_BY_NAME:
             raise ValueError(f"results sheet {name!r} is not declared in the results contract")
@@ -80,145 +91,159 @@ def _check(tables: Mapping[str, pd.DataFrame]) -> None:
         if list(frame.columns) != declared:
             raise ValueError(f"{name}: columns {list(frame.columns)} are not the declared "
                              f"{declared}")
+        if len(frame) > MAX_DATA_ROWS:
+            raise ValueError(f"{name}: {len(frame):,} rows do not fit on an Excel sheet "
+                             f"(at most {MAX_DATA_ROWS:,})")
+
+
+class _Formats:
+    """The workbook's cell formats, each made once: XlsxWriter adds a style to the
+    file for every Format object, however alike."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self.workbook = workbook
+        self.header = workbook.add_format({
+            "bold": HEADER_FONT.b,
+            "font_color": _colour(HEADER_FONT.color.rgb),
+            "bg_color": _colour(HEADER_FILL.fgColor.rgb),
+        })
+        self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        self.numbers: dict[str, Format] = {}
+
+    def number(self, number_format: str) -> Format | None:
+        """The format showing numbers in ``number_format``; none for Excel's General."""
+        if number_format == TEXT:
+            return None
+        if number_format not in self.numbers:
+            self.numbers[number_format] = self.workbook.add_format(
+                {"num_format": number_format}
+            )
+        return self.numbers[number_format]
+
+
+def _colour(argb: str) -> str:
+    """An openpyxl colour (``"00RRGGBB"``) as XlsxWriter takes it (``"#RRGGBB"``)."""
+    return f"#{argb[-6:]}"
 
 
 # ---------------------------------------------------------------- sheets
 
 
-def _write_sheet(workbook: Workbook, sheet: ResultSheet, frame: pd.DataFrame) -> None:
-    """One sheet: widths, frozen header, header row, data rows, then the table over them
-    (write-only sheets take column settings before rows)."""
-    worksheet = workbook.create_sheet(sheet.name)
-    formats = [_formats(sheet, column, frame) for column in sheet.columns]
-    for index, column in enumerate(sheet.columns, start=1):
-        worksheet.column_dimensions[get_column_letter(index)].width = _width(
-            column, frame[column.name], formats[index - 1]
-        )
-    worksheet.freeze_panes = "A2"
-    worksheet.append([_header_cell(worksheet, name) for name in sheet.column_names])
-    if len(frame) > MAX_DATA_ROWS:
-        raise ValueError(f"{sheet.name}: {len(frame):,} rows do not fit on an Excel sheet "
-                         f"(at most {MAX_DATA_ROWS:,})")
-    cells = [_Cells(worksheet, c.wrap) for c in sheet.columns]
-    columns = [frame[c.name].tolist() for c in sheet.columns]
-    for row in range(len(frame)):
-        worksheet.append([
-            cells[i].cell(values[row], formats[i][row]) for i, values in enumerate(columns)
-        ])
-    if frame.empty:  # an Excel table needs a data row, even a blank one
-        worksheet.append([None] * len(sheet.columns))
-    with warnings.catch_warnings():  # openpyxl warns in write-only mode whether or not
-        warnings.filterwarnings("ignore", "In write-only mode")  # the columns are named
-        worksheet.add_table(_table(sheet, max(len(frame), 1)))
-
-
-def _formats(sheet: ResultSheet, column: ResultColumn, frame: pd.DataFrame) -> list[str]:
-    """Each row's number format for ``column``: the column's, or the summary figure's."""
-    if column.number_format == BY_FIGURE:
-        return [FIGURES_BY_NAME[f].number_format if f in FIGURES_BY_NAME else TEXT
-                for f in frame["figure"]]
-    return [column.number_format] * len(frame)
-
-
-def _header_cell(worksheet: Any, name: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(worksheet, value=name)
-    cell.font = HEADER_FONT
-    cell.fill = HEADER_FILL
-    return cell
-
-
-class _Cells:
-    """Turns one column's values into what a write-only sheet takes: plain values, or,
-    for formatted numbers and wrapped text, a styled cell.
-
-    A write-only sheet writes a row out as soon as it is appended, so one styled cell
-    per format is reused from row to row rather than styled anew for every value.
-    """
-
-    def __init__(self, worksheet: Any, wrap: bool) -> None:
-        self.worksheet = worksheet
-        self.wrap = wrap
-        self.styled: dict[str, WriteOnlyCell] = {}
-
-    def cell(self, value: object, number_format: str) -> object:
-        """The value as Excel takes it; numbers carry their format, blanks stay empty."""
-        value = _plain(value)
-        if value is None:
-            return None
-        number = isinstance(value, float | int) and not isinstance(value, bool)
-        if number and number_format != TEXT:
-            key = number_format
-        elif self.wrap and not number:
-            key = "wrap"
+def _write_sheet(
+    worksheet: Worksheet, formats: _Formats, sheet: ResultSheet, frame: pd.DataFrame
+) -> None:
+    """One sheet: the data a column at a time, each column's width, then the table over
+    header and data, and the frozen header."""
+    for index, column in enumerate(sheet.columns):
+        values = frame[column.name]
+        if column.number_format == BY_FIGURE:
+            _write_by_figure(worksheet, formats, index, values, frame["figure"])
         else:
-            return value
-        cell = self.styled.get(key)
-        if cell is None:
-            cell = self.styled[key] = WriteOnlyCell(self.worksheet)
-            if key == "wrap":
-                cell.alignment = WRAP
-            else:
-                cell.number_format = number_format
-        cell.value = value
-        return cell
+            worksheet.write_column(1, index, _cells(values), _column_format(formats, column))
+        worksheet.set_column(index, index, _width(column, frame))
+    # an Excel table needs a data row, so an empty sheet's table takes a blank one
+    worksheet.add_table(0, 0, max(len(frame), 1), len(sheet.columns) - 1, {
+        "name": sheet.name,
+        "style": TABLE_STYLE,
+        "banded_rows": True,
+        "autofilter": True,
+        "columns": [_table_column(formats, column) for column in sheet.columns],
+    })
+    worksheet.freeze_panes(1, 0)
+
+
+def _column_format(formats: _Formats, column: ResultColumn) -> Format | None:
+    """The format of a column's cells: wrapped text, or its numbers' format."""
+    if column.wrap:
+        return formats.wrap
+    if column.number_format == BY_FIGURE:
+        return None  # a format per row, written with the values
+    return formats.number(column.number_format)
+
+
+def _table_column(formats: _Formats, column: ResultColumn) -> dict[str, object]:
+    """A table column: its styled header, and the format Excel gives rows added to it."""
+    spec: dict[str, object] = {"header": column.name, "header_format": formats.header}
+    cell_format = _column_format(formats, column)
+    if cell_format is not None:
+        spec["format"] = cell_format
+    return spec
+
+
+def _write_by_figure(
+    worksheet: Worksheet, formats: _Formats, index: int, values: pd.Series, figures: pd.Series
+) -> None:
+    """The summary's values, each number in its own figure's format."""
+    for row, (value, figure) in enumerate(zip(_cells(values), figures, strict=True), start=1):
+        number = isinstance(value, float | int) and not isinstance(value, bool)
+        cell_format = formats.number(_figure_format(figure)) if number else None
+        worksheet.write(row, index, value, cell_format)
+
+
+def _cells(values: pd.Series) -> list[object]:
+    """A column's values as XlsxWriter takes them: Python scalars, with NaN, NA, None and
+    empty text as None (a blank cell)."""
+    blank = values.isna()
+    if not pd.api.types.is_numeric_dtype(values.dtype):
+        blank |= values.astype(object).eq("")
+    cells: list[object] = values.astype(object).where(~blank, None).tolist()
+    if values.dtype == object:  # mixed values may hold numpy scalars
+        return [_plain(value) for value in cells]
+    return cells
 
 
 def _plain(value: object) -> object:
-    """numpy and pandas scalars as Python values; NaN, NA and None as None."""
-    if value is None or value is pd.NA or value == "":
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _table(sheet: ResultSheet, rows: int) -> Table:
-    """The Excel table over the header and ``rows`` data rows, filters on."""
-    reference = f"A1:{get_column_letter(len(sheet.columns))}{rows + 1}"
-    table = Table(displayName=sheet.name, ref=reference)
-    # a write-only sheet cannot be read back, so the columns are named here rather
-    # than found in the header row by openpyxl
-    table.tableColumns = [
-        TableColumn(id=i, name=name) for i, name in enumerate(sheet.column_names, start=1)
-    ]
-    table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
-    table.autoFilter = AutoFilter(ref=reference)
-    return table
+    """numpy scalars as Python values, which XlsxWriter writes without guessing."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 # ---------------------------------------------------------------- widths
 
 
-def _width(column: ResultColumn, values: pd.Series, formats: Sequence[str]) -> float:
+def _width(column: ResultColumn, frame: pd.DataFrame) -> float:
     """A width that shows the header (with its filter button) and the widest value."""
     header = len(column.name) + FILTER_BUTTON
-    widest = _widest(values, formats)
+    values = frame[column.name]
+    widest = (_widest_by_figure(values, frame["figure"]) if column.number_format == BY_FIGURE
+              else _widest(values, column.number_format))
     if column.wrap:
         return float(min(max(header, widest) + 2, WRAP_WIDTH))
     return float(min(max(MIN_WIDTH, header, widest + 2), MAX_WIDTH))
 
 
-def _widest(values: pd.Series, formats: Sequence[str]) -> int:
-    """About how many characters the widest of ``values`` shows: for numbers in one
-    format the largest or the smallest, for text the longest."""
-    if len(set(formats)) > 1:  # the summary's values, each in its figure's format
-        return max(_shown_length(v, f) for v, f in zip(values.tolist(), formats, strict=True))
-    present = values.dropna()
-    if present.empty:
-        return 0
-    if pd.api.types.is_numeric_dtype(present):
-        return max(_shown_length(present.max(), formats[0]),
-                   _shown_length(present.min(), formats[0]))
-    return int(present.astype(str).str.len().max())
+def _widest(values: pd.Series, number_format: str) -> int:
+    """About how many characters the widest of ``values`` shows.
+
+    Numbers: the largest or the smallest, over the whole column (a vectorised min and
+    max, and a number too wide for its column shows as ``####``). Text: the longest of
+    a random sample (seeded, so a workbook is written the same every time; random, so
+    the sample cannot fall in step with the repeating keys), since a longer text
+    missed is only cut off at the cell's edge.
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        present = values.dropna()
+        if present.empty:
+            return 0
+        return max(_shown_length(present.max(), number_format),
+                   _shown_length(present.min(), number_format))
+    sample = values.sample(n=min(len(values), WIDTH_SAMPLE), random_state=0).dropna()
+    return max((_shown_length(v, number_format) for v in sample.tolist()), default=0)
+
+
+def _widest_by_figure(values: pd.Series, figures: pd.Series) -> int:
+    """The summary's values, each shown in its own figure's format (a few rows)."""
+    return max((_shown_length(v, _figure_format(f)) for v, f in zip(
+        _cells(values), figures, strict=True) if v is not None), default=0)
+
+
+def _figure_format(figure: str) -> str:
+    known = FIGURES_BY_NAME.get(figure)
+    return known.number_format if known else TEXT
 
 
 def _shown_length(value: object, number_format: str) -> int:
     """About how many characters Excel shows for ``value`` in ``number_format``."""
     value = _plain(value)
-    if value is None:
-        return 0
     if isinstance(value, bool) or not isinstance(value, float | int):
         return len(str(value))
     decimals = len(number_format.split(".")[1].rstrip("%")) if "." in number_format else 0
