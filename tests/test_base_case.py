@@ -11,9 +11,7 @@ assumption of the builder, a definition, or the stated floor rule.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -25,30 +23,19 @@ from openpyxl.workbook.workbook import Workbook
 from optimizer.cli import EXIT_OK, main
 from optimizer.contract import SHEETS
 from optimizer.validation import load
+from tests.committed import DATA, assert_same_content, builder, cells
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 CASE = DATA / "base_case.xlsx"
 REBUILD = "python data/build_base_case.py"
 
 
 def _builder() -> ModuleType:
-    if "build_base_case" in sys.modules:
-        return sys.modules["build_base_case"]
-    spec = importlib.util.spec_from_file_location("build_base_case",
-                                                  DATA / "build_base_case.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while defined
-    spec.loader.exec_module(module)
-    return module
+    return builder("build_base_case")
 
-
-def _cells(workbook: Workbook, title: str) -> list[tuple[object, ...]]:
-    return [tuple(row) for row in workbook[title].iter_rows(values_only=True)]
 
 
 def _records(workbook: Workbook, title: str) -> list[dict[str, object]]:
-    header, *rows = _cells(workbook, title)
+    header, *rows = cells(workbook, title)
     return [dict(zip(header, row, strict=True)) for row in rows]  # type: ignore[arg-type]
 
 
@@ -61,12 +48,7 @@ def committed() -> Workbook:
 
 
 def test_committed_case_matches_the_builder(tmp_path: Path, committed: Workbook) -> None:
-    built = openpyxl.load_workbook(_builder().build(tmp_path / "base_case.xlsx"))
-    assert committed.sheetnames == built.sheetnames, f"stale; rebuild with: {REBUILD}"
-    for title in built.sheetnames:
-        assert _cells(committed, title) == _cells(built, title), (
-            f"sheet {title} differs; rebuild with: {REBUILD}"
-        )
+    assert_same_content(committed, _builder().build(tmp_path / "base_case.xlsx"), REBUILD)
 
 
 def test_case_validates_without_warnings(capsys: pytest.CaptureFixture[str]) -> None:
@@ -80,7 +62,7 @@ def test_case_validates_without_warnings(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_sources_sheet_has_its_columns_and_enough_rows(committed: Workbook) -> None:
-    rows = _cells(committed, "sources")
+    rows = cells(committed, "sources")
     assert rows[0] == _builder().SOURCE_COLUMNS
     assert len(rows) - 1 >= 50
     for row in rows[1:]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -14,23 +12,15 @@ from openpyxl.workbook.workbook import Workbook
 from optimizer.cli import EXIT_OK, main
 from optimizer.contract import SHEETS
 from optimizer.validation import load
+from tests.committed import DATA, assert_same_content, builder, cells
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 EXAMPLE = DATA / "example.xlsx"
 REBUILD = "python data/build_example.py"
 
 
 def _builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_example", DATA / "build_example.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while defined
-    spec.loader.exec_module(module)
-    return module
+    return builder("build_example")
 
-
-def _cells(workbook: Workbook, title: str) -> list[tuple[object, ...]]:
-    return [tuple(row) for row in workbook[title].iter_rows(values_only=True)]
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +29,7 @@ def committed() -> Workbook:
 
 
 def test_committed_example_matches_the_builder(tmp_path: Path, committed: Workbook) -> None:
-    built = openpyxl.load_workbook(_builder().build(tmp_path / "example.xlsx"))
-    assert committed.sheetnames == built.sheetnames, f"stale; rebuild with: {REBUILD}"
-    for title in built.sheetnames:
-        assert _cells(committed, title) == _cells(built, title), (
-            f"sheet {title} differs; rebuild with: {REBUILD}"
-        )
+    assert_same_content(committed, _builder().build(tmp_path / "example.xlsx"), REBUILD)
 
 
 def test_example_validates_without_warnings(capsys: pytest.CaptureFixture[str]) -> None:
@@ -57,7 +42,7 @@ def test_example_validates_without_warnings(capsys: pytest.CaptureFixture[str]) 
 def test_every_contract_sheet_is_present_and_filled(committed: Workbook) -> None:
     for sheet in SHEETS:
         assert sheet.name in committed.sheetnames, sheet.name
-        rows = _cells(committed, sheet.name)
+        rows = cells(committed, sheet.name)
         assert rows[0] == sheet.column_names, sheet.name
         assert any(any(cell is not None for cell in row) for row in rows[1:]), (
             f"{sheet.name} has no records"
@@ -66,12 +51,12 @@ def test_every_contract_sheet_is_present_and_filled(committed: Workbook) -> None
 
 def test_every_number_has_a_source(committed: Workbook) -> None:
     """Each number of a contract sheet has a row on the sources sheet naming its origin."""
-    sources = _cells(committed, "sources")
+    sources = cells(committed, "sources")
     assert sources[0] == ("sheet", "key", "column", "value", "unit", "source", "note")
     named = {(row[0], row[2], row[3]) for row in sources[1:]}
     assert all(row[5] for row in sources[1:]), "a sources row without a source"
     for sheet in SHEETS:
-        rows = _cells(committed, sheet.name)
+        rows = cells(committed, sheet.name)
         for row in rows[1:]:
             for column, value in zip(rows[0], row, strict=True):
                 if isinstance(value, int | float) and not isinstance(value, bool):
