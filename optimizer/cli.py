@@ -88,6 +88,11 @@ def run(
                                 "report the value of the stochastic solution (VSS) and of "
                                 "perfect information (EVPI).")
     ] = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf",
+                           help="Also write the results as OUTPUT.pdf, through LibreOffice "
+                                "(soffice) when it is installed.")
+    ] = False,
 ) -> None:
     """Solve INPUT.xlsx and write the results workbook and a log beside it."""
     from optimizer.files import same_file
@@ -97,9 +102,14 @@ def run(
     target = output or default_output(input_path)
     if same_file(target, input_path):
         raise _RefusedError(f"{target}: is the input workbook; choose another results file")
-    path = run_case(RunRequest(input_path, output, time_limit, threads, write_model,
-                               value_of_information=value_of_information))
-    typer.echo(f"{path}: results written (log: {path.with_suffix('.log')}).")
+    done = run_case(RunRequest(input_path, output, time_limit, threads, write_model,
+                               value_of_information=value_of_information, pdf=pdf))
+    written = f"log: {done.results.with_suffix('.log')}"
+    if done.pdf is not None:
+        written += f", PDF: {done.pdf}"
+    typer.echo(f"{done.results}: results written ({written}).")
+    if done.pdf_problem:
+        typer.echo(done.pdf_problem, err=True)
 
 
 @app.command()

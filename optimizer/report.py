@@ -1,32 +1,37 @@
 """The results workbook (MODEL.md §8, §9): tables to a formatted .xlsx, atomically.
 
-I/O only: the tables come from :mod:`optimizer.results`; formats, units and
-meanings from :mod:`optimizer.results_contract`. Every sheet is an Excel table
-(filters on, banded rows) with its header frozen, numbers formatted and widths
-fitted. XlsxWriter writes the workbook, a column at a time, to a temporary file
-beside the target, which is then renamed into place: a crash never leaves a
-half-written workbook, and an existing file is only ever replaced whole. Nothing
-else, in particular the input workbook, is touched.
+I/O only: the tables come from :mod:`optimizer.results`; formats, highlights, links,
+units and meanings from :mod:`optimizer.results_contract`; where each chart's series
+lie from :func:`optimizer.charts.layout`. Every sheet but ``charts`` is an Excel table
+(filters on, banded rows) with its header frozen, numbers formatted, widths fitted and
+a page set up to print one page wide; ``charts`` holds native Excel charts of the
+``chart_data`` table. XlsxWriter writes the workbook, a column at a time, to a
+temporary file beside the target, which is then renamed into place: a crash never
+leaves a half-written workbook, and an existing file is only ever replaced whole.
+Nothing else, in particular the input workbook, is touched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.chart import Chart as XlsxChart
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from optimizer.charts import Chart, Series, layout
 from optimizer.files import replacing, same_file
 from optimizer.results_contract import (
-    BY_FIGURE,
-    FIGURES_BY_NAME,
+    CHART_DATA_SHEET,
+    CHARTS_SHEET,
     RESULT_SHEETS,
     RESULT_SHEETS_BY_NAME,
+    ROW_FORMATS,
     TEXT,
     ResultColumn,
     ResultSheet,
@@ -37,12 +42,21 @@ TABLE_STYLE = "TableStyleMedium2"
 MIN_WIDTH = 8
 MAX_WIDTH = 66  # a SHA-256 in hex fits
 WRAP_WIDTH = 90
+LINE_HEIGHT = 15  # points: one line of text at the default font
 FILTER_BUTTON = 3  # room for the filter arrow beside a header
 MAX_DATA_ROWS = 1_048_575  # Excel's last row, less the header
 WIDTH_SAMPLE = 2_000  # text values looked at to fit a column's width
 # Text is written as text: a name starting with "=" or "http://" stays what it is,
 # and XlsxWriter skips the checks for formulas and links on every string.
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
+HIGHLIGHT = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}  # Excel's light red fill
+DATA_BAR_COLOUR = "#F8696B"
+# The charts sheet: a grid of charts, a row of charts per mineral.
+CHART_WIDTH, CHART_HEIGHT = 560, 320  # pixels
+CHART_GRID_ROWS, CHART_GRID_COLUMNS = 17, 9  # cells of 20 × 64 pixels a chart's place takes
+FIRST_CHART_ROW = 2
+CHART_ROWS_PER_PAGE = 3  # printed one page wide, landscape: three rows of charts a page
+REFERENCE_LINE = {"color": "#000000", "dash_type": "dash", "width": 1.5}
 
 
 def write(
@@ -59,13 +73,20 @@ def write(
     if input_path is not None and same_file(target, Path(input_path)):
         raise ValueError(f"{target}: is the input workbook; write the results elsewhere")
     _check(tables)
+    drawn = CHART_DATA_SHEET.name in tables  # the charts sheet comes with its data
+    written = {*tables, *([CHARTS_SHEET.name] if drawn else [])}
     with replacing(target) as temporary:
         workbook = xlsxwriter.Workbook(str(temporary), WORKBOOK_OPTIONS)
         formats = _Formats(workbook)
+        charts_sheet = None
         for sheet in RESULT_SHEETS:
-            if sheet.name in tables:
+            if sheet is CHARTS_SHEET and drawn:
+                charts_sheet = workbook.add_worksheet(sheet.name)
+            elif sheet.name in tables:
                 _write_sheet(workbook.add_worksheet(sheet.name), formats, sheet,
-                             tables[sheet.name])
+                             tables[sheet.name], written)
+        if charts_sheet is not None:
+            _draw_charts(workbook, charts_sheet, layout(tables[CHART_DATA_SHEET.name]))
         _close(workbook)
     return target
 
@@ -87,6 +108,9 @@ def _check(tables: Mapping[str, pd.DataFrame]) -> None:
     for name, frame in tables.items():
         if name not in RESULT_SHEETS_BY_NAME:
             raise ValueError(f"results sheet {name!r} is not declared in the results contract")
+        if not RESULT_SHEETS_BY_NAME[name].columns:
+            raise ValueError(f"{name}: holds charts drawn from {CHART_DATA_SHEET.name}, "
+                             "not a table")
         declared = list(RESULT_SHEETS_BY_NAME[name].column_names)
         if list(frame.columns) != declared:
             raise ValueError(f"{name}: columns {list(frame.columns)} are not the declared "
@@ -108,6 +132,8 @@ class _Formats:
             "bg_color": _colour(HEADER_FILL.fgColor.rgb),
         })
         self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        self.highlight = workbook.add_format(HIGHLIGHT)
+        self.link = workbook.get_default_url_format()
         self.numbers: dict[str, Format] = {}
 
     def number(self, number_format: str) -> Format | None:
@@ -130,17 +156,23 @@ def _colour(argb: str) -> str:
 
 
 def _write_sheet(
-    worksheet: Worksheet, formats: _Formats, sheet: ResultSheet, frame: pd.DataFrame
+    worksheet: Worksheet, formats: _Formats, sheet: ResultSheet, frame: pd.DataFrame,
+    written: Collection[str],
 ) -> None:
     """One sheet: the data a column at a time, each column's width, then the table over
-    header and data, and the frozen header."""
+    header and data, the marks the contract asks for, the frozen header and the page.
+    ``written`` names the sheets of the workbook, which cells may link to."""
+    widths = [_width(column, frame) for column in sheet.columns]
     for index, column in enumerate(sheet.columns):
         values = frame[column.name]
-        if column.number_format == BY_FIGURE:
-            _write_by_figure(worksheet, formats, index, values, frame["figure"])
+        if column.number_format in ROW_FORMATS:
+            _write_by_row(worksheet, formats, index, values, _row_formats(column, frame))
         else:
             worksheet.write_column(1, index, _cells(values), _column_format(formats, column))
-        worksheet.set_column(index, index, _width(column, frame))
+        if column.links_to_sheet:
+            _write_links(worksheet, formats, index, values, written)
+        worksheet.set_column(index, index, widths[index])
+    _fit_wrapped_rows(worksheet, sheet, frame, widths)
     # an Excel table needs a data row, so an empty sheet's table takes a blank one
     worksheet.add_table(0, 0, max(len(frame), 1), len(sheet.columns) - 1, {
         "name": sheet.name,
@@ -149,14 +181,70 @@ def _write_sheet(
         "autofilter": True,
         "columns": [_table_column(formats, column) for column in sheet.columns],
     })
+    _mark(worksheet, formats, sheet, len(frame))
     worksheet.freeze_panes(1, 0)
+    _set_up_page(worksheet)
+    worksheet.repeat_rows(0)
+
+
+def _fit_wrapped_rows(
+    worksheet: Worksheet, sheet: ResultSheet, frame: pd.DataFrame, widths: list[float]
+) -> None:
+    """Rows whose wrapped text takes several lines get the height of those lines.
+
+    Excel fits such rows itself when it opens the file, LibreOffice does not (a PDF
+    would show the lines over each other). A line is taken to hold as many characters
+    as the column is wide, which is fewer than it holds: a row may come out a little
+    tall, never too short.
+    """
+    lines = np.ones(len(frame), dtype=int)
+    for index, column in enumerate(sheet.columns):
+        if column.wrap:
+            length = frame[column.name].astype("string").str.len().fillna(0).to_numpy()
+            lines = np.maximum(lines, np.ceil(length / max(widths[index] - 2, 1)).astype(int))
+    for row, count in enumerate(lines.tolist(), start=1):
+        if count > 1:
+            worksheet.set_row(row, count * LINE_HEIGHT)
+
+
+def _mark(worksheet: Worksheet, formats: _Formats, sheet: ResultSheet, rows: int) -> None:
+    """The conditional formats the contract asks for, over each column's data rows."""
+    if rows == 0:
+        return
+    for index, column in enumerate(sheet.columns):
+        if column.highlight_positive:
+            worksheet.conditional_format(1, index, rows, index, {
+                "type": "cell", "criteria": ">", "value": 0, "format": formats.highlight,
+            })
+        if column.data_bar:
+            worksheet.conditional_format(1, index, rows, index, {
+                "type": "data_bar", "bar_color": DATA_BAR_COLOUR, "data_bar_2010": False,
+                "min_type": "num", "min_value": 0, "max_type": "num", "max_value": 1,
+            })
+
+
+def _write_links(
+    worksheet: Worksheet, formats: _Formats, index: int, values: pd.Series,
+    written: Collection[str],
+) -> None:
+    """Cells naming a sheet of the workbook become links to its first cell."""
+    for row, value in enumerate(values.tolist(), start=1):
+        if isinstance(value, str) and value in written:
+            worksheet.write_url(row, index, f"internal:'{value}'!A1", formats.link,
+                                string=value)
+
+
+def _set_up_page(worksheet: Worksheet) -> None:
+    """Printed (and in a PDF) landscape, one page wide."""
+    worksheet.set_landscape()
+    worksheet.fit_to_pages(1, 0)
 
 
 def _column_format(formats: _Formats, column: ResultColumn) -> Format | None:
     """The format of a column's cells: wrapped text, or its numbers' format."""
     if column.wrap:
         return formats.wrap
-    if column.number_format == BY_FIGURE:
+    if column.number_format in ROW_FORMATS:
         return None  # a format per row, written with the values
     return formats.number(column.number_format)
 
@@ -170,14 +258,23 @@ def _table_column(formats: _Formats, column: ResultColumn) -> dict[str, object]:
     return spec
 
 
-def _write_by_figure(
-    worksheet: Worksheet, formats: _Formats, index: int, values: pd.Series, figures: pd.Series
+def _write_by_row(
+    worksheet: Worksheet, formats: _Formats, index: int, values: pd.Series,
+    number_formats: list[str],
 ) -> None:
-    """The summary's values, each number in its own figure's format."""
-    for row, (value, figure) in enumerate(zip(_cells(values), figures, strict=True), start=1):
+    """Values of a short column whose rows differ in kind (the summary's figures, the
+    chart data's kinds), each number in its own row's format."""
+    for row, (value, number_format) in enumerate(
+        zip(_cells(values), number_formats, strict=True), start=1
+    ):
         number = isinstance(value, float | int) and not isinstance(value, bool)
-        cell_format = formats.number(_figure_format(figure)) if number else None
-        worksheet.write(row, index, value, cell_format)
+        worksheet.write(row, index, value, formats.number(number_format) if number else None)
+
+
+def _row_formats(column: ResultColumn, frame: pd.DataFrame) -> list[str]:
+    """The number format of each row of a column declared with a format per row."""
+    key, by_key = ROW_FORMATS[column.number_format]
+    return [by_key.get(value, TEXT) for value in frame[key].tolist()]
 
 
 def _cells(values: pd.Series) -> list[object]:
@@ -197,6 +294,68 @@ def _plain(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
+# ---------------------------------------------------------------- charts
+
+
+def _draw_charts(
+    workbook: xlsxwriter.Workbook, worksheet: Worksheet, charts: tuple[Chart, ...]
+) -> None:
+    """The charts sheet: a line saying where the numbers are, then the charts in their
+    grid, each series pointing at its rows of the chart data."""
+    worksheet.write_url(0, 0, f"internal:'{CHART_DATA_SHEET.name}'!A1",
+                        string=f"The numbers these charts plot are on the "
+                               f"{CHART_DATA_SHEET.name} sheet; read_me explains each chart.")
+    if not charts:
+        worksheet.write(FIRST_CHART_ROW, 0, "Nothing to chart.")
+    for chart in charts:
+        worksheet.insert_chart(FIRST_CHART_ROW + chart.grid_row * CHART_GRID_ROWS,
+                               chart.grid_column * CHART_GRID_COLUMNS,
+                               _chart(workbook, chart))
+    _set_up_page(worksheet)
+    # a page break between rows of charts, never through a chart
+    rows = max((c.grid_row for c in charts), default=0) + 1
+    worksheet.set_h_pagebreaks([FIRST_CHART_ROW + r * CHART_GRID_ROWS
+                                for r in range(CHART_ROWS_PER_PAGE, rows, CHART_ROWS_PER_PAGE)])
+
+
+def _chart(workbook: xlsxwriter.Workbook, chart: Chart) -> XlsxChart:
+    """One native chart: its series, title, axis titles, number format and legend."""
+    kind = chart.kind
+    drawn = workbook.add_chart({"type": kind.chart_type,
+                                **({"subtype": "stacked"} if kind.stacked else {})})
+    for series in chart.series:
+        drawn.add_series(_series(series, kind.chart_type))
+    drawn.set_title({"name": chart.title, "name_font": {"size": 12, "bold": True}})
+    category: dict[str, object] = {"name": chart.category_axis}
+    value: dict[str, object] = {"name": chart.value_axis, "num_format": chart.axis_format}
+    horizontal, vertical = category, value
+    if kind.chart_type == "bar":  # on its side: values across, categories down from the top
+        category.update(reverse=True, crossing="max")
+        horizontal, vertical = value, category
+    drawn.set_x_axis(horizontal)
+    drawn.set_y_axis(vertical)
+    drawn.set_legend({"none": True} if len(chart.series) == 1 else {"position": "bottom"})
+    drawn.set_size({"width": CHART_WIDTH, "height": CHART_HEIGHT})
+    return drawn
+
+
+def _series(series: Series, chart_type: str) -> dict[str, object]:
+    """A series over its rows of the chart data: categories and values side by side."""
+    columns = CHART_DATA_SHEET.column_names
+    category, value = columns.index("category"), columns.index("value")
+    first, last = series.first + 1, series.last + 1  # below the header
+    spec: dict[str, object] = {
+        "name": series.name,
+        "categories": [CHART_DATA_SHEET.name, first, category, last, category],
+        "values": [CHART_DATA_SHEET.name, first, value, last, value],
+    }
+    if chart_type == "line":
+        spec["marker"] = {"type": "none" if series.reference else "circle", "size": 4}
+    if series.reference:
+        spec["line"] = REFERENCE_LINE
+    return spec
+
+
 # ---------------------------------------------------------------- widths
 
 
@@ -204,7 +363,8 @@ def _width(column: ResultColumn, frame: pd.DataFrame) -> float:
     """A width that shows the header (with its filter button) and the widest value."""
     header = len(column.name) + FILTER_BUTTON
     values = frame[column.name]
-    widest = (_widest_by_figure(values, frame["figure"]) if column.number_format == BY_FIGURE
+    widest = (_widest_by_row(values, _row_formats(column, frame))
+              if column.number_format in ROW_FORMATS
               else _widest(values, column.number_format))
     if column.wrap:
         return float(min(max(header, widest) + 2, WRAP_WIDTH))
@@ -230,15 +390,10 @@ def _widest(values: pd.Series, number_format: str) -> int:
     return max((_shown_length(v, number_format) for v in sample.tolist()), default=0)
 
 
-def _widest_by_figure(values: pd.Series, figures: pd.Series) -> int:
-    """The summary's values, each shown in its own figure's format (a few rows)."""
-    return max((_shown_length(v, _figure_format(f)) for v, f in zip(
-        _cells(values), figures, strict=True) if v is not None), default=0)
-
-
-def _figure_format(figure: str) -> str:
-    known = FIGURES_BY_NAME.get(figure)
-    return known.number_format if known else TEXT
+def _widest_by_row(values: pd.Series, number_formats: list[str]) -> int:
+    """Values each shown in its own row's format (a short column)."""
+    return max((_shown_length(v, f) for v, f in zip(
+        _cells(values), number_formats, strict=True) if v is not None), default=0)
 
 
 def _shown_length(value: object, number_format: str) -> int:

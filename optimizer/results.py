@@ -21,12 +21,15 @@ import pandas as pd
 
 from optimizer import __version__
 from optimizer.burden import burden  # the planner's report
+from optimizer.charts import chart_data  # what the charts sheet plots
 from optimizer.data import Product
 from optimizer.derive import PRODUCT_OF_STAGE
 from optimizer.headlines import headlines  # the planner's report
 from optimizer.model.terms import COST_COMPONENTS
 from optimizer.pipeline import Outcome
 from optimizer.results_contract import (
+    CHART_KINDS,
+    CHARTS_SHEET,
     FIGURES,
     INFORMATION_FIGURES,
     MARGINAL_PRICE_RISK_NOTE,
@@ -100,7 +103,8 @@ def tables(
     outcome: Outcome, input_path: Path | str, input_sha256: str, total_seconds: float,
     information: ValueOfInformation | None = None,
 ) -> Tables:
-    """Every sheet of MODEL.md §8 except ``charts``, plus ``read_me``, by sheet name.
+    """Every sheet of MODEL.md §8 and the planner's report, by sheet name: all but
+    ``charts``, which :mod:`optimizer.report` draws from ``chart_data``.
 
     ``input_path``, ``input_sha256`` and ``total_seconds`` are the run's provenance,
     which the outcome cannot know. ``information``, when the run computed it, adds its
@@ -134,6 +138,7 @@ def tables(
     result["burden"] = burden(outcome, result)
     result["sensitivity"] = sensitivity(outcome)
     result["headlines"] = headlines(outcome, result)
+    result["chart_data"] = chart_data(outcome, result)
     # ----
     # ---- value of information: only when the run asked for it
     if information is not None:
@@ -563,9 +568,13 @@ def read_me(currency: str, risk_weight: float, cvar_alpha: float) -> pd.DataFram
          "table on scenario to read one plan.", ""),
     ]
     for sheet in RESULT_SHEETS:
-        rows.append((sheet.name, "", f"One row per {sheet.row}. {sheet.meaning}", ""))
+        what = f"One row per {sheet.row}. " if sheet.columns else ""  # charts: no rows
+        rows.append((sheet.name, "", what + sheet.meaning, ""))
+        if sheet is CHARTS_SHEET:
+            rows += [(sheet.name, kind.name, kind.meaning, unit_text(kind.unit, currency))
+                     for kind in CHART_KINDS]
         for column in sheet.columns:
-            meaning = column.meaning
+            meaning = column.read_me_meaning
             if column.name == "marginal_price_per_t" and risk_weight > 0:
                 meaning += MARGINAL_PRICE_RISK_NOTE.format(risk_weight=risk_weight,
                                                            cvar_alpha=cvar_alpha)

@@ -1,10 +1,11 @@
 """The results workbook contract of MODEL.md §8, declared once.
 
-Every results sheet, column and summary figure is described here, and only here:
-:mod:`optimizer.results` builds its tables in these columns, :mod:`optimizer.report`
-takes number formats and widths from them, and the ``read_me`` sheet is generated
-from their meanings and units. ``{currency}`` in a unit stands for the workbook's
-currency (USD by default).
+Every results sheet, column, summary figure and kind of chart is described here, and
+only here: :mod:`optimizer.results` and :mod:`optimizer.charts` build their tables in
+these columns, :mod:`optimizer.report` takes number formats, highlights, links, widths
+and the charts' look from them, and the ``read_me`` sheet is generated from their
+meanings and units. ``{currency}`` in a unit stands for the workbook's currency (USD by
+default).
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ DAYS = "#,##0.0"
 SECONDS = "0.000"
 COUNT = "#,##0"
 BY_FIGURE = "by figure"  # the format of each summary row's own figure
+BY_KIND = "by kind"  # the format of each chart_data row's kind of chart
+
+# What read_me adds to the meaning of a column that report.py marks.
+HIGHLIGHT_NOTE = " Cells above 0 are highlighted in red."
+DATA_BAR_NOTE = " A red data bar shows the share against 100%."
+LINK_NOTE = " Each sheet name links to that sheet."
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +40,16 @@ class ResultColumn:
     unit: str = ""
     number_format: str = TEXT
     wrap: bool = False  # long text: wrapped, in a capped width
+    highlight_positive: bool = False  # conditional format: cells > 0 filled red
+    data_bar: bool = False  # conditional format: a bar from 0 to 1 (shares)
+    links_to_sheet: bool = False  # cells naming a written sheet link to it
+
+    @property
+    def read_me_meaning(self) -> str:
+        """The meaning, with what the marks on the column show."""
+        return (self.meaning + (HIGHLIGHT_NOTE if self.highlight_positive else "")
+                + (DATA_BAR_NOTE if self.data_bar else "")
+                + (LINK_NOTE if self.links_to_sheet else ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +59,7 @@ class ResultSheet:
     name: str
     row: str  # "one row per ..."
     meaning: str
-    columns: tuple[ResultColumn, ...]
+    columns: tuple[ResultColumn, ...]  # none: a sheet of charts, not a table
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -252,7 +269,7 @@ HEADLINES_SHEET = ResultSheet(
         ResultColumn("figure", "Its main number, unrounded; blank when there is none.",
                      "see unit", PRICE),
         ResultColumn("unit", "Unit of figure."),
-        ResultColumn("sheet", "The sheet to check it on."),
+        ResultColumn("sheet", "The sheet to check it on.", links_to_sheet=True),
     ),
 )
 
@@ -346,6 +363,97 @@ VALUE_OF_INFORMATION_SHEET = ResultSheet(
     ),
 )
 
+# ---------------------------------------------------------------- charts
+# The charts sheet holds native Excel charts only; the series they plot are the rows of
+# the chart_data sheet, built by optimizer/charts.py and drawn by optimizer/report.py.
+
+MAX_CHARTED_MINERALS = 16  # charts per mineral for at most this many minerals
+MAX_SCENARIO_SERIES = 10  # lines or columns for at most this many scenarios
+FLOOR_SERIES = "floor price"  # the reference line of a price chart
+
+
+@dataclass(frozen=True, slots=True)
+class ChartKind:
+    """One kind of chart on the charts sheet: one chart in all, or one per mineral."""
+
+    name: str
+    title: str  # {mineral} and {stage} stand for the chart's own
+    chart_type: str  # XlsxWriter's chart type: line, column or bar
+    stacked: bool
+    category_axis: str
+    value_axis: str  # the unit follows in brackets
+    unit: str
+    number_format: str
+    meaning: str
+
+
+_CHARTED_MINERALS = (
+    f"Charted minerals: at most {MAX_CHARTED_MINERALS}, those with the largest expected "
+    "demand of member regions valued at market prices (Σ_s p_s × Σ over member regions and "
+    "periods of demand_t × the refined market_price_per_t; then tonnes, then input order), "
+    "shown in input order."
+)
+_SHOWN_SCENARIOS = (
+    f"Scenarios shown: at most {MAX_SCENARIO_SERIES}, the most probable (ties in input "
+    "order), in input order, each in the same colour on every chart."
+)
+
+CHART_KINDS: tuple[ChartKind, ...] = (
+    ChartKind("cost_breakdown", "Expected cost by component", "bar", False,
+              "cost component", "expected discounted cost", "{currency}", MONEY,
+              "The seven expected discounted cost components of the summary, production_cost "
+              "to capex: one bar each."),
+    ChartKind("shortfall_share", "Unmet demand by mineral and scenario", "column", False,
+              "mineral", "unmet share of demand", "share", SHARE,
+              "For each charted mineral and shown scenario: shortfall_t ÷ demand_t of the "
+              "shortfalls sheet, each summed over all regions and the scenario's periods; "
+              "blank without demand. " + _CHARTED_MINERALS + " " + _SHOWN_SCENARIOS),
+    ChartKind("stock_level", "Stock of {mineral} ({stage}) by scenario", "line", False,
+              "period", "stock at the end of the period", "t", TONNES,
+              "For each charted mineral with a stockpile, per product: level_t of the "
+              "stockpiles sheet summed over its stockpiles, one line per shown scenario."),
+    ChartKind("supply_by_origin", "Zone supply of {mineral} by origin, expected", "column",
+              True, "period", "refined supply to member regions", "t", TONNES,
+              "For each charted mineral: from_members_t and from_non_members_t of the "
+              "dependence sheet, stacked, each weighted by scenario probability (Σ_s p_s × "
+              "the scenario's tonnes): the expected supply, not one scenario's."),
+    ChartKind("price_against_floor", "Price of {mineral} ({stage}) against its floor", "line",
+              False, "period", "price", "{currency}/t", PRICE,
+              "For each charted mineral and product with a floor: floor_price_per_t (a dashed "
+              f"black line, series '{FLOOR_SERIES}'), and per shown scenario the marginal "
+              "price in member regions: marginal_price_per_t of the prices sheet averaged "
+              "over member regions, weighted by their demand_t for the mineral in the period "
+              "(a plain mean when they have none); blank where no member region has one."),
+)
+CHART_KINDS_BY_NAME: dict[str, ChartKind] = {k.name: k for k in CHART_KINDS}
+
+CHARTS_SHEET = ResultSheet(
+    "charts", "chart",
+    "Native Excel charts of the plan, drawn from the chart_data sheet: first the expected "
+    "cost by component and unmet demand by mineral and scenario, then a row per charted "
+    "mineral with its stock by scenario, its supply by origin and its price against the "
+    "floor. Each kind is explained below.",
+    (),
+)
+
+CHART_DATA_SHEET = ResultSheet(
+    "chart_data", "point of a chart series",
+    "The numbers the charts sheet plots, chart by chart and series by series, in the "
+    "order the charts appear; each chart's series point at their rows here.",
+    (
+        ResultColumn("chart", "Title of the chart, as on the charts sheet."),
+        ResultColumn("kind", "Kind of chart (each explained under the charts sheet)."),
+        ResultColumn("mineral", "The chart's mineral; blank for a chart of all minerals."),
+        ResultColumn("series", "The series: a scenario, members or non-members, "
+                     f"{FLOOR_SERIES} or expected."),
+        ResultColumn("category", "Its point on the category axis: a period, a mineral or a "
+                     "cost component."),
+        ResultColumn("value", "The value plotted; blank where there is none (a gap in a "
+                     "line).", "see unit", BY_KIND),
+        ResultColumn("unit", "Unit of value."),
+    ),
+)
+
 # ---------------------------------------------------------------- sheets
 
 RESULT_SHEETS: tuple[ResultSheet, ...] = (
@@ -353,8 +461,9 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
         "read_me", "column of a results sheet",
         "What every sheet and column of this workbook means.",
         (
-            ResultColumn("sheet", "The sheet described."),
-            ResultColumn("column", "The column described; blank for the sheet itself."),
+            ResultColumn("sheet", "The sheet described.", links_to_sheet=True),
+            ResultColumn("column", "The column described (on the charts sheet: a kind of "
+                         "chart, as in chart_data's kind column); blank for the sheet itself."),
             ResultColumn("meaning", "What it means.", wrap=True),
             ResultColumn("unit", "Its unit (t: tonnes; share: a fraction shown as %)."),
         ),
@@ -385,7 +494,7 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
                          MONEY),
             *_component_columns(),
             ResultColumn("shortfall_t", "Unmet demand over the scenario's path, all regions "
-                         "and minerals.", "t", TONNES),
+                         "and minerals.", "t", TONNES, highlight_positive=True),
             ResultColumn(
                 "non_member_share",
                 "Share of zone supply from non-members over the scenario's path, all "
@@ -448,9 +557,10 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
             REGION, MINERAL, PERIOD, SCENARIO,
             ResultColumn("demand_t", "Refined demand in the period, disruptions included.",
                          "t", TONNES),
-            ResultColumn("shortfall_t", "Unmet demand, all tiers.", "t", TONNES),
+            ResultColumn("shortfall_t", "Unmet demand, all tiers.", "t", TONNES,
+                         highlight_positive=True),
             ResultColumn("share", "shortfall_t ÷ demand_t; blank when demand is 0.", "share",
-                         SHARE),
+                         SHARE, highlight_positive=True, data_bar=True),
         ),
     ),
     ResultSheet(
@@ -467,7 +577,7 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
                          "none.", "{currency}/t", PRICE),
             ResultColumn("price_gap", "floor − marginal price when positive, else 0; blank "
                          "when there is no floor or no marginal price.", "{currency}/t",
-                         PRICE),
+                         PRICE, highlight_positive=True),
         ),
     ),
     ResultSheet(
@@ -498,8 +608,17 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
             NON_MEMBER_SHARE,
         ),
     ),
+    CHARTS_SHEET,
+    CHART_DATA_SHEET,  # what the charts plot
     BURDEN_SHEET,  # the planner's report
     SENSITIVITY_SHEET,  # the planner's report
     VALUE_OF_INFORMATION_SHEET,  # only with --value-of-information
 )
 RESULT_SHEETS_BY_NAME: dict[str, ResultSheet] = {s.name: s for s in RESULT_SHEETS}
+
+# The number format of each row of a column in a BY_... format: the column whose value
+# picks it, and the format of each value.
+ROW_FORMATS: dict[str, tuple[str, dict[str, str]]] = {
+    BY_FIGURE: ("figure", {name: f.number_format for name, f in FIGURES_BY_NAME.items()}),
+    BY_KIND: ("kind", {k.name: k.number_format for k in CHART_KINDS}),
+}

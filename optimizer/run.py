@@ -1,10 +1,12 @@
 """``optimizer run``: workbook in, results workbook and log out (MODEL.md §9, §10).
 
-    read -> validate -> derive -> build -> compile -> solve -> extract -> write
+    read -> validate -> derive -> build -> compile -> solve -> extract -> write [-> pdf]
 
 Each stage is timed into the log. Bad input stops before anything is written; a
 model without an optimal solution writes the log but never replaces the results;
-the results are written to a temporary file and renamed into place.
+the results are written to a temporary file and renamed into place. A PDF of them,
+when asked for, is extra: without LibreOffice, or when it fails, the run still
+succeeds with its results, and says why there is no PDF.
 """
 
 from __future__ import annotations
@@ -36,6 +38,16 @@ class RunRequest:
     threads: int | None = None
     write_model: Path | None = None
     value_of_information: bool = False  # also VSS and EVPI (optimizer.information)
+    pdf: bool = False  # also the results as a PDF, through LibreOffice (optimizer.pdf)
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What a run wrote."""
+
+    results: Path
+    pdf: Path | None = None  # when asked for and written
+    pdf_problem: str = ""  # why no PDF was written, when one was asked for
 
 
 def default_output(input_path: Path) -> Path:
@@ -60,8 +72,8 @@ class _Capture(logging.Handler):
         self.lines.append(self.format(record))
 
 
-def run(request: RunRequest) -> Path:
-    """Carry out one run; returns the results path.
+def run(request: RunRequest) -> RunResult:
+    """Carry out one run; returns what it wrote.
 
     Raises :class:`~optimizer.problems.InputError` or
     :class:`~optimizer.problems.NotAWorkbookError` on bad input (nothing written),
@@ -86,8 +98,9 @@ def run(request: RunRequest) -> Path:
             _write_log(output, capture, highs_log)
             raise NotSolvedError(message)
         _write_results(outcome, request, output, started)
+        done = _write_pdf(output, outcome.timings, capture) if request.pdf else RunResult(output)
         _write_log(output, capture, highs_log)
-        return output
+        return done
     finally:
         package_log.removeHandler(capture)
         package_log.setLevel(level)
@@ -134,6 +147,21 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
     with timed(outcome.timings, "write"):
         report.write(tables, output, input_path=request.input_path)
     log.info("results written to %s", output)
+
+
+def _write_pdf(output: Path, timings: dict[str, float], capture: _Capture) -> RunResult:
+    """The results as a PDF beside them; a failure is reported, not raised."""
+    from optimizer.pdf import PdfError, pdf_path, to_pdf
+
+    try:
+        with timed(timings, "pdf"):
+            pdf = to_pdf(output, pdf_path(output))
+    except (PdfError, OSError) as problem:  # LibreOffice missing, failing, or no disk
+        message = f"No PDF written: {problem}. The results workbook is complete."
+        capture.lines.append(message)  # the command line says it too: not logged twice
+        return RunResult(output, pdf_problem=message)
+    log.info("PDF written to %s", pdf)
+    return RunResult(output, pdf)
 
 
 def _write_log(output: Path, capture: _Capture, highs_log: Path) -> None:

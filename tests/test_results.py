@@ -27,11 +27,11 @@ from optimizer.files import file_sha256
 from optimizer.model.terms import COST_COMPONENTS
 from optimizer.pipeline import Outcome, optimize
 from optimizer.results_contract import (
-    BY_FIGURE,
     COMPONENT_MEANINGS,
     FIGURES,
     FIGURES_BY_NAME,
     RESULT_SHEETS,
+    ROW_FORMATS,
     TEXT,
 )
 from optimizer.solve import SolverOptions
@@ -501,12 +501,14 @@ def test_contract_declares_what_model_md_asks() -> None:
     assert required <= set(FIGURES_BY_NAME)
     names = [s.name for s in RESULT_SHEETS]
     assert names[:2] == ["read_me", "summary"]
-    # MODEL.md §8's sheets in order; the planner's report adds headlines after the summary
-    # and burden and sensitivity after them (tests/test_burden.py and its neighbours)
-    assert [n for n in names if n not in ("read_me", "summary", "headlines", "burden",
-                                          "sensitivity", "value_of_information")] == [
+    # MODEL.md §8's sheets in order; the planner's report adds headlines after the summary,
+    # the data of the charts after them, and burden and sensitivity after that
+    # (tests/test_burden.py, tests/test_charts.py and their neighbours)
+    assert [n for n in names if n not in ("read_me", "summary", "headlines", "chart_data",
+                                          "burden", "sensitivity", "value_of_information")] == [
         "scenarios", "production", "flows", "stockpiles", "shortfalls", "prices",
-        "expansions", "dependence"]
+        "expansions", "dependence", "charts"]
+    assert names.index("chart_data") == names.index("charts") + 1
     assert names[2] == "headlines" and {"burden", "sensitivity"} <= set(names)
     for sheet in RESULT_SHEETS:
         assert len(set(sheet.column_names)) == len(sheet.column_names), sheet.name
@@ -537,6 +539,14 @@ def test_every_sheet_is_a_formatted_table_with_a_frozen_header(run: Run) -> None
     assert workbook.sheetnames == [s.name for s in written]
     for sheet in written:
         worksheet = workbook[sheet.name]
+        assert worksheet.page_setup.orientation == "landscape", sheet.name
+        # printed one page wide (a width of 1 is the default, left unwritten), any tall
+        assert worksheet.sheet_properties.pageSetUpPr.fitToPage, sheet.name
+        assert worksheet.page_setup.fitToWidth in (None, 1)
+        assert worksheet.page_setup.fitToHeight == 0
+        if not sheet.columns:  # the charts sheet: charts, no table (tests/test_charts.py)
+            assert not worksheet.tables
+            continue
         assert worksheet.freeze_panes == "A2"
         (table,) = worksheet.tables.values()
         last = openpyxl.utils.get_column_letter(len(sheet.columns))
@@ -553,9 +563,10 @@ def test_every_sheet_is_a_formatted_table_with_a_frozen_header(run: Run) -> None
             for (cell,) in worksheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
                     wanted = column.number_format
-                    if wanted == BY_FIGURE:
-                        figure = worksheet.cell(row=cell.row, column=1).value
-                        wanted = FIGURES_BY_NAME[figure].number_format
+                    if wanted in ROW_FORMATS:
+                        key, by_key = ROW_FORMATS[wanted]
+                        at = sheet.column_names.index(key) + 1
+                        wanted = by_key[worksheet.cell(row=cell.row, column=at).value]
                     if wanted != TEXT:
                         assert cell.number_format == wanted, (sheet.name, column.name)
 

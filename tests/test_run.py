@@ -116,7 +116,8 @@ def test_run_writes_every_results_sheet_and_a_timed_log(
     workbook = openpyxl.load_workbook(results, read_only=True)
     assert workbook.sheetnames == [
         "read_me", "summary", "headlines", "scenarios", "production", "flows", "stockpiles",
-        "shortfalls", "prices", "expansions", "dependence", "burden", "sensitivity",
+        "shortfalls", "prices", "expansions", "dependence", "charts", "chart_data", "burden",
+        "sensitivity",
     ]
     sensitivity = list(workbook["sensitivity"].iter_rows(min_row=2, values_only=True))
     assert sensitivity and all(isinstance(row[4], float | int) for row in sensitivity)  # ranged
