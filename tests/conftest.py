@@ -1,4 +1,4 @@
-"""Fixtures shared by the reading, validation and input tests."""
+"""Fixtures shared by several test modules."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
+from optimizer import results
 from optimizer.cli import main
+from optimizer.pipeline import Outcome
 from tests.cases import Tables, valid_tables, write_tables
+from tests.test_results import CASES, solve_case
 
 Writer = Callable[..., Path]
 Validator = Callable[[Path], tuple[int, list[str]]]
@@ -54,3 +58,14 @@ def validate_cli(capsys: pytest.CaptureFixture[str]) -> Validator:
         return status, []
 
     return run
+
+
+@pytest.fixture(scope="module", params=list(CASES))
+def solved(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Outcome, dict[str, pd.DataFrame]]:
+    """Each results test case, solved to optimal, with its results tables."""
+    outcome, input_path = solve_case(CASES[request.param](),
+                                     tmp_path_factory.mktemp(request.param))
+    assert outcome.optimal
+    return outcome, results.tables(outcome, input_path, "sha", 0.0)

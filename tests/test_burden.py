@@ -13,7 +13,6 @@ from optimizer import results
 from optimizer.burden import AMOUNTS, EXPECTED, ZONE
 from optimizer.derive import PRODUCT_OF_STAGE
 from optimizer.pipeline import Outcome
-from tests.test_results import CASES, solve_case
 from tests.test_sensitivity import floored_case, solve_ranged
 
 Tables = dict[str, pd.DataFrame]
@@ -48,15 +47,6 @@ def test_who_pays_worked_out_by_hand(tmp_path: Path) -> None:
             assert row["price_gap_support"] == pytest.approx(120)
             assert row["stockpile_spending"] == row["contract_payments"] == row["capex"] == 0
             assert row["total"] == pytest.approx(385)
-
-
-@pytest.fixture(scope="module", params=list(CASES))
-def solved(request: pytest.FixtureRequest,
-           tmp_path_factory: pytest.TempPathFactory) -> tuple[Outcome, Tables]:
-    outcome, input_path = solve_case(CASES[request.param](),
-                                     tmp_path_factory.mktemp(request.param))
-    assert outcome.optimal
-    return outcome, results.tables(outcome, input_path, "sha", 0.0)
 
 
 def _summary(tables: Tables) -> dict[str, Any]:

@@ -17,19 +17,9 @@ from optimizer.derive import PRODUCT_OF_STAGE
 from optimizer.headlines import money, number, share
 from optimizer.model.terms import COST_COMPONENTS
 from optimizer.pipeline import Outcome
-from tests.test_results import CASES, solve_case
 from tests.test_sensitivity import floored_case, solve_ranged
 
 Tables = dict[str, pd.DataFrame]
-
-
-@pytest.fixture(scope="module", params=list(CASES))
-def solved(request: pytest.FixtureRequest,
-           tmp_path_factory: pytest.TempPathFactory) -> tuple[Outcome, Tables]:
-    outcome, input_path = solve_case(CASES[request.param](),
-                                     tmp_path_factory.mktemp(request.param))
-    assert outcome.optimal
-    return outcome, results.tables(outcome, input_path, "sha", 0.0)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
