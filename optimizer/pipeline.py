@@ -59,7 +59,7 @@ def optimize(
     with timed(timings, "build"):
         model, terms = build_model(derived)
     with timed(timings, "compile"):
-        lp = compile_model(model)
+        lp = compile_model(model, terms)
     with timed(timings, "solve"):
         solution = solve(lp, options)
     log.info("%d variables, %d constraints: %s", lp.size[0], lp.size[1], solution.message)

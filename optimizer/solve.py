@@ -23,6 +23,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from optimizer.model.terms import CostIndex, Terms
+
 log = logging.getLogger(__name__)
 
 # HiGHS drops matrix coefficients at or below this (its ``small_matrix_value``).
@@ -85,6 +87,7 @@ class CompiledLP:
     col_lower: np.ndarray
     col_upper: np.ndarray
     layout: Layout
+    costs: CostIndex = field(default_factory=CostIndex.empty)  # where §7's cost terms sit
 
     @property
     def size(self) -> tuple[int, int]:
@@ -134,8 +137,9 @@ class Solution:
         return dict(zip(block.keys, self.duals[block.start : block.stop].tolist(), strict=True))
 
 
-def compile_model(model: pyo.ConcreteModel) -> CompiledLP:
-    """Compile the model to matrices, columns and rows in component and index order."""
+def compile_model(model: pyo.ConcreteModel, terms: Terms | None = None) -> CompiledLP:
+    """Compile the model to matrices, columns and rows in component and index order;
+    the cost ``terms`` the components registered become a :class:`CostIndex`."""
     variables = list(model.component_objects(pyo.Var, active=True, descend_into=True))
     constraints = list(model.component_objects(pyo.Constraint, active=True, descend_into=True))
     column_order = [v for component in variables for v in component.values()]
@@ -168,7 +172,10 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledLP:
     matrix = _widen(info.A.tocsc(), positions, len(column_order))
     offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
     _warn_tiny(matrix)
-    return CompiledLP(cost, offset, matrix, lower, upper, col_lower, col_upper, layout)
+    costs = CostIndex.empty() if terms is None else CostIndex.of(
+        terms, {id(v): j for j, v in enumerate(column_order)}
+    )
+    return CompiledLP(cost, offset, matrix, lower, upper, col_lower, col_upper, layout, costs)
 
 
 def _column_positions(compiled: Sequence[Any], order: Sequence[Any]) -> np.ndarray:
