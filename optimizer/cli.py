@@ -88,6 +88,12 @@ def run(
                                 "report the value of the stochastic solution (VSS) and of "
                                 "perfect information (EVPI).")
     ] = False,
+    detail: Annotated[
+        bool, typer.Option("--detail",
+                           help="Also write the complete detail tables as Parquet files in "
+                                "<results name>_detail/ beside the workbook (written anyway "
+                                "when a detail sheet had to be reduced to fit).")
+    ] = False,
     pdf: Annotated[
         bool, typer.Option("--pdf",
                            help="Also write the results as OUTPUT.pdf, through LibreOffice "
@@ -103,7 +109,8 @@ def run(
     if same_file(target, input_path):
         raise _RefusedError(f"{target}: is the input workbook; choose another results file")
     done = run_case(RunRequest(input_path, output, time_limit, threads, write_model,
-                               value_of_information=value_of_information, pdf=pdf))
+                               value_of_information=value_of_information, pdf=pdf,
+                               detail=detail))
     written = f"log: {done.results.with_suffix('.log')}"
     if done.pdf is not None:
         written += f", PDF: {done.pdf}"

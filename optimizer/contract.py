@@ -512,6 +512,11 @@ SETTINGS: tuple[Setting, ...] = (
             unit="s", blank_means="none", bound=POSITIVE),
     Setting("threads", Kind.NUMBER, "Solver threads (the command line overrides).",
             blank_means="solver's choice", bound=Bound(low=1.0), integer=True),
+    Setting("max_sheet_rows", Kind.NUMBER,
+            "Most rows a detail sheet of the results workbook may have; a larger one is "
+            "written per tree node, or as expected values per period, with the complete "
+            "table in Parquet beside the workbook.", unit="rows", default=200_000,
+            bound=Bound(low=1000.0, high=1_048_575.0), integer=True),
 )
 
 # Sheets that are known but never read by the model: provenance and explanations.

@@ -31,6 +31,7 @@ class Settings:
     zone_exclusive: bool = False
     time_limit_s: float | None = None
     threads: int | None = None
+    max_sheet_rows: int = 200_000  # a longer detail sheet of the results is reduced (§8)
 
 
 @dataclass(frozen=True, slots=True)

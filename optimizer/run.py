@@ -37,8 +37,9 @@ class RunRequest:
     time_limit_s: float | None = None
     threads: int | None = None
     write_model: Path | None = None
-    value_of_information: bool = False  # also VSS and EVPI (optimizer.information)
-    pdf: bool = False  # also the results as a PDF, through LibreOffice (optimizer.pdf)
+    value_of_information: bool = False  # also VSS and EVPI (optimizer.results.information)
+    pdf: bool = False  # also the results as a PDF, through LibreOffice (optimizer.report.pdf)
+    detail: bool = False  # the Parquet detail even when every detail sheet fits
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,30 +129,39 @@ def _solve(request: RunRequest, highs_log: Path) -> Outcome:
 
 
 def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float) -> None:
-    from optimizer import report, results
+    from optimizer.report import parquet, xlsx
+    from optimizer.results import Provenance, collect
 
     information = None
     if request.value_of_information:
-        from optimizer.information import value_of_information
+        from optimizer.results.information import value_of_information
 
         with timed(outcome.timings, "value of information"):
             information = value_of_information(outcome)
+    folder = parquet.detail_folder(output)
     with timed(outcome.timings, "extract"):
-        tables = results.tables(
+        results = collect(
             outcome,
-            input_path=request.input_path,
-            input_sha256=file_sha256(request.input_path),
-            total_seconds=time.perf_counter() - started,
-            information=information,
+            Provenance(request.input_path, file_sha256(request.input_path),
+                       time.perf_counter() - started, folder.name),
+            information,
+            detail_requested=request.detail,
         )
     with timed(outcome.timings, "write"):
-        report.write(tables, output, input_path=request.input_path)
+        if results.writes_detail:
+            parquet.write(results, folder)
+            log.info("complete detail tables written to %s", folder)
+        xlsx.write(results.workbook(), output, input_path=request.input_path,
+                   forms={name: form.sheet for name, form in results.forms.items()})
+    for name, form in results.forms.items():
+        if form.reduced:
+            log.info("%s: %s", name, form.note)
     log.info("results written to %s", output)
 
 
 def _write_pdf(output: Path, timings: dict[str, float], capture: _Capture) -> RunResult:
     """The results as a PDF beside them; a failure is reported, not raised."""
-    from optimizer.pdf import PdfError, pdf_path, to_pdf
+    from optimizer.report.pdf import PdfError, pdf_path, to_pdf
 
     try:
         with timed(timings, "pdf"):

@@ -41,10 +41,27 @@ class Block:
     name: str
     start: int
     keys: tuple[Any, ...]
+    # The keys as columns, one array per part of a key (names as pd.Categorical, node
+    # ids and tiers as integers), when the builder has them at hand; else None and
+    # readers split ``keys`` themselves (see :func:`key_columns`).
+    columns: tuple[Any, ...] | None = None
 
     @property
     def stop(self) -> int:
         return self.start + len(self.keys)
+
+
+def key_columns(block: Block, width: int) -> tuple[Any, ...]:
+    """A block's keys as ``width`` columns (arrays), one per part of a key."""
+    if block.columns is not None:
+        return block.columns
+    if not block.keys:
+        return tuple(np.zeros(0, dtype=object) for _ in range(width))
+    if width == 1:
+        return (np.asarray(block.keys, dtype=object),)
+    return tuple(np.asarray(part) if isinstance(part[0], int | np.integer)
+                 else np.asarray(part, dtype=object)
+                 for part in zip(*block.keys, strict=True))
 
 
 @dataclass(frozen=True, slots=True)

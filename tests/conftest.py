@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from optimizer import results
 from optimizer.cli import main
 from optimizer.pipeline import Outcome
 from tests.cases import Tables, valid_tables, write_tables
+from tests.solved import complete_tables
 from tests.test_results import CASES, solve_case
 
 Writer = Callable[..., Path]
@@ -68,4 +68,4 @@ def solved(
     outcome, input_path = solve_case(CASES[request.param](),
                                      tmp_path_factory.mktemp(request.param))
     assert outcome.optimal
-    return outcome, results.tables(outcome, input_path, "sha", 0.0)
+    return outcome, complete_tables(outcome, input_path, "sha", 0.0)

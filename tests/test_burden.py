@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from optimizer import results
-from optimizer.burden import AMOUNTS, EXPECTED, ZONE
 from optimizer.derive import PRODUCT_OF_STAGE
 from optimizer.pipeline import Outcome
+from optimizer.results.burden import AMOUNTS, EXPECTED, ZONE
+from tests.solved import complete_tables
 from tests.test_sensitivity import floored_case, solve_ranged
 
 Tables = dict[str, pd.DataFrame]
@@ -36,7 +36,7 @@ def test_who_pays_worked_out_by_hand(tmp_path: Path) -> None:
     and 5 × 50 = 250 in floor gap; lifting its 10 t to the floor takes 10 × 12 = 120.
     No stockpiles, offtakes or expansions; one scenario, so expected = base."""
     outcome = solve_ranged(floored_case(tmp_path))
-    burden = results.tables(outcome, "case.xlsx", "sha", 0.0)["burden"]
+    burden = complete_tables(outcome, "case.xlsx", "sha", 0.0)["burden"]
     assert burden[["scenario", "region"]].to_numpy().tolist() == [
         [EXPECTED, "M"], [EXPECTED, ZONE], ["base", "M"], ["base", ZONE]]
     for scenario in (EXPECTED, "base"):

@@ -19,10 +19,17 @@ import pytest
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.workbook.workbook import Workbook
 
-from optimizer import charts, report, results
-from optimizer.charts import axis_format, charted_minerals, layout, shown_scenarios
 from optimizer.pipeline import Outcome, optimize
-from optimizer.results_contract import (
+from optimizer.report import xlsx
+from optimizer.results import charts
+from optimizer.results.charts import (
+    axis_format,
+    chart_data,
+    charted_minerals,
+    layout,
+    shown_scenarios,
+)
+from optimizer.results.contract import (
     CHART_KINDS,
     COMPONENT_MEANINGS,
     DATA_BAR_NOTE,
@@ -36,6 +43,7 @@ from optimizer.solve import SolverOptions
 from optimizer.validation import load
 from tests.cases import valid_tables, write_tables
 from tests.committed import DATA
+from tests.solved import complete_tables
 from tests.test_results import solve_case
 
 EXAMPLE = DATA / "example.xlsx"
@@ -61,8 +69,8 @@ def _write(input_path: Path, folder: Path) -> Written:
     data, _ = load(input_path)
     outcome = optimize(data, SolverOptions())
     assert outcome.optimal
-    tables = results.tables(outcome, input_path, "sha", 1.0)
-    return Written(outcome, tables, report.write(tables, folder / "results.xlsx"))
+    tables = complete_tables(outcome, input_path, "sha", 1.0)
+    return Written(outcome, tables, xlsx.write(tables, folder / "results.xlsx"))
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +279,7 @@ def test_a_case_beyond_the_bounds_keeps_to_them(
     """The example with room for two minerals and two scenarios: as a big case would be."""
     monkeypatch.setattr(charts, "MAX_CHARTED_MINERALS", 2)
     monkeypatch.setattr(charts, "MAX_SCENARIO_SERIES", 2)
-    data = charts.chart_data(example.outcome, example.tables)
+    data = chart_data(example.outcome, example.tables)
     assert set(data["mineral"]) == {"", "ndpr", "cobalt"}  # gallium is worth least
     assert len(data["chart"].unique()) == 2 + 2 + 2 + 1  # stock, supply, ndpr's floor
     stock = data[data["kind"] == "stock_level"]
@@ -291,7 +299,7 @@ def test_value_axes_scale_large_numbers(largest: float, wanted: str) -> None:
 def test_layout_refuses_rows_out_of_order(example: Written) -> None:
     shuffled = example.chart_data.iloc[[0, 8, 1]].reset_index(drop=True)
     with pytest.raises(ValueError, match="not contiguous"):
-        charts.layout(shuffled)
+        layout(shuffled)
 
 
 # ---------------------------------------------------------------- marks and links
@@ -349,13 +357,13 @@ def test_read_me_links_to_every_written_sheet(example: Written) -> None:
 
 def test_report_refuses_a_table_for_the_charts_sheet(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="charts"):
-        report.write({"charts": pd.DataFrame()}, tmp_path / "r.xlsx")
+        xlsx.write({"charts": pd.DataFrame()}, tmp_path / "r.xlsx")
 
 
 def test_no_charts_sheet_without_chart_data(tmp_path: Path) -> None:
     """A workbook written without chart_data has no charts sheet."""
     outcome, input_path = solve_case(valid_tables(), tmp_path)
-    tables = results.tables(outcome, input_path, "sha", 0.0)
+    tables = complete_tables(outcome, input_path, "sha", 0.0)
     del tables["chart_data"]
-    path = report.write(tables, tmp_path / "r.xlsx")
+    path = xlsx.write(tables, tmp_path / "r.xlsx")
     assert "charts" not in openpyxl.load_workbook(path).sheetnames

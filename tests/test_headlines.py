@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer import results
-from optimizer.burden import EXPECTED, ZONE
 from optimizer.derive import PRODUCT_OF_STAGE
-from optimizer.headlines import money, number, share
 from optimizer.model.terms import COST_COMPONENTS
 from optimizer.pipeline import Outcome
+from optimizer.results.burden import EXPECTED, ZONE
+from optimizer.results.headlines import money, number, share
+from tests.solved import complete_tables
 from tests.test_sensitivity import floored_case, solve_ranged
 
 Tables = dict[str, pd.DataFrame]
@@ -69,7 +69,7 @@ def test_exact_sentences_on_a_case_worked_by_hand(tmp_path: Path) -> None:
     the floor of 80; M pays 15 in tariffs and 250 in floor gap and would need 120 to lift
     its 10 t to the floor: 385 in all."""
     outcome = solve_ranged(floored_case(tmp_path))
-    tables = results.tables(outcome, "case.xlsx", "sha", 0.0)
+    tables = complete_tables(outcome, "case.xlsx", "sha", 0.0)
     sentences = tables["headlines"]["headline"].tolist()
     assert "No demand goes unmet in any scenario." in sentences
     assert ("Floors bind (marginal price below the floor) in 1 of 1 member "

@@ -17,15 +17,15 @@ import pytest
 from optimizer.cli import main
 from optimizer.data import ModelData
 from optimizer.derive import derive
-from optimizer.information import (
+from optimizer.pipeline import optimize
+from optimizer.results.contract import RESULT_SHEETS_BY_NAME
+from optimizer.results.information import (
     EXPECTED_VALUE,
     expected_value_data,
     fix_plan,
     risk_objective,
     value_of_information,
 )
-from optimizer.pipeline import optimize
-from optimizer.results_contract import RESULT_SHEETS_BY_NAME
 from optimizer.solve import SolverOptions
 from tests.test_nonanticipativity import random_case, scenario_wise_optimum
 from tests.workbooks import case, demand, facility, route, scenarios, solved

@@ -17,7 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from optimizer.cli import EXIT_OK, main
-from optimizer.pdf import PdfError, find_soffice, to_pdf
+from optimizer.report.pdf import PdfError, find_soffice, to_pdf
 from tests.committed import DATA
 
 EXAMPLE = DATA / "example.xlsx"

@@ -22,21 +22,25 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from optimizer import __version__, report, results
+from optimizer import __version__
 from optimizer.files import file_sha256
 from optimizer.model.terms import COST_COMPONENTS
 from optimizer.pipeline import Outcome, optimize
-from optimizer.results_contract import (
+from optimizer.report import xlsx
+from optimizer.results.accounting import cvar
+from optimizer.results.contract import (
     COMPONENT_MEANINGS,
     FIGURES,
     FIGURES_BY_NAME,
     RESULT_SHEETS,
+    RESULT_SHEETS_BY_NAME,
     ROW_FORMATS,
     TEXT,
 )
 from optimizer.solve import SolverOptions
 from optimizer.validation import load
 from tests.cases import Tables, valid_tables, write_tables
+from tests.solved import collected, complete_tables, write_workbook
 
 TOLERANCE = 1e-6  # relative, on money and tonnes
 KEYS = ["region", "mineral", "period", "scenario"]
@@ -99,7 +103,8 @@ class Run:
     outcome: Outcome
     input_path: Path
     path: Path
-    sheets: dict[str, pd.DataFrame]
+    sheets: dict[str, pd.DataFrame]  # every sheet complete, zero rows included
+    written: dict[str, pd.DataFrame]  # the workbook as written
 
     @property
     def data(self) -> Any:
@@ -135,11 +140,26 @@ def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     folder = tmp_path_factory.mktemp(request.param)
     outcome, input_path = solve_case(CASES[request.param](), folder)
     assert outcome.optimal, outcome.solution.message
-    tables = results.tables(outcome, input_path, file_sha256(input_path), 1.5)
-    path = report.write(tables, folder / "results.xlsx", input_path=input_path)
-    names = dict.fromkeys(("period", "leaves_trunk", "online_period"), str)
+    results = collected(outcome, input_path, file_sha256(input_path), 1.5)
+    path = write_workbook(results, folder / "results.xlsx", input_path)
+    # the invariants are checked on every row, zeros included: the complete tables
+    # written the same way (the written sheets keep the rows with something to read)
+    complete = xlsx.write(results.complete(), folder / "complete.xlsx", input_path=input_path)
+    return Run(outcome, input_path, path, read_sheets(complete), read_sheets(path))
+
+
+def read_sheets(path: Path) -> dict[str, pd.DataFrame]:
+    """A results workbook read back; an empty sheet's number columns as floats."""
+    names = dict.fromkeys(("period", "leaves_trunk", "online_period", "scenarios"), str)
     sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl", dtype=names)
-    return Run(outcome, input_path, path, sheets)
+    for name, frame in sheets.items():
+        declared = RESULT_SHEETS_BY_NAME.get(name)
+        if declared is None or len(frame):
+            continue
+        for column in declared.columns:
+            if column.name in frame and column.number_format not in (TEXT, *ROW_FORMATS):
+                frame[column.name] = frame[column.name].astype(float)
+    return sheets
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -277,7 +297,7 @@ def test_cost_components_recomputed_from_the_sheets(run: Run) -> None:
 
     def discounted(frame: pd.DataFrame, amount: pd.Series) -> dict[str, float]:
         """Σ over each scenario's rows of δ_t × amount."""
-        values = frame["period"].map(discount) * amount
+        values = frame["period"].map(discount).astype(float) * amount
         return {str(k): float(v) for k, v in values.groupby(frame["scenario"]).sum().items()}
 
     production = run.sheets["production"]
@@ -289,9 +309,9 @@ def test_cost_components_recomputed_from_the_sheets(run: Run) -> None:
                               ("border_adjustment", "border_adjustment_per_t")):
         expected[component] = discounted(flows, flows["flow_t"] * flows[column])
     stock = run.sheets["stockpiles"]
-    holding = stock["stockpile"].map(lambda s: stockpiles[s].holding_cost_per_t)
+    holding = stock["stockpile"].map(lambda s: stockpiles[s].holding_cost_per_t).astype(float)
     expected["holding_cost"] = discounted(
-        stock, stock["level_t"] * holding * stock["period"].map(years)
+        stock, stock["level_t"] * holding * stock["period"].map(years).astype(float)
     )
     short = run.sheets["shortfalls"]
     penalty = [_shortfall_penalty(run, r["mineral"], r["shortfall_t"], r["demand_t"])
@@ -322,8 +342,9 @@ def test_zone_net_cost_leaves_out_adjustments_paid_into_the_zone(run: Run) -> No
     member = {r.region: r.zone_member for r in run.data.regions}
     flows = run.sheets["flows"]
     into = flows[flows["destination"].map(member)]
-    paid = (into["period"].map(run.discount()) * into["flow_t"]
-            * into["border_adjustment_per_t"] * into["scenario"].map(run.probability())).sum()
+    paid = (into["period"].map(run.discount()).astype(float) * into["flow_t"]
+            * into["border_adjustment_per_t"]
+            * into["scenario"].map(run.probability()).astype(float)).sum()
     assert close(run.figure("zone_net_cost"), run.figure("expected_cost") - paid)
 
 
@@ -370,7 +391,7 @@ def test_marginal_prices_on_a_case_worked_by_hand(tmp_path: Path) -> None:
                    {"region": "US", "mineral": "x", "period": "P2", "demand_t": 8}],
     }
     outcome, input_path = solve_case(tables, tmp_path)
-    sheets = results.tables(outcome, input_path, "sha", 0.0)
+    sheets = complete_tables(outcome, input_path, "sha", 0.0)
     summary = sheets["summary"].set_index("figure")["value"]
     assert summary["objective"] == pytest.approx(2000 + 10000 + 800 / 1.21)
     assert summary["shortfall_penalty"] == pytest.approx(10000)
@@ -415,7 +436,7 @@ def test_leaves_trunk_and_shared_nodes_on_the_small_case(tmp_path: Path) -> None
     """In the small case every scenario shares 2026; ga_ban and li_dump leave in 2027.
     A shared node's results repeat under each scenario."""
     outcome, input_path = solve_case(valid_tables(), tmp_path)
-    sheets = results.tables(outcome, input_path, "sha", 0.0)
+    sheets = complete_tables(outcome, input_path, "sha", 0.0)
     leaves = sheets["scenarios"].set_index("scenario")["leaves_trunk"]
     assert pd.isna(leaves["calm"]) and leaves["ga_ban"] == "2027" == leaves["li_dump"]
     first = sheets["production"][sheets["production"]["period"] == "2026"]
@@ -517,7 +538,7 @@ def test_contract_declares_what_model_md_asks() -> None:
 @pytest.mark.parametrize(("alpha", "expected"), [(0.0, 4.0), (0.5, 6.5), (0.6, 7.375),
                                                  (0.75, 10.0), (0.9, 10.0)])
 def test_cvar_of_a_known_distribution(alpha: float, expected: float) -> None:
-    assert results.cvar([3.0, 1.0, 10.0, 2.0], [0.25] * 4, alpha) == pytest.approx(expected)
+    assert cvar([3.0, 1.0, 10.0, 2.0], [0.25] * 4, alpha) == pytest.approx(expected)
 
 
 def test_no_results_without_an_optimal_solution(tmp_path: Path) -> None:
@@ -526,7 +547,7 @@ def test_no_results_without_an_optimal_solution(tmp_path: Path) -> None:
     outcome, input_path = solve_case(tables, tmp_path)
     assert not outcome.optimal
     with pytest.raises(ValueError, match="optimal"):
-        results.tables(outcome, input_path, "sha", 0.0)
+        complete_tables(outcome, input_path, "sha", 0.0)
 
 
 # ---------------------------------------------------------------- the workbook
@@ -586,10 +607,10 @@ def test_read_me_explains_every_column(run: Run) -> None:
 
 def test_input_workbook_is_never_touched(run: Run) -> None:
     before = run.input_path.read_bytes()
-    tables = results.tables(run.outcome, run.input_path, "sha", 0.0)
-    report.write(tables, run.path.with_name("again.xlsx"), input_path=run.input_path)
+    tables = complete_tables(run.outcome, run.input_path, "sha", 0.0)
+    xlsx.write(tables, run.path.with_name("again.xlsx"), input_path=run.input_path)
     with pytest.raises(ValueError, match="input workbook"):
-        report.write(tables, run.input_path, input_path=run.input_path)
+        xlsx.write(tables, run.input_path, input_path=run.input_path)
     assert run.input_path.read_bytes() == before
 
 
@@ -597,7 +618,7 @@ def test_input_workbook_is_never_touched(run: Run) -> None:
 def small_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
     folder = tmp_path_factory.mktemp("small")
     outcome, input_path = solve_case(valid_tables(), folder)
-    return results.tables(outcome, input_path, "sha", 0.0)
+    return complete_tables(outcome, input_path, "sha", 0.0)
 
 
 def test_failed_write_leaves_the_old_file_and_no_temporary(
@@ -614,7 +635,7 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(
 
     monkeypatch.setattr(xlsxwriter.Workbook, "close", crash)
     with pytest.raises(OSError, match="disk full"):
-        report.write(small_tables, target)
+        xlsx.write(small_tables, target)
     assert target.read_bytes() == b"the previous results"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.xlsx"]
 
@@ -625,11 +646,11 @@ def test_write_replaces_a_file_whole_and_keeps_its_permissions(
     target = tmp_path / "results.xlsx"
     target.write_bytes(b"old")
     os.chmod(target, 0o640)
-    assert report.write(small_tables, target) == target
+    assert xlsx.write(small_tables, target) == target
     assert target.stat().st_mode & 0o777 == 0o640
     assert openpyxl.load_workbook(target).sheetnames[0] == "read_me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.xlsx"]
-    fresh = report.write(small_tables, tmp_path / "fresh.xlsx")
+    fresh = xlsx.write(small_tables, tmp_path / "fresh.xlsx")
     umask = os.umask(0)
     os.umask(umask)
     assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask
@@ -639,8 +660,8 @@ def test_report_refuses_undeclared_sheets_and_columns(
     small_tables: dict[str, pd.DataFrame], tmp_path: Path
 ) -> None:
     with pytest.raises(ValueError, match="not declared"):
-        report.write({"extra": pd.DataFrame({"a": [1]})}, tmp_path / "r.xlsx")
+        xlsx.write({"extra": pd.DataFrame({"a": [1]})}, tmp_path / "r.xlsx")
     renamed = small_tables["flows"].rename(columns={"flow_t": "flow"})
     with pytest.raises(ValueError, match="flows"):
-        report.write({"flows": renamed}, tmp_path / "r.xlsx")
+        xlsx.write({"flows": renamed}, tmp_path / "r.xlsx")
     assert list(tmp_path.iterdir()) == []

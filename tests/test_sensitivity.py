@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer import results
 from optimizer.data import ModelData
 from optimizer.pipeline import Outcome, optimize
-from optimizer.sensitivity import SECTION, sensitivity
+from optimizer.results.sensitivity import SECTION, sensitivity
 from optimizer.solve import SolverOptions
 from optimizer.validation import load
 from tests.cases import write_tables
+from tests.solved import complete_tables
 from tests.test_results import CASES
 from tests.workbooks import case, demand, facility, route
 
@@ -196,7 +196,7 @@ def test_sheet_rows_are_binding_limits_within_their_ranges(ranged: Outcome) -> N
     """Every row names a declared constraint, has a dual of the sign its kind implies
     (≤ limits negative, balances positive), and an rhs inside its range; the sheet is
     the one results.tables returns."""
-    frame = results.tables(ranged, "input.xlsx", "sha", 0.0)["sensitivity"]
+    frame = complete_tables(ranged, "input.xlsx", "sha", 0.0)["sensitivity"]
     pd.testing.assert_frame_equal(frame, sensitivity(ranged))
     assert set(frame["constraint"]) <= set(SECTION.values())
     for row in frame.to_dict("records"):

@@ -12,13 +12,13 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from optimizer import results
 from optimizer.cli import main
 from optimizer.data import ModelData
 from optimizer.pipeline import optimize
 from optimizer.solve import CompiledLP, Solution, SolverOptions, compile_model
 from optimizer.validation import load
 from tests.cases import valid_tables, write_tables
+from tests.solved import complete_tables
 from tests.workbooks import case, demand, facility, route, scenarios, solved
 
 # ---------------------------------------------------------------- the layout
@@ -222,8 +222,8 @@ def test_marginal_price_is_blank_on_the_nodes_of_a_zero_probability_scenario(
         disruptions=[{"scenario": "ghost", "kind": "demand", "start_period": "p2",
                       "factor": 2}],
     ))
-    sheet = results.tables(outcome, input_path="case.xlsx", input_sha256="0" * 64,
-                           total_seconds=0.0)["prices"]
+    sheet = complete_tables(outcome, input_path="case.xlsx", sha="0" * 64,
+                            seconds=0.0)["prices"]
     rows = sheet[["scenario", "period", "region", "mineral", "stage"]].to_numpy().tolist()
     assert rows == [
         ["calm", "p1", "M", "m", "refined"], ["calm", "p2", "M", "m", "refined"],

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.pipeline import Outcome
-from optimizer.results_contract import (
+from optimizer.results.contract import (
     CHART_DATA_SHEET,
     CHART_KINDS_BY_NAME,
     COMPONENT_MEANINGS,

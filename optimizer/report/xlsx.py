@@ -14,6 +14,7 @@ Nothing else, in particular the input workbook, is touched.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +25,10 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from optimizer.charts import Chart, Series, layout
 from optimizer.files import replacing, same_file
-from optimizer.results_contract import (
+from optimizer.report import bulk
+from optimizer.results.charts import Chart, Series, layout
+from optimizer.results.contract import (
     CHART_DATA_SHEET,
     CHARTS_SHEET,
     RESULT_SHEETS,
@@ -46,6 +48,7 @@ LINE_HEIGHT = 15  # points: one line of text at the default font
 FILTER_BUTTON = 3  # room for the filter arrow beside a header
 MAX_DATA_ROWS = 1_048_575  # Excel's last row, less the header
 WIDTH_SAMPLE = 2_000  # text values looked at to fit a column's width
+BULK_ROWS = 200  # a table sheet this long gets its rows from optimizer.report.bulk
 # Text is written as text: a name starting with "=" or "http://" stays what it is,
 # and XlsxWriter skips the checks for formulas and links on every string.
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
@@ -60,35 +63,67 @@ REFERENCE_LINE = {"color": "#000000", "dash_type": "dash", "width": 1.5}
 
 
 def write(
-    tables: Mapping[str, pd.DataFrame], path: Path | str, *, input_path: Path | str | None = None
+    tables: Mapping[str, pd.DataFrame], path: Path | str, *,
+    input_path: Path | str | None = None, forms: Mapping[str, ResultSheet] | None = None,
 ) -> Path:
     """Write ``tables`` (sheet name -> DataFrame) to ``path`` and return the path.
 
     Sheets follow the order of the results contract; each DataFrame must have
-    exactly its sheet's declared columns. ``input_path``, when given, is refused as
-    the target, so the input can never be overwritten. The file appears whole or not
-    at all; on any failure an existing file at ``path`` is left as it was.
+    exactly its sheet's declared columns, or those of its declaration in ``forms``
+    (a detail sheet written per node or as expected values). ``input_path``, when
+    given, is refused as the target, so the input can never be overwritten. The file
+    appears whole or not at all; on any failure an existing file at ``path`` is left
+    as it was.
     """
     target = Path(path)
     if input_path is not None and same_file(target, Path(input_path)):
         raise ValueError(f"{target}: is the input workbook; write the results elsewhere")
-    _check(tables)
+    declared = {**RESULT_SHEETS_BY_NAME, **(forms or {})}
+    _check(tables, declared)
     drawn = CHART_DATA_SHEET.name in tables  # the charts sheet comes with its data
     written = {*tables, *([CHARTS_SHEET.name] if drawn else [])}
     with replacing(target) as temporary:
         workbook = xlsxwriter.Workbook(str(temporary), WORKBOOK_OPTIONS)
         formats = _Formats(workbook)
         charts_sheet = None
+        pending: list[_Pending] = []
         for sheet in RESULT_SHEETS:
             if sheet is CHARTS_SHEET and drawn:
                 charts_sheet = workbook.add_worksheet(sheet.name)
             elif sheet.name in tables:
-                _write_sheet(workbook.add_worksheet(sheet.name), formats, sheet,
-                             tables[sheet.name], written)
+                later = _write_sheet(workbook.add_worksheet(sheet.name), formats,
+                                     declared[sheet.name], tables[sheet.name], written)
+                if later is not None:
+                    pending.append(later)
         if charts_sheet is not None:
             _draw_charts(workbook, charts_sheet, layout(tables[CHART_DATA_SHEET.name]))
         _close(workbook)
+        if pending:  # the formats have their style indices once the workbook is closed
+            bulk.fill(temporary, [p.resolved() for p in pending])
     return target
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A long sheet written with its header only, whose rows :mod:`bulk` adds: each
+    column's format, or each row's (None: General)."""
+
+    worksheet: Worksheet
+    frame: pd.DataFrame
+    formats: list[Format | list[Format | None] | None]
+    heights: np.ndarray | None  # rows of wrapped text taller than a line
+
+    def resolved(self) -> bulk.BulkSheet:
+        def index(cell_format: Format | None) -> int:
+            return 0 if cell_format is None else int(cell_format.xf_index or 0)
+
+        styles: list[int | np.ndarray] = [
+            np.array([index(f) for f in choice], dtype=np.int64) if isinstance(choice, list)
+            else index(choice)
+            for choice in self.formats
+        ]
+        return bulk.BulkSheet(f"xl/worksheets/sheet{self.worksheet.index + 1}.xml",
+                              self.frame, styles, self.heights)
 
 
 def _close(workbook: xlsxwriter.Workbook) -> None:
@@ -103,15 +138,15 @@ def _close(workbook: xlsxwriter.Workbook) -> None:
         raise
 
 
-def _check(tables: Mapping[str, pd.DataFrame]) -> None:
+def _check(tables: Mapping[str, pd.DataFrame], sheets: Mapping[str, ResultSheet]) -> None:
     """Every sheet declared, in exactly its declared columns, and short enough for Excel."""
     for name, frame in tables.items():
-        if name not in RESULT_SHEETS_BY_NAME:
+        if name not in sheets:
             raise ValueError(f"results sheet {name!r} is not declared in the results contract")
-        if not RESULT_SHEETS_BY_NAME[name].columns:
+        if not sheets[name].columns:
             raise ValueError(f"{name}: holds charts drawn from {CHART_DATA_SHEET.name}, "
                              "not a table")
-        declared = list(RESULT_SHEETS_BY_NAME[name].column_names)
+        declared = list(sheets[name].column_names)
         if list(frame.columns) != declared:
             raise ValueError(f"{name}: columns {list(frame.columns)} are not the declared "
                              f"{declared}")
@@ -158,13 +193,20 @@ def _colour(argb: str) -> str:
 def _write_sheet(
     worksheet: Worksheet, formats: _Formats, sheet: ResultSheet, frame: pd.DataFrame,
     written: Collection[str],
-) -> None:
+) -> _Pending | None:
     """One sheet: the data a column at a time, each column's width, then the table over
     header and data, the marks the contract asks for, the frozen header and the page.
-    ``written`` names the sheets of the workbook, which cells may link to."""
+    ``written`` names the sheets of the workbook, which cells may link to. A long
+    sheet of plain cells gets everything but its data rows, which it returns for
+    :mod:`bulk` to add once the workbook is closed."""
     widths = [_width(column, frame) for column in sheet.columns]
+    later = len(frame) >= BULK_ROWS and not any(
+        column.links_to_sheet for column in sheet.columns)
     for index, column in enumerate(sheet.columns):
         values = frame[column.name]
+        if later:
+            worksheet.set_column(index, index, widths[index])
+            continue
         if column.number_format in ROW_FORMATS:
             _write_by_row(worksheet, formats, index, values, _row_formats(column, frame))
         else:
@@ -172,7 +214,10 @@ def _write_sheet(
         if column.links_to_sheet:
             _write_links(worksheet, formats, index, values, written)
         worksheet.set_column(index, index, widths[index])
-    _fit_wrapped_rows(worksheet, sheet, frame, widths)
+    heights = _wrapped_heights(sheet, frame, widths)
+    if not later:
+        for row in np.flatnonzero(heights).tolist():
+            worksheet.set_row(row + 1, float(heights[row]))
     # an Excel table needs a data row, so an empty sheet's table takes a blank one
     worksheet.add_table(0, 0, max(len(frame), 1), len(sheet.columns) - 1, {
         "name": sheet.name,
@@ -185,12 +230,18 @@ def _write_sheet(
     worksheet.freeze_panes(1, 0)
     _set_up_page(worksheet)
     worksheet.repeat_rows(0)
+    if not later:
+        return None
+    return _Pending(worksheet, frame, [
+        [formats.number(f) for f in _row_formats(column, frame)]
+        if column.number_format in ROW_FORMATS else _column_format(formats, column)
+        for column in sheet.columns
+    ], heights if heights.any() else None)
 
 
-def _fit_wrapped_rows(
-    worksheet: Worksheet, sheet: ResultSheet, frame: pd.DataFrame, widths: list[float]
-) -> None:
-    """Rows whose wrapped text takes several lines get the height of those lines.
+def _wrapped_heights(sheet: ResultSheet, frame: pd.DataFrame, widths: list[float]) -> np.ndarray:
+    """The height in points of each row whose wrapped text takes several lines (0 for
+    the others).
 
     Excel fits such rows itself when it opens the file, LibreOffice does not (a PDF
     would show the lines over each other). A line is taken to hold as many characters
@@ -202,9 +253,7 @@ def _fit_wrapped_rows(
         if column.wrap:
             length = frame[column.name].astype("string").str.len().fillna(0).to_numpy()
             lines = np.maximum(lines, np.ceil(length / max(widths[index] - 2, 1)).astype(int))
-    for row, count in enumerate(lines.tolist(), start=1):
-        if count > 1:
-            worksheet.set_row(row, count * LINE_HEIGHT)
+    return np.where(lines > 1, lines * LINE_HEIGHT, 0)
 
 
 def _mark(worksheet: Worksheet, formats: _Formats, sheet: ResultSheet, rows: int) -> None:

@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimizer.burden import EXPECTED, ZONE
 from optimizer.derive import PRODUCT_OF_STAGE
 from optimizer.model.terms import COST_COMPONENTS
 from optimizer.pipeline import Outcome
+from optimizer.results.burden import EXPECTED, ZONE
 
 Sheets = Mapping[str, pd.DataFrame]
 SAME = 1e-9  # scenario costs this close (relative) are the same
@@ -117,9 +117,10 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _largest(frame: pd.DataFrame, column: str) -> dict[str, Any]:
-    """The first row with the largest ``column``."""
-    rows = _records(frame)
-    return max(rows, key=lambda row: float(row[column]))
+    """The first row with the largest ``column`` (found without reading every row)."""
+    values = frame[column].to_numpy(dtype=float)
+    position = int(np.argmax(np.where(np.isnan(values), -np.inf, values)))
+    return {str(k): v for k, v in frame.iloc[position].items()}
 
 
 def _figures(sheets: Sheets) -> dict[str, float]:
@@ -202,8 +203,9 @@ def _cover(outcome: Outcome, sheets: Sheets) -> list[Headline]:
     if not data.stockpiles:
         return [Headline("The input has no stockpiles: nothing covers demand when a "
                          "disruption starts.", np.nan, "days", "stockpiles")]
-    cover = {(r["stockpile"], r["scenario"], r["period"]): float(r["cover_days"])
-             for r in _records(sheets["stockpiles"])}
+    stock = sheets["stockpiles"]
+    cover = dict(zip(zip(*(stock[c].tolist() for c in ("stockpile", "scenario", "period")),
+                         strict=True), stock["cover_days"].astype(float).tolist(), strict=True))
     periods = [p.period for p in data.periods]
     found = []
     for s in data.scenarios:
@@ -253,8 +255,9 @@ def _expansions(outcome: Outcome, sheets: Sheets) -> list[Headline]:
     if not len(built):
         return [Headline("No expansion is chosen.", 0.0, currency, "expansions")]
     parts = []
+    prices = _price_lookup(sheets)
     for row in built.to_dict("records"):
-        back = payback(outcome, sheets, str(row["facility"]))
+        back = payback(outcome, sheets, str(row["facility"]), prices)
         parts.append(
             f"{row['facility']} {tonnes(float(row['built_t']))}/yr for "
             f"{money(float(row['capex']), currency)}, "
@@ -268,7 +271,15 @@ def _expansions(outcome: Outcome, sheets: Sheets) -> list[Headline]:
     )]
 
 
-def payback(outcome: Outcome, sheets: Sheets, facility: str) -> float | None:
+def _price_lookup(sheets: Sheets) -> pd.Series:
+    """Marginal prices by region, mineral, stage, period and scenario."""
+    prices = sheets["prices"]
+    keys = ["region", "mineral", "stage", "period", "scenario"]
+    return prices.astype({k: object for k in keys}).set_index(keys)["marginal_price_per_t"]
+
+
+def payback(outcome: Outcome, sheets: Sheets, facility: str,
+            prices: pd.Series | None = None) -> float | None:
     """Years for the expected yearly margin of ``facility``'s new capacity to repay its
     overnight capex (see the module's definitions); ``None`` when the margin is not
     positive."""
@@ -278,8 +289,7 @@ def payback(outcome: Outcome, sheets: Sheets, facility: str) -> float | None:
     periods = [p.period for p in outcome.data.periods]
     running = periods[periods.index(f.online_period):]
     probability = {s.scenario: s.probability for s in outcome.data.scenarios}
-    prices = sheets["prices"].set_index(["region", "mineral", "stage", "period", "scenario"])[
-        "marginal_price_per_t"]
+    prices = _price_lookup(sheets) if prices is None else prices
     production = sheets["production"]
     rows = production[(production["facility"] == facility)
                       & production["period"].isin(running)]

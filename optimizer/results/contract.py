@@ -65,6 +65,19 @@ class ResultSheet:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    def in_form(self, form: str) -> ResultSheet:
+        """The sheet as written in ``form``: per node, ``node`` and ``scenarios`` take the
+        place of ``scenario``; as expected values, ``scenario`` is left out."""
+        if form == FORM_SCENARIO or "scenario" not in self.column_names:
+            return self
+        columns: list[ResultColumn] = []
+        for column in self.columns:
+            if column.name != "scenario":
+                columns.append(column)
+            elif form == FORM_NODE:
+                columns += [NODE_COLUMN, SCENARIOS_COLUMN]
+        return ResultSheet(self.name, self.row, self.meaning, tuple(columns))
+
     def column(self, name: str) -> ResultColumn:
         """The column called ``name``."""
         for column in self.columns:
@@ -158,6 +171,21 @@ ZONE_SUPPLY_DEFINITION = (
     "came from, whatever it was then used for."
 )
 
+# The forms a detail sheet may take when its rows would pass max_sheet_rows (§8).
+NODE_COLUMN = ResultColumn(
+    "node", "Node of the scenario tree: a period and the scenarios that cannot yet be told "
+    "apart then. Its rows hold for each scenario listed in scenarios.", "", COUNT,
+)
+SCENARIOS_COLUMN = ResultColumn(
+    "scenarios", "The scenarios that pass through the node: all of them, a list, or their "
+    "count with the first few (the tree's paths are in the Parquet detail, paths.parquet).",
+)
+FORM_SCENARIO = "scenario"  # one row per index, period and scenario (the declared columns)
+FORM_NODE = "node"  # one row per index and tree node: node and scenarios replace scenario
+FORM_EXPECTED = "expected"  # probability-weighted expected values per index and period
+FORM_LARGEST = "largest"  # the largest expected rows only, when even those do not fit
+FORMS = (FORM_SCENARIO, FORM_NODE, FORM_EXPECTED, FORM_LARGEST)
+
 # ---------------------------------------------------------------- summary figures
 
 FIGURES: tuple[Figure, ...] = (
@@ -192,6 +220,12 @@ FIGURES: tuple[Figure, ...] = (
     Figure("input_sha256", "SHA-256 of the input workbook's bytes, to tell which version "
            "of the input these results belong to."),
     Figure("version", "Version of the optimizer."),
+    Figure("detail_folder", "The folder of Parquet files beside this workbook that holds "
+           "the complete detail tables, one row per index and tree node, zero rows "
+           "included, with the tree (nodes.parquet, paths.parquet); blank when none was "
+           "written (every detail sheet fitted and --detail was not asked for)."),
+    Figure("max_sheet_rows", "The most rows a detail sheet may have before it is written "
+           "per node or as expected values (a setting).", "rows", COUNT),
 )
 FIGURES_BY_NAME: dict[str, Figure] = {f.name: f for f in FIGURES}
 

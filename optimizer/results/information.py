@@ -62,11 +62,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from optimizer import results
 from optimizer.data import Disruption, DisruptionKind, ModelData, Scenario
 from optimizer.derive import Derived
 from optimizer.explain import explain_infeasible, not_solved_message
 from optimizer.pipeline import Outcome, optimize
+from optimizer.results.accounting import Accounts, cvar
 from optimizer.solve import CompiledLP, Solution, SolverOptions, solve
 
 log = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ def risk_objective(costs: Sequence[float], data: ModelData) -> float:
     expected = math.fsum(p * c for p, c in zip(probabilities, costs, strict=True))
     if settings.risk_weight == 0.0:
         return expected
-    tail = results.cvar(costs, probabilities, settings.cvar_alpha)
+    tail = cvar(list(costs), probabilities, settings.cvar_alpha)
     return (1.0 - settings.risk_weight) * expected + settings.risk_weight * tail
 
 
@@ -178,10 +178,10 @@ def _objective(solution: Solution) -> float:
 
 def scenario_totals(outcome: Outcome) -> dict[str, float]:
     """C_s of an optimal outcome's plan, by scenario (as on the ``scenarios`` sheet)."""
-    tree = results.Tree.of(outcome)
-    totals = results.scenario_costs(
-        tree, results.node_costs(outcome), results.first_stage_cost(outcome)
-    )["total_cost"]
+    if outcome.solution.values is None:
+        raise ValueError(f"no costs without an optimum (status: {outcome.solution.status})")
+    totals = Accounts(outcome.derived, outcome.lp, outcome.solution.values).scenario_costs[
+        "total_cost"]
     return {str(s): float(v) for s, v in totals.items()}
 
 

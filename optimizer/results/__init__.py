@@ -1,0 +1,184 @@
+"""Pure tables from a solved outcome (MODEL.md §8): what the results workbook, the
+Parquet detail and the PDF show, computed once, from arrays.
+
+    Outcome ─ accounting (money) ─ tables (complete detail, by node) ─ forms (what fits)
+            ─ summary, scenarios, burden, sensitivity, headlines, charts ─> Results
+
+Nothing here writes a file (that is :mod:`optimizer.report`) or reads a modelling
+object: values and duals come from the solution by the layout's blocks, money from the
+cost index the model compiled. The report sheets (burden, headlines, charts) are built
+from the complete tables, never from the reduced sheets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from optimizer.pipeline import Outcome
+from optimizer.results.accounting import Accounts
+from optimizer.results.burden import burden
+from optimizer.results.charts import chart_data
+from optimizer.results.contract import RESULT_SHEETS_BY_NAME
+from optimizer.results.forms import SheetForm, detail_form, expected_note
+from optimizer.results.headlines import headlines
+from optimizer.results.information import ValueOfInformation
+from optimizer.results.sensitivity import sensitivity
+from optimizer.results.summary import (
+    Provenance,
+    information_figures,
+    read_me,
+    scenarios,
+    summary,
+    value_of_information,
+)
+from optimizer.results.tables import (
+    DETAIL_SHEETS,
+    Solved,
+    Tree,
+    detail_tables,
+    expansions,
+    plain,
+)
+
+__all__ = ["Provenance", "Results", "collect"]
+
+
+@dataclass
+class Results:
+    """Everything one optimal run reports."""
+
+    outcome: Outcome
+    accounts: Accounts
+    tree: Tree
+    detail: dict[str, pd.DataFrame]  # complete detail tables, one row per index and node
+    sheets: dict[str, pd.DataFrame]  # every other sheet, in its declared columns
+    forms: dict[str, SheetForm] = field(default_factory=dict)  # detail sheets as written
+    detail_requested: bool = False  # --detail: the Parquet detail even when all fit
+
+    @property
+    def writes_detail(self) -> bool:
+        """Whether the complete tables go to Parquet: asked for, or a sheet was reduced."""
+        return self.detail_requested or any(f.reduced for f in self.forms.values())
+
+    def by_scenario(self, name: str) -> pd.DataFrame:
+        """The complete per-scenario table of a detail sheet (zero rows included), in
+        its declared columns: what MODEL.md §8 declares the sheet to be."""
+        return self._by_scenario[name]
+
+    @cached_property
+    def _by_scenario(self) -> dict[str, pd.DataFrame]:
+        return {
+            name: plain(self.tree.by_scenario(table)[
+                list(RESULT_SHEETS_BY_NAME[name].column_names)])
+            for name, table in self.detail.items()
+        }
+
+    def complete(self) -> dict[str, pd.DataFrame]:
+        """Every sheet complete and per scenario: the detail sheets as
+        :meth:`by_scenario`, the others as written."""
+        return {**self.sheets, **{name: self.by_scenario(name) for name in DETAIL_SHEETS}}
+
+    def workbook(self) -> dict[str, pd.DataFrame]:
+        """Every table as the workbook holds it: detail sheets in their form."""
+        return {**self.sheets, **{name: f.frame for name, f in self.forms.items()}}
+
+
+def collect(
+    outcome: Outcome,
+    provenance: Provenance,
+    information: ValueOfInformation | None = None,
+    *,
+    detail_requested: bool = False,
+    max_sheet_rows: int | None = None,
+) -> Results:
+    """Every results table of an optimal ``outcome``.
+
+    ``provenance`` is what the outcome cannot know (input, timing, where the Parquet
+    detail goes); ``information``, when the run computed it, adds its figures and
+    sheet; ``max_sheet_rows`` overrides the setting. Raises ``ValueError`` unless the
+    outcome is optimal.
+    """
+    solution = outcome.solution
+    if not outcome.optimal or solution.values is None or solution.objective is None:
+        raise ValueError(f"no results without an optimal solution (status: {solution.status})")
+    data, derived = outcome.data, outcome.derived
+    settings = data.settings
+    solved = Solved(derived, outcome.lp, solution)
+    tree = solved.tree
+    accounts = Accounts(derived, outcome.lp, solution.values)
+    detail = detail_tables(solved)
+    results = Results(outcome, accounts, tree, detail, {}, detail_requested=detail_requested)
+    limit = settings.max_sheet_rows if max_sheet_rows is None else max_sheet_rows
+    results.forms = {
+        name: detail_form(name, _with_helpers(name, table, detail), tree, limit,
+                          f"{provenance.detail_folder or '<results>_detail'}/{name}.parquet")
+        for name, table in detail.items()
+    }
+    folder = provenance.detail_folder if results.writes_detail else ""
+    sheets: dict[str, pd.DataFrame] = {
+        "summary": summary(data, accounts, float(solution.objective), outcome.lp.size,
+                           solution.solve_seconds,
+                           Provenance(provenance.input_path, provenance.input_sha256,
+                                      provenance.total_seconds, folder)),
+        "scenarios": scenarios(data, tree, accounts, detail),
+        "expansions": expansions(solved),
+    }
+    results.sheets = sheets
+    complete = results.complete()
+    sheets["burden"] = burden(outcome, accounts, detail)
+    sheets["sensitivity"] = sensitivity(outcome)
+    complete = results.complete()
+    sheets["headlines"] = headlines(outcome, complete)
+    sheets["chart_data"] = chart_data(outcome, complete)
+    if information is not None:
+        sheets["summary"] = pd.concat(
+            [sheets["summary"], information_figures(information, settings.currency)],
+            ignore_index=True)
+        sheets["value_of_information"] = value_of_information(information)
+    sheets["read_me"] = read_me(settings.currency, settings.risk_weight, settings.cvar_alpha, {
+        name: (form.sheet, form.note, expected_note(name) if form.form in (
+            "expected", "largest") else {})
+        for name, form in results.forms.items()
+    })
+    results.sheets = {name: conform(name, frame) for name, frame in sheets.items()}
+    return results
+
+
+def conform(sheet: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` in exactly the declared columns of ``sheet``, in their order."""
+    columns = list(RESULT_SHEETS_BY_NAME[sheet].column_names)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{sheet}: columns {missing} were not computed")
+    return frame[columns].reset_index(drop=True)
+
+
+def _with_helpers(name: str, table: pd.DataFrame,
+                  detail: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The prices table with what decides whether a row is worth reading (§8): the
+    region's demand for the mineral and what flows in, at the node."""
+    if name != "prices":
+        return table
+    keys = ["region", "mineral", "node"]
+    demand = detail["shortfalls"].groupby(keys, observed=True)["demand_t"].sum()
+    flows = detail["flows"]
+    inflow = flows.groupby(["destination", "mineral", "stage", "node"], observed=True)[
+        "flow_t"].sum()
+    inflow.index = inflow.index.set_names(["region", "mineral", "stage", "node"])
+    index = pd.MultiIndex.from_frame(table[keys].astype({"region": object, "mineral": object}))
+    inflow_index = pd.MultiIndex.from_frame(
+        table[["region", "mineral", "stage", "node"]].astype(
+            {"region": object, "mineral": object, "stage": object}))
+    demand.index = demand.index.set_levels(
+        [level.astype(object) for level in demand.index.levels[:2]], level=[0, 1])
+    inflow.index = inflow.index.set_levels(
+        [level.astype(object) for level in inflow.index.levels[:3]], level=[0, 1, 2])
+    return table.assign(
+        _demand=np.nan_to_num(demand.reindex(index).to_numpy()),
+        _inflow=np.nan_to_num(inflow.reindex(inflow_index).to_numpy()),
+    )
