@@ -1,0 +1,654 @@
+"""An independent assembly of the LP of MODEL.md §5–§7, straight into scipy.sparse.
+
+The optimizer builds its LP through Pyomo (``optimizer.model``) and compiles it
+(``optimizer.solve``). This module builds the same LP a second way, with numpy index
+arithmetic over the derived data and nothing from either of those modules, and solves
+it with HiGHS. It serves two purposes:
+
+- a check: on any valid case both must reach the same optimal objective, so a change
+  to the formulation, the tree or the compiler that alters the optimum shows up;
+- a yardstick: its assembly time is about what building the matrices needs, so the
+  pipeline's time outside the solver can be compared with it.
+
+What it takes from :func:`optimizer.derive.derive` is the part of §3–§4 that is about
+matching and the tree (nodes and their parents and probabilities, capacity, route,
+demand and price multipliers per node, release bans, export caps, tier widths). It
+recomputes the simple arithmetic itself: period lengths, discount factors, capex
+annuities, contract quantities and payments, floors and border adjustments.
+
+    python benchmarks/reference.py CASE.xlsx [--compare]
+
+prints the reference objective (and with ``--compare`` the pipeline's, and whether
+they agree to 1e-7 relative).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import highspy
+import numpy as np
+import scipy.sparse as sp  # type: ignore[import-untyped]  # no stubs installed
+
+from optimizer.data import ModelData
+from optimizer.derive import Derived, derive
+
+# Tolerance of the objective check: relative, with an absolute floor of 1 currency unit
+# so a case whose optimum is 0 still compares sensibly.
+RELATIVE_TOLERANCE = 1e-7
+
+_INF = np.inf
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceLP:
+    """min cost·x + offset, row_lower ≤ A x ≤ row_upper, col_lower ≤ x ≤ col_upper."""
+
+    cost: np.ndarray
+    offset: float
+    matrix: sp.csc_array
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    column_blocks: dict[str, int]  # columns per variable family, in column order
+    row_blocks: dict[str, int]  # rows per constraint family (after dropping empty rows)
+
+    @property
+    def columns(self) -> int:
+        return int(self.matrix.shape[1])
+
+    @property
+    def rows(self) -> int:
+        return int(self.matrix.shape[0])
+
+    @property
+    def nonzeros(self) -> int:
+        return int(self.matrix.nnz)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceResult:
+    """The reference LP's size, optimum and timings."""
+
+    status: str  # HiGHS's model status in words ("Optimal", ...)
+    objective: float | None  # None unless optimal
+    columns: int
+    rows: int
+    nonzeros: int
+    nodes: int  # tree nodes
+    assembly_seconds: float  # Derived -> matrices ready for HiGHS
+    solve_seconds: float  # highs.run() only
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+class _Columns:
+    """Allocates columns family by family and keeps their bounds and costs.
+
+    ``node_cost`` is cost(n, t) of §7 per column (undiscounted, at the column's node
+    ``node``); ``first_stage`` is a cost already discounted over the horizon (capex),
+    the same in every scenario.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.blocks: dict[str, int] = {}
+        self._lower: list[np.ndarray] = []
+        self._upper: list[np.ndarray] = []
+        self._node: list[np.ndarray] = []
+        self._node_cost: list[np.ndarray] = []
+        self._first_stage: list[np.ndarray] = []
+
+    def add(
+        self,
+        name: str,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        node: np.ndarray | None = None,
+        node_cost: np.ndarray | None = None,
+        first_stage: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Add ``len(lower)`` columns; returns their indices."""
+        size = len(lower)
+        index = np.arange(self.count, self.count + size)
+        self.count += size
+        self.blocks[name] = self.blocks.get(name, 0) + size
+        zeros = np.zeros(size)
+        self._lower.append(np.asarray(lower, dtype=float))
+        self._upper.append(np.asarray(upper, dtype=float))
+        self._node.append(np.full(size, -1, dtype=np.int64) if node is None
+                          else np.asarray(node, dtype=np.int64))
+        self._node_cost.append(zeros if node_cost is None else np.asarray(node_cost, dtype=float))
+        self._first_stage.append(zeros if first_stage is None
+                                 else np.asarray(first_stage, dtype=float))
+        return index
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """lower, upper, node, node_cost, first_stage over all columns."""
+        return tuple(  # type: ignore[return-value]
+            np.concatenate(parts) if parts else np.zeros(0)
+            for parts in (self._lower, self._upper, self._node, self._node_cost,
+                          self._first_stage)
+        )
+
+
+class _Rows:
+    """Allocates rows family by family and collects the matrix as triplets."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.family: list[np.ndarray] = []  # family name index per row
+        self.names: list[str] = []
+        self._lower: list[np.ndarray] = []
+        self._upper: list[np.ndarray] = []
+        self._entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, name: str, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+        """Add ``len(lower)`` rows; returns their indices."""
+        size = len(lower)
+        index = np.arange(self.count, self.count + size)
+        self.count += size
+        if name not in self.names:
+            self.names.append(name)
+        self.family.append(np.full(size, self.names.index(name), dtype=np.int64))
+        self._lower.append(np.asarray(lower, dtype=float))
+        self._upper.append(np.asarray(upper, dtype=float))
+        return index
+
+    def entries(self, rows: np.ndarray, columns: np.ndarray, values: np.ndarray | float) -> None:
+        """Add coefficients ``values`` at (``rows``, ``columns``); duplicates add up."""
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        columns = np.asarray(columns, dtype=np.int64).ravel()
+        values = np.broadcast_to(np.asarray(values, dtype=float), rows.shape).ravel()
+        self._entries.append((rows, columns, values))
+
+    def matrix(
+        self, width: int
+    ) -> tuple[sp.csc_array, np.ndarray, np.ndarray, dict[str, int]]:
+        """The matrix, row bounds and rows per family, without rows that have no
+        coefficient and hold trivially (an empty balance, say), as Pyomo leaves them out."""
+        rows = np.concatenate([e[0] for e in self._entries]) if self._entries else np.zeros(0)
+        columns = np.concatenate([e[1] for e in self._entries]) if self._entries else rows
+        values = np.concatenate([e[2] for e in self._entries]) if self._entries else rows
+        keep = values != 0.0
+        rows, columns, values = rows[keep], columns[keep], values[keep]
+        lower = np.concatenate(self._lower) if self._lower else np.zeros(0)
+        upper = np.concatenate(self._upper) if self._upper else np.zeros(0)
+        family = np.concatenate(self.family) if self.family else np.zeros(0, dtype=np.int64)
+        used = np.zeros(self.count, dtype=bool)
+        used[rows] = True
+        # an empty row that does not hold (0 outside its bounds) stays, so HiGHS reports
+        # the infeasibility instead of it vanishing
+        retained = used | (lower > 0.0) | (upper < 0.0)
+        new_index = np.cumsum(retained) - 1
+        matrix = sp.csc_array(
+            sp.coo_array((values, (new_index[rows], columns)),
+                         shape=(int(retained.sum()), width))
+        )
+        matrix.sum_duplicates()
+        counts = np.bincount(family[retained], minlength=len(self.names))
+        return (matrix, lower[retained], upper[retained],
+                {name: int(c) for name, c in zip(self.names, counts, strict=True)})
+
+
+def _dense(mapping: dict[tuple[int, int], float] | None, shape: tuple[int, int],
+           default: float) -> np.ndarray:
+    """A (first index, node) -> value mapping as a dense array, ``default`` elsewhere."""
+    array = np.full(shape, default)
+    if mapping:
+        keys = np.array(list(mapping.keys()), dtype=np.int64)
+        array[keys[:, 0], keys[:, 1]] = np.fromiter(mapping.values(), dtype=float,
+                                                    count=len(mapping))
+    return array
+
+
+def annuity(capex_per_t: float, rate: float, lifetime_years: float) -> float:
+    """Annualised capex of §3: capex × r / (1 − (1 + r)^−lifetime), capex / lifetime at r = 0."""
+    if rate == 0.0:
+        return capex_per_t / lifetime_years
+    return float(capex_per_t * rate / (1.0 - (1.0 + rate) ** -lifetime_years))
+
+
+# ---------------------------------------------------------------- the LP
+
+
+def assemble(derived: Derived) -> ReferenceLP:
+    """The LP of MODEL.md §5–§7 for ``derived``, as sparse matrices."""
+    data = derived.data
+    tree = derived.tree
+    nodes = len(tree.nodes)
+    node_ids = np.arange(nodes)
+    period_of = np.array([n.period for n in tree.nodes], dtype=np.int64)
+    parent_of = np.array([-1 if n.parent is None else n.parent for n in tree.nodes],
+                         dtype=np.int64)
+    probability = np.array([n.probability for n in tree.nodes])
+
+    # §3: period lengths and δ_t = (1 + rate)^−(years before t)
+    years = np.array([p.years for p in data.periods])
+    rate = data.settings.discount_rate
+    elapsed = np.concatenate(([0.0], np.cumsum(years)[:-1]))
+    discount = (1.0 + rate) ** -elapsed
+    years_n = years[period_of]
+
+    region_index = {r.region: i for i, r in enumerate(data.regions)}
+    mineral_index = {m.mineral: i for i, m in enumerate(data.minerals)}
+    period_index = {p.period: i for i, p in enumerate(data.periods)}
+    n_minerals = len(data.minerals)
+    groups = len(data.regions) * n_minerals
+    member = np.array([r.zone_member for r in data.regions])
+
+    columns = _Columns()
+    rows = _Rows()
+
+    # Balances (§6.3, §6.4): one virtual row per product, region, mineral and node,
+    # ≥ the demand (refined) or 0; empty ones are dropped at the end.
+    product_code = {"concentrate": 0, "refined": 1}
+    balance_lower = np.zeros(2 * groups * nodes)
+    for (region, mineral, node), demand in derived.demand_t.items():
+        g = region_index[region] * n_minerals + mineral_index[mineral]
+        balance_lower[(groups + g) * nodes + node] = demand
+    balance_start = rows.add("balance", balance_lower, np.full(2 * groups * nodes, _INF))[0]
+
+    def balance_row(product: int | np.ndarray, group: int | np.ndarray,
+                    node: int | np.ndarray) -> np.ndarray:
+        """The balance row of a product code, region × mineral group and node."""
+        return np.asarray(
+            balance_start + (np.asarray(product) * groups + np.asarray(group)) * nodes + node)
+
+    # ---- supply (§5 build, output; §6.1 capacity; §6.10 expansion budget)
+    facilities = data.facilities
+    n_fac = len(facilities)
+    capacity = np.array([f.capacity_t for f in facilities])
+    unit_cost = np.array([f.unit_cost_per_t for f in facilities])
+    expandable = np.array([f.expandable_t for f in facilities])
+    online = np.array([period_index[f.online_period] for f in facilities], dtype=np.int64)
+    facility_index = {f.facility: i for i, f in enumerate(facilities)}
+    avail = _dense(
+        {(facility_index[f], n): v for (f, n), v in derived.capacity_factor.items()},
+        (n_fac, nodes), 1.0,
+    )
+
+    built = np.flatnonzero(expandable > 0)
+    # discounted capex over the horizon: Σ_{t ≥ online} δ_t × y_t × annuity
+    weight_from = np.cumsum((discount * years)[::-1])[::-1]  # Σ_{t' ≥ t} δ_t' y_t'
+    capex_cost = np.array([
+        annuity(facilities[i].capex_per_t, rate, facilities[i].lifetime_years)
+        * weight_from[online[i]]
+        for i in built
+    ])
+    build_column = np.full(n_fac, -1, dtype=np.int64)
+    build_column[built] = columns.add("build", np.zeros(len(built)), expandable[built],
+                                      first_stage=capex_cost)
+
+    limit = avail * capacity[:, None] * years_n[None, :]
+    with_row = ((expandable[:, None] > 0) & (period_of[None, :] >= online[:, None])
+                & (avail > 0))
+    output = columns.add(
+        "output", np.zeros(n_fac * nodes), np.where(with_row, _INF, limit).ravel(),
+        node=np.tile(node_ids, n_fac), node_cost=np.repeat(unit_cost, nodes),
+    ).reshape(n_fac, nodes)
+    f_rows, n_rows = np.nonzero(with_row)
+    capacity_rows = rows.add("capacity", np.full(len(f_rows), -_INF), limit[f_rows, n_rows])
+    rows.entries(capacity_rows, output[f_rows, n_rows], 1.0)
+    rows.entries(capacity_rows, build_column[f_rows],
+                 -avail[f_rows, n_rows] * years_n[n_rows])
+
+    fac_group = np.array([region_index[f.region] * n_minerals + mineral_index[f.mineral]
+                          for f in facilities], dtype=np.int64)
+    stage = np.array([f.stage for f in facilities])
+    for code, mask in ((0, stage == "mine"), (1, stage != "mine")):
+        chosen = np.flatnonzero(mask)
+        rows.entries(balance_row(code, fac_group[chosen][:, None], node_ids[None, :]),
+                     output[chosen], 1.0)
+    refineries = np.flatnonzero(stage == "refine")
+    yields = np.array([facilities[i].yield_ for i in refineries])
+    rows.entries(balance_row(0, fac_group[refineries][:, None], node_ids[None, :]),
+                 output[refineries], np.repeat(-1.0 / yields, nodes))
+
+    budget = data.settings.expansion_budget
+    priced = [i for i in built if facilities[i].capex_per_t > 0]
+    if budget is not None and priced:
+        row = rows.add("expansion_budget", np.array([-_INF]), np.array([budget]))
+        rows.entries(np.repeat(row, len(priced)), build_column[priced],
+                     np.array([facilities[i].capex_per_t for i in priced]))
+
+    # ---- offtakes (§6.2, §7 take-or-pay, §11 several offtakes add up)
+    contract = np.zeros((n_fac, len(data.periods)))
+    payment = np.zeros((n_fac, len(data.periods)))
+    covered = np.zeros((n_fac, len(data.periods)), dtype=bool)
+    for offtake in data.offtakes:
+        i = facility_index[offtake.facility]
+        span = slice(period_index[offtake.start_period], period_index[offtake.end_period] + 1)
+        contract[i, span] += offtake.contract_t
+        payment[i, span] += offtake.contract_t * offtake.contract_price_per_t
+        covered[i, span] = True
+    t_fac, t_node = np.nonzero(covered[:, period_of])
+    t_period = period_of[t_node]
+    take = columns.add(
+        "contract_take", np.zeros(len(t_fac)),
+        avail[t_fac, t_node] * np.minimum(contract[t_fac, t_period], capacity[t_fac])
+        * years_n[t_node],
+        node=t_node, node_cost=-unit_cost[t_fac],
+    )
+    take_rows = rows.add("take_within_output", np.full(len(t_fac), -_INF), np.zeros(len(t_fac)))
+    rows.entries(take_rows, take, 1.0)
+    rows.entries(take_rows, output[t_fac, t_node], -1.0)
+    node_constant = np.zeros(nodes)
+    np.add.at(node_constant, t_node, payment[t_fac, t_period] * years_n[t_node])
+
+    # ---- trade (§6.7 routes, §6.9 zone exclusivity, §3 border adjustment, §6.8 export caps)
+    routes = data.routes
+    n_routes = len(routes)
+    origin = np.array([region_index[r.origin] for r in routes], dtype=np.int64)
+    destination = np.array([region_index[r.destination] for r in routes], dtype=np.int64)
+    route_mineral = np.array([mineral_index[r.mineral] for r in routes], dtype=np.int64)
+    route_product = np.array([product_code[r.stage] for r in routes], dtype=np.int64)
+    route_capacity = np.array([_INF if r.capacity_t is None else r.capacity_t for r in routes])
+    route_factor = _dense(dict(derived.route_factor), (n_routes, nodes), 1.0)
+    into_zone = ~member[origin] & member[destination]
+
+    # market prices by mineral, product and node (price disruptions applied; none: 0)
+    market = np.zeros((n_minerals, 2, nodes))
+    for (mineral, product, node), price in derived.market_price.items():
+        market[mineral_index[mineral], product_code[product], node] = price
+    floor_price = np.full((n_minerals, 2, len(data.periods)), np.nan)
+    for p in data.prices:
+        if p.floor_price_per_t is not None:
+            floor_price[mineral_index[p.mineral], product_code[p.stage],
+                        period_index[p.period]] = p.floor_price_per_t
+    route_floor = floor_price[route_mineral, route_product][:, period_of]
+    has_floor = into_zone[:, None] & ~np.isnan(route_floor)
+    # the border adjustment's floor gap: max(0, floor − market) into members only
+    gap = np.where(has_floor, np.maximum(
+        0.0, np.nan_to_num(route_floor) - market[route_mineral, route_product]), 0.0)
+    tariff = np.array([r.tariff_per_t for r in routes])
+    cost_per_t = np.array([r.cost_per_t for r in routes])
+
+    with np.errstate(invalid="ignore"):  # ∞ × a factor of 0 is handled by the next line
+        ship_upper = route_capacity[:, None] * route_factor * years_n[None, :]
+    ship_upper = np.where(route_factor == 0.0, 0.0, ship_upper)
+    if data.settings.zone_exclusive:
+        ship_upper = np.where(has_floor, 0.0, ship_upper)
+    ship = columns.add(
+        "ship", np.zeros(n_routes * nodes), ship_upper.ravel(),
+        node=np.tile(node_ids, n_routes),
+        node_cost=(cost_per_t[:, None] + tariff[:, None] + gap).ravel(),
+    ).reshape(n_routes, nodes)
+    for sign, end in ((-1.0, origin), (1.0, destination)):
+        end_group = end * n_minerals + route_mineral
+        rows.entries(balance_row(route_product[:, None], end_group[:, None], node_ids[None, :]),
+                     ship, sign)
+
+    if derived.export_caps:
+        caps = derived.export_caps
+        scale = np.array([c.factor * years[period_of[c.node]] for c in caps])
+        existing = np.array([
+            sum(avail[facility_index[f], c.node] * capacity[facility_index[f]]
+                for f in c.facilities)
+            for c in caps
+        ])
+        cap_rows = rows.add("export_cap", np.full(len(caps), -_INF), scale * existing)
+        ship_r: list[int] = []
+        ship_c: list[int] = []
+        build_r: list[int] = []
+        build_c: list[int] = []
+        build_v: list[float] = []
+        for row, cap in zip(cap_rows.tolist(), caps, strict=True):
+            ship_r.extend([row] * len(cap.routes))
+            ship_c.extend(ship[list(cap.routes), cap.node].tolist())
+            for name in cap.facilities:
+                f = facility_index[name]
+                if expandable[f] > 0 and period_of[cap.node] >= online[f]:
+                    build_r.append(row)
+                    build_c.append(int(build_column[f]))
+                    build_v.append(-cap.factor * years[period_of[cap.node]]
+                                   * avail[f, cap.node])
+        rows.entries(np.array(ship_r), np.array(ship_c), 1.0)
+        rows.entries(np.array(build_r), np.array(build_c), np.array(build_v))
+
+    # ---- stockpiles (§6.6, §6.10 stockpile budget)
+    stockpiles = data.stockpiles
+    n_stock = len(stockpiles)
+    last = len(data.periods) - 1
+
+    def per_period(per_year: list[float | None]) -> np.ndarray:
+        """A yearly rate limit (None: unlimited) per stockpile and node, × years."""
+        limit = np.array([_INF if v is None else v for v in per_year])
+        return (limit[:, None] * years_n[None, :]).ravel() if n_stock else np.zeros(0)
+
+    allowed = np.array([[(s.stockpile, n) in derived.release_allowed for n in range(nodes)]
+                        for s in stockpiles], dtype=bool).reshape(n_stock, nodes)
+    min_level = np.array([s.min_level_t for s in stockpiles])
+    terminal = np.array([s.terminal_min_t for s in stockpiles])
+    level_lower = np.where(period_of[None, :] == last,
+                           np.maximum(min_level, terminal)[:, None], min_level[:, None])
+    holding = np.array([s.holding_cost_per_t for s in stockpiles])
+    purchase = columns.add(
+        "purchase", np.zeros(n_stock * nodes), per_period([s.max_purchase_t for s in stockpiles]),
+        node=np.tile(node_ids, n_stock),
+    ).reshape(n_stock, nodes)
+    release_upper = per_period([s.max_release_t for s in stockpiles])
+    release = columns.add(
+        "release", np.zeros(n_stock * nodes),
+        np.where(allowed.ravel(), release_upper, 0.0), node=np.tile(node_ids, n_stock),
+    ).reshape(n_stock, nodes)
+    level = columns.add(
+        "level", level_lower.ravel(),
+        np.repeat([s.capacity_t for s in stockpiles], nodes),
+        node=np.tile(node_ids, n_stock),
+        node_cost=(holding[:, None] * years_n[None, :]).ravel(),
+    ).reshape(n_stock, nodes)
+    # level − level(parent) − purchase + release = initial_t at the root, else 0
+    initial = np.array([s.initial_t for s in stockpiles])
+    stock_rhs = np.where(parent_of[None, :] < 0, initial[:, None], 0.0).ravel()
+    stock_rows = rows.add("stock_balance", stock_rhs, stock_rhs).reshape(n_stock, nodes)
+    rows.entries(stock_rows, level, 1.0)
+    rows.entries(stock_rows, purchase, -1.0)
+    rows.entries(stock_rows, release, 1.0)
+    has_parent = parent_of >= 0
+    rows.entries(stock_rows[:, has_parent], level[:, parent_of[has_parent]], -1.0)
+    stock_group = np.array([region_index[s.region] * n_minerals + mineral_index[s.mineral]
+                            for s in stockpiles], dtype=np.int64)
+    stock_product = np.array([product_code[s.stage] for s in stockpiles], dtype=np.int64)
+    stock_balance = balance_row(stock_product[:, None], stock_group[:, None], node_ids[None, :])
+    rows.entries(stock_balance, release, 1.0)
+    rows.entries(stock_balance, purchase, -1.0)
+
+    stock_budget = data.settings.stockpile_budget
+    if stock_budget is not None and n_stock:
+        stock_mineral = np.array([mineral_index[s.mineral] for s in stockpiles])
+        price = market[stock_mineral, stock_product]  # (stockpile, node)
+        # one row per distinct path: scenarios that share every node share the row
+        paths = {path[-1]: path for path in derived.tree.paths.values()}
+        for path in paths.values():
+            on_path = np.array(path, dtype=np.int64)
+            spend = price[:, on_path]
+            k, j = np.nonzero(spend > 0)
+            if len(k):
+                row = rows.add("stockpile_budget", np.array([-_INF]), np.array([stock_budget]))
+                rows.entries(np.repeat(row, len(k)), purchase[k, on_path[j]], spend[k, j])
+
+    # ---- demand and shortfall tiers (§6.4, §6.5)
+    keys = [(key, demand) for key, demand in derived.demand_t.items() if demand > 0]
+    width_parts, penalty_parts, node_parts, group_parts = [], [], [], []
+    for (region, mineral, node), demand in keys:
+        steps = derived.tiers[mineral]
+        width_parts.append([s.width * demand for s in steps])
+        penalty_parts.append([s.penalty_per_t for s in steps])
+        node_parts.append([node] * len(steps))
+        group_parts.append([region_index[region] * n_minerals + mineral_index[mineral]]
+                           * len(steps))
+
+    def flat(parts: list[list[float]] | list[list[int]]) -> np.ndarray:
+        return np.array([v for part in parts for v in part])
+
+    short_node = flat(node_parts).astype(np.int64)
+    shortfall = columns.add("shortfall", np.zeros(len(short_node)), flat(width_parts),
+                            node=short_node, node_cost=flat(penalty_parts))
+    rows.entries(balance_row(1, flat(group_parts).astype(np.int64), short_node), shortfall, 1.0)
+
+    # ---- objective (§7)
+    col_lower, col_upper, col_node, node_cost, first_stage = columns.arrays()
+    node_weight = probability * discount[period_of]  # π_n δ_t
+    at_node = col_node >= 0
+    expected = first_stage.copy()
+    expected[at_node] += node_weight[col_node[at_node]] * node_cost[at_node]
+    constant = float(node_weight @ node_constant)
+
+    settings = data.settings
+    risk = settings.risk_weight
+    if risk == 0.0:
+        cost, offset = expected, constant
+    else:
+        # CVaR: min (1 − λ) E[C] + λ (η + Σ_s p_s excess_s / (1 − α)), excess_s ≥ C_s − η
+        scenarios = data.scenarios
+        n_scen = len(scenarios)
+        eta = columns.add("eta", np.array([-_INF]), np.array([_INF]))
+        excess = columns.add("excess", np.zeros(n_scen), np.full(n_scen, _INF))
+        width = columns.count
+        # node × scenario incidence: a node lies on the path of each of its scenarios
+        scenario_index = {s.scenario: i for i, s in enumerate(scenarios)}
+        inc_node = [n.id for n in tree.nodes for _ in n.scenarios]
+        inc_scen = [scenario_index[s] for n in tree.nodes for s in n.scenarios]
+        incidence = sp.csr_array((np.ones(len(inc_node)), (inc_node, inc_scen)),
+                                 shape=(nodes, n_scen))
+        costed = np.flatnonzero(at_node & (node_cost != 0.0))
+        discounted = sp.diags_array(discount[period_of[col_node[costed]]]
+                                    * node_cost[costed])
+        # C_s(x) by scenario: Σ over the path's columns of δ_t × cost(n, t), plus capex
+        scenario_cost = (discounted @ incidence[col_node[costed]]).T.tocoo()
+        cvar_const = incidence.T @ (discount[period_of] * node_constant)
+        cvar_rows = rows.add("cvar_excess", cvar_const, np.full(n_scen, _INF))
+        rows.entries(cvar_rows[scenario_cost.row], costed[scenario_cost.col],
+                     -scenario_cost.data)
+        capex_columns = np.flatnonzero(first_stage)
+        rows.entries(np.repeat(cvar_rows, len(capex_columns)),
+                     np.tile(capex_columns, n_scen), -np.tile(first_stage[capex_columns], n_scen))
+        rows.entries(cvar_rows, excess, 1.0)
+        rows.entries(cvar_rows, np.repeat(eta, n_scen), 1.0)
+        tail = 1.0 / (1.0 - settings.cvar_alpha)
+        cost = np.zeros(width)
+        cost[: len(expected)] = (1.0 - risk) * expected
+        cost[eta] = risk
+        cost[excess] = risk * tail * np.array([s.probability for s in scenarios])
+        offset = (1.0 - risk) * constant
+        col_lower = np.concatenate((col_lower, [-_INF], np.zeros(n_scen)))
+        col_upper = np.concatenate((col_upper, [_INF], np.full(n_scen, _INF)))
+
+    matrix, row_lower, row_upper, row_blocks = rows.matrix(columns.count)
+    return ReferenceLP(cost, offset, matrix, row_lower, row_upper, col_lower, col_upper,
+                       dict(columns.blocks), row_blocks)
+
+
+# ---------------------------------------------------------------- solving
+
+
+def _quiet_highs() -> highspy.Highs:
+    """A HiGHS instance without the banner it prints to standard output when first made
+    in a process (it would corrupt a benchmark's table or JSON)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            return highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def solve(lp: ReferenceLP, threads: int | None = None) -> tuple[str, float | None, float]:
+    """Solve with HiGHS's defaults (seed pinned as the pipeline pins it); returns the
+    model status in words, the objective (None unless optimal) and highs.run() seconds."""
+    highs = _quiet_highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("random_seed", 0)
+    if threads is not None:
+        highs.setOptionValue("threads", int(threads))
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = lp.columns, lp.rows
+    model.col_cost_ = lp.cost
+    model.offset_ = lp.offset
+    model.col_lower_, model.col_upper_ = lp.col_lower, lp.col_upper
+    model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = lp.matrix.indptr
+    model.a_matrix_.index_ = lp.matrix.indices
+    model.a_matrix_.value_ = lp.matrix.data
+    highs.passModel(model)
+    started = time.perf_counter()
+    highs.run()
+    seconds = time.perf_counter() - started
+    status = highs.getModelStatus()
+    words = highs.modelStatusToString(status)
+    if status != highspy.HighsModelStatus.kOptimal:
+        return words, None, seconds
+    return words, float(highs.getInfo().objective_function_value), seconds
+
+
+def reference(derived: Derived, threads: int | None = None) -> ReferenceResult:
+    """Assemble and solve the reference LP of ``derived``."""
+    started = time.perf_counter()
+    lp = assemble(derived)
+    assembly = time.perf_counter() - started
+    status, objective, seconds = solve(lp, threads)
+    return ReferenceResult(status, objective, lp.columns, lp.rows, lp.nonzeros,
+                           len(derived.tree.nodes), assembly, seconds)
+
+
+def reference_of(data: ModelData, threads: int | None = None) -> ReferenceResult:
+    """Derive ``data`` (§3, §4) and solve its reference LP."""
+    return reference(derive(data), threads)
+
+
+def agrees(reference_objective: float | None, objective: float | None) -> bool:
+    """Whether two optimal objectives agree to :data:`RELATIVE_TOLERANCE`."""
+    if reference_objective is None or objective is None:
+        return False
+    scale = max(1.0, abs(reference_objective), abs(objective))
+    return abs(reference_objective - objective) <= RELATIVE_TOLERANCE * scale
+
+
+def main(argv: Sequence[str]) -> int:
+    """Print the reference objective of a case (and compare it with the pipeline's)."""
+    from optimizer.validation import load
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("case", type=Path)
+    parser.add_argument("--compare", action="store_true",
+                        help="also solve with the optimizer's pipeline and compare")
+    args = parser.parse_args(argv)
+    data, _ = load(args.case)
+    result = reference_of(data)
+    sys.stdout.write(
+        f"{args.case}: {result.status}; objective {result.objective!r}; "
+        f"{result.columns} columns, {result.rows} rows, {result.nonzeros} nonzeros, "
+        f"{result.nodes} nodes; assembly {result.assembly_seconds:.3f} s, "
+        f"HiGHS {result.solve_seconds:.3f} s\n"
+    )
+    if not args.compare:
+        return 0 if result.objective is not None else 1
+    from optimizer.pipeline import optimize
+    from optimizer.solve import SolverOptions
+
+    outcome = optimize(data, SolverOptions())
+    columns, rows = outcome.lp.size
+    same = agrees(result.objective, outcome.solution.objective)
+    sys.stdout.write(
+        f"pipeline: {outcome.solution.message}; objective {outcome.solution.objective!r}; "
+        f"{columns} columns, {rows} rows, {outcome.lp.matrix.nnz} nonzeros\n"
+        f"objective check: {'ok' if same else 'FAILED'}\n"
+    )
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
