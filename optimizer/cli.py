@@ -7,15 +7,29 @@ logging.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from optimizer import __version__
-from optimizer.problems import InputError, NotAWorkbookError, NotSolvedError, Problem, render
+from optimizer.problems import (
+    InputError,
+    NotAWorkbookError,
+    NotSolvedError,
+    Problem,
+    ResultsNotWrittenError,
+    render,
+)
+from optimizer.report.solution import KeptSolutionError
+
+if TYPE_CHECKING:
+    from optimizer.progress import Progress
+    from optimizer.run import RunResult
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -68,7 +82,7 @@ def run(
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", metavar="OUTPUT.xlsx",
-                     help="Results workbook [default: reports/<input name>_results.xlsx]."),
+                     help="Results workbook (default: reports/<input name>_results.xlsx)."),
     ] = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", metavar="S", min=0.001,
@@ -99,6 +113,9 @@ def run(
                            help="Also write the results as OUTPUT.pdf, through LibreOffice "
                                 "(soffice) when it is installed.")
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print no progress, only the outcome.")
+    ] = False,
 ) -> None:
     """Solve INPUT.xlsx and write the results workbook and a log beside it."""
     from optimizer.files import same_file
@@ -108,9 +125,58 @@ def run(
     target = output or default_output(input_path)
     if same_file(target, input_path):
         raise _RefusedError(f"{target}: is the input workbook; choose another results file")
-    done = run_case(RunRequest(input_path, output, time_limit, threads, write_model,
-                               value_of_information=value_of_information, pdf=pdf,
-                               detail=detail))
+    with _progress(quiet) as progress:
+        done = run_case(RunRequest(
+            input_path, output, time_limit, threads, write_model,
+            value_of_information=value_of_information, pdf=pdf, detail=detail,
+            on_solver=None if progress is None else progress.solver,
+        ))
+    _say_written(done)
+
+
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(metavar="SOLUTION_FOLDER",
+                                           help="A solution kept by a run whose results "
+                                                "could not be written.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", metavar="OUTPUT.xlsx",
+                     help="Results workbook (default: reports/<input name>_results.xlsx)."),
+    ] = None,
+    detail: Annotated[
+        bool, typer.Option("--detail", help="Also write the complete detail tables as "
+                                            "Parquet files beside the workbook.")
+    ] = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also write the results as OUTPUT.pdf.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print no progress, only the outcome.")
+    ] = False,
+) -> None:
+    """Write the results of a kept solution, without solving again."""
+    from optimizer.run import RunRequest
+    from optimizer.run import report as report_kept
+
+    with _progress(quiet):
+        done = report_kept(folder, RunRequest(folder, output, detail=detail, pdf=pdf))
+    _say_written(done)
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool) -> Iterator[Progress | None]:
+    """The live progress line on a terminal; ``--quiet``: only warnings and the outcome."""
+    from optimizer.progress import on_terminal
+
+    if quiet:  # the run's own logger hears everything for its log file; the screen less
+        for handler in logging.getLogger().handlers:
+            handler.setLevel(logging.WARNING)
+    with on_terminal(not quiet) as progress:
+        yield progress
+
+
+def _say_written(done: RunResult) -> None:
     written = f"log: {done.results.with_suffix('.log')}"
     if done.pdf is not None:
         written += f", PDF: {done.pdf}"
@@ -169,12 +235,15 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"{len(error.errors)} problem(s) in the input:", err=True)
         typer.echo(render(error.errors), err=True)
         status = EXIT_BAD_INPUT
-    except (NotAWorkbookError, _RefusedError) as error:
+    except (NotAWorkbookError, _RefusedError, KeptSolutionError) as error:
         typer.echo(str(error), err=True)
         status = EXIT_BAD_INPUT
     except NotSolvedError as error:
         typer.echo(str(error), err=True)
         status = EXIT_NOT_SOLVED
+    except ResultsNotWrittenError as error:
+        typer.echo(str(error), err=True)
+        status = EXIT_ERROR
     except Exception as error:  # the last line of defence: one plain line, no traceback
         if _State.debug:
             import traceback

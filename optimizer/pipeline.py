@@ -49,17 +49,26 @@ class Outcome:
         return self.solution.dual_map(self.lp.layout, name)
 
 
-def optimize(
-    data: ModelData, options: SolverOptions, timings: dict[str, float] | None = None
-) -> Outcome:
-    """Derive, build, compile and solve; the solution may be of any status."""
-    timings = {} if timings is None else timings
+def prepare(
+    data: ModelData, timings: dict[str, float]
+) -> tuple[Derived, pyo.ConcreteModel, Terms, CompiledLP]:
+    """Derive, build and compile: the LP of ``data``, ready to solve. The same data
+    always gives the same LP, column for column and row for row."""
     with timed(timings, "derive"):
         derived = derive(data)
     with timed(timings, "build"):
         model, terms = build_model(derived)
     with timed(timings, "compile"):
         lp = compile_model(model, terms)
+    return derived, model, terms, lp
+
+
+def optimize(
+    data: ModelData, options: SolverOptions, timings: dict[str, float] | None = None
+) -> Outcome:
+    """Derive, build, compile and solve; the solution may be of any status."""
+    timings = {} if timings is None else timings
+    derived, model, terms, lp = prepare(data, timings)
     with timed(timings, "solve"):
         solution = solve(lp, options)
     log.info("%d variables, %d constraints: %s", lp.size[0], lp.size[1], solution.message)

@@ -111,6 +111,11 @@ class NotSolvedError(Exception):
     """The model has no optimal solution; the message says why in plain words."""
 
 
+class ResultsNotWrittenError(Exception):
+    """A plan was solved but its results could not be written; the message says what
+    failed and where the solution is kept (exit status 1)."""
+
+
 class NotAWorkbookError(Exception):
     """The input file is not an ``.xlsx`` workbook the optimizer can read."""
 

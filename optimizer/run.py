@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from optimizer.explain import not_solved_message
 from optimizer.files import file_sha256, replacing
-from optimizer.pipeline import Outcome, optimize
-from optimizer.problems import NotSolvedError
+from optimizer.pipeline import Outcome, optimize, prepare
+from optimizer.problems import NotSolvedError, ResultsNotWrittenError
 from optimizer.solve import SolverOptions, names, write_mps
 from optimizer.timing import timed
 from optimizer.validation import load
@@ -40,6 +42,8 @@ class RunRequest:
     value_of_information: bool = False  # also VSS and EVPI (optimizer.results.information)
     pdf: bool = False  # also the results as a PDF, through LibreOffice (optimizer.report.pdf)
     detail: bool = False  # the Parquet detail even when every detail sheet fits
+    # told (iterations, objective) now and then during the solve (the progress display)
+    on_solver: Callable[[int, float], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +102,122 @@ def run(request: RunRequest) -> RunResult:
             capture.lines.append(message)  # the command line says it too: not logged twice
             _write_log(output, capture, highs_log)
             raise NotSolvedError(message)
-        _write_results(outcome, request, output, started)
-        done = _write_pdf(output, outcome.timings, capture) if request.pdf else RunResult(output)
-        _write_log(output, capture, highs_log)
-        return done
+        return _deliver(outcome, request, output, started, capture, highs_log)
     finally:
         package_log.removeHandler(capture)
         package_log.setLevel(level)
         highs_log.unlink(missing_ok=True)
+
+
+def report(folder: Path, request: RunRequest) -> RunResult:
+    """Write the results of a solution kept by a run whose results could not be
+    written (``optimizer report FOLDER``), without solving again.
+
+    ``request.input_path`` is ignored: the input is the copy kept in ``folder``.
+    Raises :class:`~optimizer.report.solution.KeptSolutionError` for a folder that
+    holds no kept solution, or one that does not match the LP its input gives.
+    """
+    from optimizer.report.solution import KeptSolutionError, read
+
+    started = time.perf_counter()
+    kept = read(folder)
+    original = Path(str(kept.meta.get("input_file", kept.input_path)))
+    output = request.output_path or default_output(original)
+    capture = _Capture()
+    package_log = logging.getLogger("optimizer")
+    level = package_log.level
+    package_log.setLevel(logging.INFO)
+    package_log.addHandler(capture)
+    try:
+        timings: dict[str, float] = {}
+        if file_sha256(kept.input_path) != kept.meta.get("input_sha256"):
+            raise KeptSolutionError(f"{folder}: its {kept.input_path.name} is not the input "
+                                    "the solution was found for (SHA-256 differs)")
+        data, _ = load(kept.input_path, timings)
+        derived, model, terms, lp = prepare(data, timings)
+        size = [kept.meta.get("variables"), kept.meta.get("constraints")]
+        if list(lp.size) != size or kept.solution.values is None \
+                or len(kept.solution.values) != lp.size[0]:
+            raise KeptSolutionError(f"{folder}: the kept solution has {size[0]} variables and "
+                                    f"{size[1]} constraints, the input now gives "
+                                    f"{lp.size[0]} and {lp.size[1]} (another version of the "
+                                    "optimizer?)")
+        outcome = Outcome(data, derived, model, terms, lp, kept.solution, timings)
+        log.info("results of the solution kept in %s (objective %.10g)", folder,
+                 kept.solution.objective)
+        kept_request = replace(request, input_path=kept.input_path, output_path=output)
+        return _deliver(outcome, kept_request, output, started, capture, None,
+                        input_name=original)
+    finally:
+        package_log.removeHandler(capture)
+        package_log.setLevel(level)
+
+
+def _deliver(outcome: Outcome, request: RunRequest, output: Path, started: float,
+             capture: _Capture, highs_log: Path | None,
+             input_name: Path | None = None) -> RunResult:
+    """Write the results of an optimal outcome, the PDF when asked for, and the log.
+
+    Should anything fail after the solve, the solution is kept (see
+    :mod:`optimizer.report.solution`), the log says what failed and where the solution
+    is, and :class:`ResultsNotWrittenError` says it in one line.
+    """
+    try:
+        _write_results(outcome, request, output, started, input_name)
+        done = _write_pdf(output, outcome.timings, capture) if request.pdf else RunResult(output)
+    except Exception as error:  # whatever failed, the solve is not lost
+        raise _keep(outcome, request, output, error, capture, highs_log,
+                    input_name) from error
+    _write_log(output, capture, highs_log)
+    return done
+
+
+def _keep(outcome: Outcome, request: RunRequest, output: Path, error: Exception,
+          capture: _Capture, highs_log: Path | None,
+          input_name: Path | None) -> ResultsNotWrittenError:
+    """Keep the solution of a run whose results could not be written; the error to
+    raise, which says what failed and where the solution is."""
+    from optimizer.report.solution import keep, solution_folder
+
+    capture.lines.append("writing the results failed:\n" + "".join(
+        traceback.format_exception(error)).rstrip())  # the log only: one line on screen
+    what = f"{type(error).__name__}: {error}"
+    meta = {
+        "input_file": str(input_name or request.input_path),
+        "input_sha256": file_sha256(request.input_path),
+        "variables": outcome.lp.size[0],
+        "constraints": outcome.lp.size[1],
+        "results": str(output),
+    }
+    folder = None
+    for place in _places(output):
+        try:
+            folder = keep(outcome.solution, request.input_path,
+                          place / solution_folder(output).name, meta)
+            break
+        except OSError as problem:
+            log.error("could not keep the solution in %s: %s", place, problem)
+    if folder is None:
+        message = (f"The plan was solved, but its results could not be written ({what}), "
+                   "and no folder could take the solution either.")
+    else:
+        message = (f"The plan was solved, but its results could not be written ({what}). "
+                   f"The solution is kept in {folder}: `optimizer report {folder} -o "
+                   f"{output}` writes the results from it without solving again.")
+    capture.lines.append(message)  # the command line says it too
+    for log_file in (log_path(output), *((folder / "run.log",) if folder else ())):
+        try:
+            _write_log_to(log_file, capture, highs_log)
+            break
+        except OSError:
+            continue
+    return ResultsNotWrittenError(message)
+
+
+def _places(output: Path) -> list[Path]:
+    """Where to keep a solution: beside the results, else the working folder, else the
+    system's temporary folder."""
+    return list(dict.fromkeys([output.parent, Path.cwd(), Path(tempfile.gettempdir())]))
 
 
 def _solve(request: RunRequest, highs_log: Path) -> Outcome:
@@ -120,6 +232,7 @@ def _solve(request: RunRequest, highs_log: Path) -> Outcome:
         threads=request.threads if request.threads is not None else settings.threads,
         log_file=highs_log,
         ranging=True,  # the sensitivity sheet's ranges
+        progress=request.on_solver,
     )
     if request.time_limit_s is not None or request.threads is not None:
         data = replace(data, settings=replace(
@@ -128,7 +241,8 @@ def _solve(request: RunRequest, highs_log: Path) -> Outcome:
     return optimize(data, options, timings)
 
 
-def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float) -> None:
+def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float,
+                   input_name: Path | None = None) -> None:
     from optimizer.report import parquet, xlsx
     from optimizer.results import Provenance, collect
 
@@ -142,7 +256,7 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
     with timed(outcome.timings, "extract"):
         results = collect(
             outcome,
-            Provenance(request.input_path, file_sha256(request.input_path),
+            Provenance(input_name or request.input_path, file_sha256(request.input_path),
                        time.perf_counter() - started, folder.name),
             information,
             detail_requested=request.detail,
@@ -174,9 +288,13 @@ def _write_pdf(output: Path, timings: dict[str, float], capture: _Capture) -> Ru
     return RunResult(output, pdf)
 
 
-def _write_log(output: Path, capture: _Capture, highs_log: Path) -> None:
-    highs_text = highs_log.read_text(encoding="utf-8", errors="replace") if highs_log.exists() \
-        else ""
+def _write_log(output: Path, capture: _Capture, highs_log: Path | None) -> None:
+    _write_log_to(log_path(output), capture, highs_log)
+
+
+def _write_log_to(path: Path, capture: _Capture, highs_log: Path | None) -> None:
+    highs_text = highs_log.read_text(encoding="utf-8", errors="replace") \
+        if highs_log is not None and highs_log.exists() else ""
     text = "\n".join(capture.lines) + "\n\n--- HiGHS log ---\n" + highs_text
-    with replacing(log_path(output)) as temporary:
+    with replacing(path) as temporary:
         temporary.write_text(text, encoding="utf-8")

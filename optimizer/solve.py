@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # HiGHS drops matrix coefficients at or below this (its ``small_matrix_value``).
 SMALL_MATRIX_VALUE = 1e-9
+
+PROGRESS_INTERVAL_S = 2.0  # how often a progress listener hears from the solve
 
 # HiGHS fixes its thread pool on the first solve of a process.
 _threads_in_use: int | None = None
@@ -117,6 +119,8 @@ class SolverOptions:
     threads: int | None = None
     log_file: Path | None = None
     ranging: bool = False  # also compute HiGHS's ranging of an optimal solution
+    # Told (iterations, objective) every PROGRESS_INTERVAL_S seconds during the solve.
+    progress: Callable[[int, float], None] | None = None
 
 
 @dataclass(slots=True)
@@ -299,6 +303,8 @@ def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
     """Solve with HiGHS; on infeasibility, also compute an irreducible infeasible subset;
     at an optimum, also the ranging when ``options.ranging`` asks for it."""
     highs = _highs(lp, options)
+    if options.progress is not None:
+        _report_progress(highs, options.progress)
     started = time.perf_counter()
     highs.run()
     seconds = time.perf_counter() - started
@@ -319,6 +325,24 @@ def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
     if status in ("infeasible", "infeasible or unbounded"):
         _add_iis(highs, result)
     return result
+
+
+def _report_progress(highs: highspy.Highs, progress: Callable[[int, float], None]) -> None:
+    """Tell ``progress`` of HiGHS's iterations and objective now and then: HiGHS calls
+    back on every simplex or interior-point iteration, the listener hears of one every
+    PROGRESS_INTERVAL_S seconds."""
+    last = [time.perf_counter()]
+
+    def tick(event: Any) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= PROGRESS_INTERVAL_S:
+            last[0] = now
+            out = event.data_out
+            iterations = int(out.simplex_iteration_count or out.ipm_iteration_count)
+            progress(iterations, float(out.objective_function_value))
+
+    highs.cbSimplexInterrupt.subscribe(tick)
+    highs.cbIpmInterrupt.subscribe(tick)
 
 
 def _add_ranging(highs: highspy.Highs, result: Solution) -> None:
