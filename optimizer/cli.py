@@ -181,6 +181,9 @@ def _say_written(done: RunResult) -> None:
     if done.pdf is not None:
         written += f", PDF: {done.pdf}"
     typer.echo(f"{done.results}: results written ({written}).")
+    if done.pdf_left_out:
+        typer.echo(f"The PDF leaves out {done.pdf_left_out}: they are in the workbook.",
+                   err=True)
     if done.pdf_problem:
         typer.echo(done.pdf_problem, err=True)
 

@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from optimizer.explain import not_solved_message
 from optimizer.files import file_sha256, replacing
@@ -26,6 +27,9 @@ from optimizer.problems import NotSolvedError, ResultsNotWrittenError
 from optimizer.solve import SolverOptions, names, write_mps
 from optimizer.timing import timed
 from optimizer.validation import load
+
+if TYPE_CHECKING:
+    from optimizer.results import Results
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,7 @@ class RunResult:
     results: Path
     pdf: Path | None = None  # when asked for and written
     pdf_problem: str = ""  # why no PDF was written, when one was asked for
+    pdf_left_out: str = ""  # the sheets the PDF leaves out, in words
 
 
 def default_output(input_path: Path) -> Path:
@@ -163,8 +168,9 @@ def _deliver(outcome: Outcome, request: RunRequest, output: Path, started: float
     is, and :class:`ResultsNotWrittenError` says it in one line.
     """
     try:
-        _write_results(outcome, request, output, started, input_name)
-        done = _write_pdf(output, outcome.timings, capture) if request.pdf else RunResult(output)
+        results = _write_results(outcome, request, output, started, input_name)
+        done = _write_pdf(results, output, outcome.timings, capture) if request.pdf \
+            else RunResult(output)
     except Exception as error:  # whatever failed, the solve is not lost
         raise _keep(outcome, request, output, error, capture, highs_log,
                     input_name) from error
@@ -242,7 +248,7 @@ def _solve(request: RunRequest, highs_log: Path) -> Outcome:
 
 
 def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float,
-                   input_name: Path | None = None) -> None:
+                   input_name: Path | None = None) -> Results:
     from optimizer.report import parquet, xlsx
     from optimizer.results import Provenance, collect
 
@@ -271,21 +277,26 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
         if form.reduced:
             log.info("%s: %s", name, form.note)
     log.info("results written to %s", output)
+    return results
 
 
-def _write_pdf(output: Path, timings: dict[str, float], capture: _Capture) -> RunResult:
-    """The results as a PDF beside them; a failure is reported, not raised."""
-    from optimizer.report.pdf import PdfError, pdf_path, to_pdf
+def _write_pdf(results: Results, output: Path, timings: dict[str, float],
+               capture: _Capture) -> RunResult:
+    """The sheets a person reads as a PDF beside the results; a failure is reported,
+    not raised."""
+    from optimizer.report.pdf import PdfError, pdf_path, printed, to_pdf
 
     try:
         with timed(timings, "pdf"):
-            pdf = to_pdf(output, pdf_path(output))
+            pdf, left_out = printed(results, pdf_path(output), to_pdf)
     except (PdfError, OSError) as problem:  # LibreOffice missing, failing, or no disk
         message = f"No PDF written: {problem}. The results workbook is complete."
         capture.lines.append(message)  # the command line says it too: not logged twice
         return RunResult(output, pdf_problem=message)
     log.info("PDF written to %s", pdf)
-    return RunResult(output, pdf)
+    if left_out:
+        log.info("the PDF leaves out %s: they are in the workbook", left_out)
+    return RunResult(output, pdf, pdf_left_out=left_out)
 
 
 def _write_log(output: Path, capture: _Capture, highs_log: Path | None) -> None:

@@ -1,7 +1,12 @@
-"""The results workbook as a PDF, through LibreOffice (``optimizer run --pdf``).
+"""What a person reads of the results, as a PDF, through LibreOffice (``--pdf``).
 
-LibreOffice renders every sheet, charts included, as Excel would print it (each sheet
-one page wide, see :mod:`optimizer.report`). It runs headless with a profile of its
+The PDF holds the sheets a person reads: ``read_me``, ``summary``, ``headlines``,
+``scenarios``, the charts, ``burden``, ``expansions``, the value of information when
+computed, and each detail sheet short enough to read on paper (at most
+:data:`PRINTED_DETAIL_ROWS` rows as written); the rest stay in the workbook, and the
+run says which. They are written to a workbook of their own (the charts' numbers
+hidden), which LibreOffice renders as Excel would print it (each sheet one page wide,
+see :mod:`optimizer.report.xlsx`). It runs headless with a profile of its
 own in a temporary folder, so it neither disturbs nor waits for a LibreOffice the
 user has open, and it is stopped, with everything it started, after a time limit.
 The PDF is written beside its target and renamed into place, like every other file.
@@ -15,11 +20,21 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from optimizer.files import replacing
+from optimizer.report import xlsx
+from optimizer.results.contract import CHART_DATA_SHEET
 
-TIMEOUT_S = 900.0  # the default case's 2,000 pages take about 5 minutes
+if TYPE_CHECKING:
+    from optimizer.results import Results
+
+TIMEOUT_S = 900.0  # a stuck LibreOffice is stopped after this long
+PRINTED: tuple[str, ...] = ("read_me", "summary", "headlines", "scenarios", "charts",
+                            "burden", "expansions", "value_of_information")
+PRINTED_DETAIL_ROWS = 500  # a detail sheet this short (about ten pages) is printed too
 PROGRAMS = ("soffice", "libreoffice")
 INSTALL_HINT = ("install LibreOffice Calc (on Debian or Ubuntu: apt-get install "
                 "libreoffice-calc-nogui) to use --pdf")
@@ -68,6 +83,25 @@ def to_pdf(
         with replacing(target) as temporary:
             shutil.copyfile(produced, temporary)
     return target
+
+
+def printed(results: Results, target: Path,
+            render: Callable[[Path, Path], Path]) -> tuple[Path, str]:
+    """Render the sheets a person reads to ``target`` with ``render`` (:func:`to_pdf`);
+    returns the PDF and, in words, the sheets left out."""
+    workbook = results.workbook()
+    forms = {name: form.sheet for name, form in results.forms.items()}
+    short = [name for name, form in results.forms.items()
+             if len(form.frame) <= PRINTED_DETAIL_ROWS]
+    kept = {name: frame for name, frame in workbook.items()
+            if name in PRINTED or name in short or name == CHART_DATA_SHEET.name}
+    left_out = [f"{name} ({len(frame):,} rows)" for name, frame in workbook.items()
+                if name not in kept]
+    with tempfile.TemporaryDirectory(prefix="optimizer-print-") as folder:
+        copy = Path(folder) / f"{target.stem}.xlsx"
+        xlsx.write(kept, copy, forms=forms, hidden=(CHART_DATA_SHEET.name,))
+        render(copy, target)
+    return target, ", ".join(left_out)
 
 
 def _convert(command: list[str], timeout_s: float) -> None:

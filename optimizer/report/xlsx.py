@@ -65,6 +65,7 @@ REFERENCE_LINE = {"color": "#000000", "dash_type": "dash", "width": 1.5}
 def write(
     tables: Mapping[str, pd.DataFrame], path: Path | str, *,
     input_path: Path | str | None = None, forms: Mapping[str, ResultSheet] | None = None,
+    hidden: Collection[str] = (),
 ) -> Path:
     """Write ``tables`` (sheet name -> DataFrame) to ``path`` and return the path.
 
@@ -73,7 +74,8 @@ def write(
     (a detail sheet written per node or as expected values). ``input_path``, when
     given, is refused as the target, so the input can never be overwritten. The file
     appears whole or not at all; on any failure an existing file at ``path`` is left
-    as it was.
+    as it was. Sheets named in ``hidden`` are there but hidden (the charts' numbers
+    in a copy for printing).
     """
     target = Path(path)
     if input_path is not None and same_file(target, Path(input_path)):
@@ -91,8 +93,11 @@ def write(
             if sheet is CHARTS_SHEET and drawn:
                 charts_sheet = workbook.add_worksheet(sheet.name)
             elif sheet.name in tables:
-                later = _write_sheet(workbook.add_worksheet(sheet.name), formats,
-                                     declared[sheet.name], tables[sheet.name], written)
+                worksheet = workbook.add_worksheet(sheet.name)
+                later = _write_sheet(worksheet, formats, declared[sheet.name],
+                                     tables[sheet.name], written)
+                if sheet.name in hidden:
+                    worksheet.hide()
                 if later is not None:
                     pending.append(later)
         if charts_sheet is not None:
