@@ -28,6 +28,8 @@ import pyarrow.compute as pc
 ZIP_LEVEL = 1  # deflate fast: the XML of a long sheet is large and very repetitive
 _SHEET_DATA = re.compile(rb"<sheetData>(.*?)</sheetData>|<sheetData/>", re.DOTALL)
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
+_TABLE_NAME = re.compile(rb' displayName="([^"]*)"')
+_REF = re.compile(rb'ref="[^"]*"')
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class BulkSheet:
     (XlsxWriter's xf index, 0 for none) of each cell, by column or by row."""
 
     part: str  # e.g. "xl/worksheets/sheet5.xml"
+    table: str  # the name of the Excel table over the sheet's cells
     frame: pd.DataFrame
     styles: Sequence[int | np.ndarray]  # per column: one index, or one per row
     heights: np.ndarray | None = None  # points per row where taller than one line, else 0
@@ -55,6 +58,7 @@ def fill(path: Path, sheets: Sequence[BulkSheet]) -> None:
     """Put the data rows of ``sheets`` into the workbook at ``path`` (rewritten in
     place, through a temporary file beside it)."""
     parts = {sheet.part: sheet for sheet in sheets}
+    tables = {sheet.table: sheet for sheet in sheets}
     rewritten = path.with_name(path.name + ".fill")
     try:
         with zipfile.ZipFile(path) as source, zipfile.ZipFile(
@@ -64,11 +68,17 @@ def fill(path: Path, sheets: Sequence[BulkSheet]) -> None:
                 data = source.read(info.filename)
                 if info.filename in parts:
                     data = _with_rows(data, parts[info.filename])
+                elif info.filename.startswith("xl/tables/"):
+                    data = _table_over_rows(data, tables)
                 target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED,
                                 compresslevel=ZIP_LEVEL)
         shutil.move(rewritten, path)
     finally:
         rewritten.unlink(missing_ok=True)
+
+
+def _last_cell(sheet: BulkSheet) -> str:
+    return f"{column_letters(len(sheet.frame.columns) - 1)}{len(sheet.frame) + 1}"
 
 
 def _with_rows(xml: bytes, sheet: BulkSheet) -> bytes:
@@ -78,10 +88,21 @@ def _with_rows(xml: bytes, sheet: BulkSheet) -> bytes:
         raise ValueError(f"{sheet.part}: no sheetData to fill")
     header = found.group(1) or b""
     rows = rows_xml(sheet.frame, sheet.styles, first_row=2, heights=sheet.heights)
-    last = f"{column_letters(len(sheet.frame.columns) - 1)}{len(sheet.frame) + 1}"
     start, end = found.span()
-    xml = xml[:start] + b"<sheetData>" + header + rows + b"</sheetData>" + xml[end:]
-    return _DIMENSION.sub(f'<dimension ref="A1:{last}"/>'.encode(), xml, count=1)
+    head = _DIMENSION.sub(f'<dimension ref="A1:{_last_cell(sheet)}"/>'.encode(), xml[:start],
+                          count=1)
+    return b"".join((head, b"<sheetData>", header, rows, b"</sheetData>", xml[end:]))
+
+
+def _table_over_rows(xml: bytes, tables: dict[str, BulkSheet]) -> bytes:
+    """A table's XML with its range (and its filter's) over every row of its sheet: the
+    table was declared over the header and one row, as XlsxWriter keeps a record of
+    every cell a table covers."""
+    found = _TABLE_NAME.search(xml)
+    sheet = tables.get(found.group(1).decode()) if found else None
+    if sheet is None:
+        return xml
+    return _REF.sub(f'ref="A1:{_last_cell(sheet)}"'.encode(), xml, count=2)
 
 
 def rows_xml(frame: pd.DataFrame, styles: Sequence[int | np.ndarray], first_row: int,

@@ -128,7 +128,7 @@ class _Pending:
             for choice in self.formats
         ]
         return bulk.BulkSheet(f"xl/worksheets/sheet{self.worksheet.index + 1}.xml",
-                              self.frame, styles, self.heights)
+                              self.worksheet.name, self.frame, styles, self.heights)
 
 
 def _close(workbook: xlsxwriter.Workbook) -> None:
@@ -223,8 +223,9 @@ def _write_sheet(
     if not later:
         for row in np.flatnonzero(heights).tolist():
             worksheet.set_row(row + 1, float(heights[row]))
-    # an Excel table needs a data row, so an empty sheet's table takes a blank one
-    worksheet.add_table(0, 0, max(len(frame), 1), len(sheet.columns) - 1, {
+    # an Excel table needs a data row, so an empty sheet's table takes a blank one; a
+    # long sheet's is declared over one row, bulk.fill widens it over every row
+    worksheet.add_table(0, 0, 1 if later else max(len(frame), 1), len(sheet.columns) - 1, {
         "name": sheet.name,
         "style": TABLE_STYLE,
         "banded_rows": True,

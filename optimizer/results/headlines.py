@@ -271,20 +271,24 @@ def _expansions(outcome: Outcome, sheets: Sheets) -> list[Headline]:
     )]
 
 
-def _price_lookup(sheets: Sheets) -> pd.Series:
-    """Marginal prices by region, mineral, stage, period and scenario."""
+def _price_lookup(sheets: Sheets) -> dict[tuple[str, str], pd.DataFrame]:
+    """Marginal prices of each region and mineral: a table by period and scenario with
+    a column per stage."""
     prices = sheets["prices"]
     keys = ["region", "mineral", "stage", "period", "scenario"]
-    return prices.astype({k: object for k in keys}).set_index(keys)["marginal_price_per_t"]
+    table = prices.astype({k: object for k in keys}).set_index(keys)[
+        "marginal_price_per_t"].unstack("stage")
+    return {(str(r), str(m)): group.droplevel([0, 1])
+            for (r, m), group in table.groupby(level=["region", "mineral"], sort=False)}
 
 
 def payback(outcome: Outcome, sheets: Sheets, facility: str,
-            prices: pd.Series | None = None) -> float | None:
+            prices: dict[tuple[str, str], pd.DataFrame] | None = None) -> float | None:
     """Years for the expected yearly margin of ``facility``'s new capacity to repay its
     overnight capex (see the module's definitions); ``None`` when the margin is not
     positive."""
     f = next(x for x in outcome.data.facilities if x.facility == facility)
-    expansion = next(r for r in _records(sheets["expansions"]) if r["facility"] == facility)
+    expansion = sheets["expansions"].set_index("facility").loc[facility]
     built, capex = float(expansion["built_t"]), float(expansion["capex"])
     periods = [p.period for p in outcome.data.periods]
     running = periods[periods.index(f.online_period):]
@@ -293,18 +297,22 @@ def payback(outcome: Outcome, sheets: Sheets, facility: str,
     production = sheets["production"]
     rows = production[(production["facility"] == facility)
                       & production["period"].isin(running)]
-    margin = 0.0
-    for period, scenario, output in zip(rows["period"].tolist(), rows["scenario"].tolist(),
-                                        rows["output_t"].tolist(), strict=True):
-        price = prices.get((f.region, f.mineral, PRODUCT_OF_STAGE[f.stage], period, scenario))
-        unit = f.unit_cost_per_t
-        if f.stage == "refine":
-            concentrate = prices.get((f.region, f.mineral, "concentrate", period, scenario))
-            unit += np.nan if concentrate is None else float(concentrate) / f.yield_
-        if price is None or pd.isna(price) or np.isnan(unit):
-            continue
-        new = output * built / (f.capacity_t + built)
-        margin += probability[scenario] * new * (float(price) - unit)
+    here = prices.get((f.region, f.mineral))
+    if here is None or not len(rows):
+        return None
+    at = here.reindex(pd.MultiIndex.from_arrays([rows["period"].astype(object),
+                                                 rows["scenario"].astype(object)]))
+    product = PRODUCT_OF_STAGE[f.stage]
+    price = at[product].to_numpy(dtype=float) if product in at else np.full(len(rows), np.nan)
+    unit = np.full(len(rows), f.unit_cost_per_t)
+    if f.stage == "refine":
+        concentrate = at["concentrate"].to_numpy(dtype=float) if "concentrate" in at \
+            else np.full(len(rows), np.nan)
+        unit = unit + concentrate / f.yield_
+    weight = rows["scenario"].map(probability).to_numpy(dtype=float)
+    new = rows["output_t"].to_numpy(dtype=float) * built / (f.capacity_t + built)
+    known = ~np.isnan(price) & ~np.isnan(unit)
+    margin = float(np.sum((weight * new * (price - unit))[known]))
     yearly = margin / sum(p.years for p in outcome.data.periods if p.period in running)
     return capex / yearly if yearly > 0 else None
 

@@ -15,7 +15,7 @@ Each range is for that right-hand side alone, everything else held fixed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,16 +84,20 @@ def _limits(outcome: Outcome) -> Iterator[_Limit]:
     for name in ("stockpile_budget", "expansion_budget", "capacity"):
         block = layout.row_block(name)
         if block is not None:
-            yield from (x for x in _rows(outcome, name, block) if x.dual < -DUAL_TOLERANCE)
+            yield from _rows(outcome, name, block, lambda dual: dual < -DUAL_TOLERANCE)
     yield from _bounds(outcome)
     yield from _floor_balances(outcome)
 
 
-def _rows(outcome: Outcome, kind: str, block: Block) -> Iterator[_Limit]:
-    """Every row of ``block`` with its dual, active right-hand side and range."""
+def _rows(outcome: Outcome, kind: str, block: Block,
+          chosen: Callable[[np.ndarray], np.ndarray]) -> Iterator[_Limit]:
+    """The rows of ``block`` whose duals ``chosen`` picks (a test on all of them at
+    once), with their dual, active right-hand side and range."""
     lp, solution = outcome.lp, outcome.solution
     assert solution.duals is not None
-    for offset, key in enumerate(block.keys):
+    duals = solution.duals[block.start:block.stop]
+    for offset in np.flatnonzero(chosen(duals)).tolist():
+        key = block.keys[offset]
         i = block.start + offset
         rhs = lp.row_upper[i] if lp.layout.row_sense[i] > 0 else lp.row_lower[i]
         low, high = _range(solution.rhs_ranges, i)
@@ -127,11 +131,13 @@ def _bounds(outcome: Outcome) -> Iterator[_Limit]:
         block = lp.layout.column_block(name)
         if block is None:
             continue
-        for offset, key in enumerate(block.keys):
+        reduced_costs = solution.reduced_costs[block.start:block.stop]
+        binding = (reduced_costs < -DUAL_TOLERANCE) & np.isfinite(
+            lp.col_upper[block.start:block.stop])
+        for offset in np.flatnonzero(binding).tolist():
+            key = block.keys[offset]
             j = block.start + offset
             reduced = float(solution.reduced_costs[j])
-            if reduced >= -DUAL_TOLERANCE or not np.isfinite(lp.col_upper[j]):
-                continue
             kind = "capacity"
             if name == "ship":
                 origin, destination, mineral, stage, node = key
@@ -153,7 +159,7 @@ def _floor_balances(outcome: Outcome) -> Iterator[_Limit]:
         block = outcome.lp.layout.row_block(kind)
         if block is None:
             continue
-        for limit in _rows(outcome, kind, block):
+        for limit in _rows(outcome, kind, block, lambda dual: dual > DUAL_TOLERANCE):
             region, mineral, node_id = limit.key
             node = derived.tree.nodes[node_id]
             floor = derived.floor_price.get((mineral, stage, node.period))
