@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from optimizer.contract import SHEETS_BY_NAME
 from optimizer.template import write_workbook
@@ -1314,61 +1314,36 @@ class Headlines:
 
 
 def headlines(o: Outcome) -> Headlines:
-    """Headline figures of a solved run (an :class:`optimizer.pipeline.Outcome`)."""
-    from optimizer.derive import PRODUCT_OF_STAGE
-    from optimizer.model.terms import COST_COMPONENTS
+    """Headline figures of a solved run (an :class:`optimizer.pipeline.Outcome`), read
+    from the optimizer's own results tables and accounting, never recomputed here."""
+    from optimizer.results import Provenance, collect
 
     data, derived = o.data, o.derived
     tree = derived.tree
-    values: dict[str, dict[Any, float]] = {}
+    results = collect(o, Provenance(DEFAULT_OUTPUT.name, "", 0.0))
+    accounts = results.accounts
+    scenario_cost = {
+        str(s): {**{c: float(v) for c, v in row.items() if c != "total_cost"},
+                 "total": float(row["total_cost"])}
+        for s, row in accounts.scenario_costs.iterrows()
+    }
+    expected = {**{c: float(v) for c, v in accounts.expected_costs.items()},
+                "total": float(accounts.expected_costs.sum())}
 
-    def value(variable: Any) -> float:
-        name = variable.parent_component().local_name
-        if name not in values:
-            values[name] = o.values(name)
-        return values[name][variable.index()]
+    short = results.by_scenario("shortfalls")
+    by_mineral = short.groupby(["scenario", "mineral"], sort=False)["shortfall_t"].sum()
+    shortfall_t = {s.scenario: {str(m): float(v) for (sc, m), v in by_mineral.items()
+                                if sc == s.scenario and v > 0.5} for s in data.scenarios}
 
-    node_cost: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for node, terms in o.terms.node_cost.items():
-        for term in terms:
-            node_cost[node][term.component] += term.coefficient * value(term.variable)
-    for node, constants in o.terms.node_constant.items():
-        for component, amount in constants.items():
-            node_cost[node][component] += amount
-    capex = sum(t.coefficient * value(t.variable)
-                for t in o.terms.first_stage)
-    scenario_cost: dict[str, dict[str, float]] = {}
-    for s in data.scenarios:
-        costs = dict.fromkeys(COST_COMPONENTS, 0.0)
-        for n in tree.paths[s.scenario]:
-            delta = derived.discount[tree.nodes[n].period]
-            for component, amount in node_cost[n].items():
-                costs[component] += delta * amount
-        costs["capex"] += capex
-        costs["total"] = sum(costs[c] for c in COST_COMPONENTS)
-        scenario_cost[s.scenario] = costs
-    probability = {s.scenario: s.probability for s in data.scenarios}
-    expected = {c: sum(probability[s] * scenario_cost[s][c] for s in probability)
-                for c in (*COST_COMPONENTS, "total")}
-
-    shortfall = o.values("shortfall")
-    shortfall_t: dict[str, dict[str, float]] = {}
-    for s in data.scenarios:
-        path = set(tree.paths[s.scenario])
-        totals: dict[str, float] = defaultdict(float)
-        for (_, mineral, _, node), amount in shortfall.items():
-            if node in path:
-                totals[mineral] += amount
-        shortfall_t[s.scenario] = {m: v for m, v in totals.items() if v > 0.5}
-
-    level = o.values("level")
-    purchase = o.values("purchase")
+    stock = results.by_scenario("stockpiles")
     us_demand = {d.mineral: d.demand_t for d in data.demand
                  if d.region == "US" and d.period == data.periods[0].period}
     vault = {s.mineral: s for s in data.stockpiles}
-    calm_levels = {m: [level[s.stockpile, n] for n in tree.paths["calm"]]
+    level = stock.set_index(["stockpile", "scenario", "period"])["level_t"]
+    periods = [p.period for p in data.periods]
+    calm_levels = {m: [float(level[s.stockpile, "calm", t]) for t in periods]
                    for m, s in vault.items()}
-    order = {p.period: i for i, p in enumerate(data.periods)}
+    order = {p: i for i, p in enumerate(periods)}
     cover_at_start: dict[str, dict[str, float]] = {}
     for s in data.scenarios:
         rows = [r for r in data.disruptions if r.scenario == s.scenario and r.kind != "price"]
@@ -1376,18 +1351,14 @@ def headlines(o: Outcome) -> Headlines:
         for row in rows:
             for m in ([row.mineral] if row.mineral else list(vault)):
                 starts[m] = min(starts.get(m, 99), order[row.start_period])
-        cover: dict[str, float] = {}
-        for m, t in starts.items():
-            before = (vault[m].initial_t if t == 0
-                      else level[vault[m].stockpile, tree.paths[s.scenario][t - 1]])
-            cover[m] = before / (us_demand[m] / 365)
-        cover_at_start[s.scenario] = cover
-    vault_spend = {
-        s.scenario: sum(
-            purchase[k.stockpile, n] * derived.market_price.get((k.mineral, k.stage, n), 0.0)
-            for n in tree.paths[s.scenario] for k in data.stockpiles)
-        for s in data.scenarios
-    }
+        cover_at_start[s.scenario] = {
+            m: (vault[m].initial_t if t == 0
+                else float(level[vault[m].stockpile, s.scenario, periods[t - 1]]))
+            / (us_demand[m] / 365)
+            for m, t in starts.items()
+        }
+    spend = stock.groupby("scenario", sort=False)["spend"].sum()
+    vault_spend = {s.scenario: float(spend.get(s.scenario, 0.0)) for s in data.scenarios}
 
     calm_node = tree.paths["calm"][0]
     dumping_node = tree.paths["price_dumping"][order["2028H1"]]
@@ -1399,44 +1370,21 @@ def headlines(o: Outcome) -> Headlines:
         calm_price = derived.market_price[mi.mineral, "refined", calm_node]
         dumping_price = derived.market_price[mi.mineral, "refined", dumping_node]
         gap[mi.mineral] = (max(0.0, floor - calm_price), max(0.0, floor - dumping_price))
-    ship = o.values("ship")
-    node_weight = {nd.id: nd.probability * derived.discount[nd.period] for nd in tree.nodes}
-    border: dict[str, float] = defaultdict(float)
-    member = derived.zone_member
-    for index, route in enumerate(data.routes):
-        if member[route.origin] or not member[route.destination]:
-            continue
-        for nd in tree.nodes:
-            adjustment = derived.border_adjustment.get((index, nd.id), 0.0) - route.tariff_per_t
-            flow = ship[route.origin, route.destination, route.mineral, route.stage, nd.id]
-            border[route.mineral] += node_weight[nd.id] * adjustment * flow
+    paid = accounts.border_by_region
+    weighted = paid["border_floor_gap"] * accounts.node_weight[paid["node"].to_numpy()]
+    border = {str(m): float(v) for m, v in weighted.groupby(paid["mineral"]).sum().items()}
 
-    output, release = o.values("output"), o.values("release")
-    made: dict[tuple[str, int], float] = defaultdict(float)
-    bought: dict[tuple[str, int], float] = defaultdict(float)
-    for f in data.facilities:
-        if member[f.region] and PRODUCT_OF_STAGE[f.stage] == "refined":
-            for nd in tree.nodes:
-                made[f.mineral, nd.id] += output[f.facility, nd.id]
-    for k in data.stockpiles:
-        for nd in tree.nodes:
-            made[k.mineral, nd.id] += release[k.stockpile, nd.id]
-    for route in data.routes:
-        if route.stage != "refined" or member[route.origin] == member[route.destination]:
-            continue
-        for nd in tree.nodes:
-            flow = ship[route.origin, route.destination, route.mineral, route.stage, nd.id]
-            if member[route.origin]:
-                made[route.mineral, nd.id] -= flow
-            else:
-                bought[route.mineral, nd.id] += flow
-    share: dict[str, dict[str, float]] = {}
-    for s in data.scenarios:
-        share[s.scenario] = {}
-        for mi in data.minerals:
-            ours = sum(max(0.0, made[mi.mineral, n]) for n in tree.paths[s.scenario])
-            theirs = sum(bought[mi.mineral, n] for n in tree.paths[s.scenario])
-            share[s.scenario][mi.mineral] = theirs / (ours + theirs) if ours + theirs else 0.0
+    supply = results.by_scenario("dependence").groupby(["scenario", "mineral"], sort=False)[
+        ["from_members_t", "from_non_members_t"]].sum()
+    share = {
+        s.scenario: {
+            m.mineral: (lambda ours, theirs: theirs / (ours + theirs) if ours + theirs else 0.0)(
+                *supply.loc[(s.scenario, m.mineral)].tolist())
+            for m in data.minerals
+        }
+        for s in data.scenarios
+    }
+    built = results.sheets["expansions"]
 
     return Headlines(
         status=o.solution.status,
@@ -1446,15 +1394,15 @@ def headlines(o: Outcome) -> Headlines:
         expected_cost=expected,
         scenario_cost=scenario_cost,
         shortfall_t=shortfall_t,
-        builds={k: v for k, v in o.values("build").items()
-                if v > 1e-6},
+        builds={str(f): float(v) for f, v in zip(built["facility"], built["built_t"],
+                                                 strict=True) if v > 1e-6},
         vault_capacity_t={m: s.capacity_t for m, s in vault.items()},
         vault_days={m: s.capacity_t / (us_demand[m] / 365) for m, s in vault.items()},
         calm_levels=calm_levels,
         cover_at_start=cover_at_start,
         vault_spend=vault_spend,
         gap_per_t=gap,
-        border_by_mineral=dict(border),
+        border_by_mineral=border,
         non_member_share=share,
     )
 

@@ -157,7 +157,8 @@ class Accounts:
         """What buyers in each member region pay at the border, by node, undiscounted:
         ``border_tariff`` (tariff_per_t × shipments into the region, from anywhere) and
         ``border_floor_gap`` (the rest of the border adjustment: max(0, floor − market
-        price) × shipments from non-members). Rows (region, node) with a payment."""
+        price) × shipments from non-members). Rows (region, mineral, node) with a
+        payment."""
         ship, flow = self._ship()
         routes = self.derived.data.routes
         member = self.derived.zone_member
@@ -167,13 +168,15 @@ class Accounts:
         adjustment = self._adjustment(ship)
         keep = into_member[ship["route"].to_numpy()] if len(ship) else np.zeros(0, bool)
         route = ship["route"].to_numpy()[keep]
+        mineral = np.array([r.mineral for r in routes], dtype=object)
         frame = pd.DataFrame({
             "region": destination[route],
+            "mineral": mineral[route],
             "node": ship["node"].to_numpy()[keep],
             "border_tariff": tariff[route] * flow[keep],
             "border_floor_gap": (adjustment[keep] - tariff[route]) * flow[keep],
         })
-        return frame.groupby(["region", "node"], as_index=False, sort=False).sum()
+        return frame.groupby(["region", "mineral", "node"], as_index=False, sort=False).sum()
 
     def _adjustment(self, ship: pd.DataFrame) -> np.ndarray:
         """The border adjustment per tonne of every ship column (§3)."""

@@ -48,7 +48,7 @@ def burden(outcome: Outcome, accounts: Accounts,
     regions = [r.region for r in data.regions]
     members = [r.region for r in data.regions if r.zone_member]
     by_node = pd.concat([
-        accounts.border_by_region,
+        accounts.border_by_region.drop(columns="mineral"),
         _price_gap_support(detail["production"], detail["prices"]),
         _stockpile_spending(detail["stockpiles"]),
         accounts.contract_payments_by_region,

@@ -161,7 +161,10 @@ def detail_form(name: str, table: pd.DataFrame, tree: Tree, max_rows: int,
 
 def expected_values(name: str, table: pd.DataFrame, tree: Tree) -> pd.DataFrame:
     """Probability-weighted expected values per index and period (see the module)."""
-    keys = [*DETAIL_KEYS[name], "period"]
+    # the index, the period, and what the index names (a facility's region, …)
+    keys = [*DETAIL_KEYS[name], "period", *(
+        c for c in table.columns if c not in DETAIL_KEYS[name] and c not in ("period", "node")
+        and not pd.api.types.is_numeric_dtype(table[c].dtype))]
     probability = tree.probability[table["node"].to_numpy(dtype=np.int64)]
     work = table[keys].copy()
     for column in QUANTITIES[name]:
