@@ -331,3 +331,20 @@ def test_written_detail_sheets_are_the_rows_with_something_to_read(
         numbers = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
         assert np.allclose(back[numbers].to_numpy(dtype=float),
                            frame[numbers].to_numpy(dtype=float), equal_nan=True, rtol=1e-15)
+
+
+def test_the_sensitivity_sheet_keeps_the_largest_duals_when_too_long(
+    case: tuple[Outcome, Path]
+) -> None:
+    complete = _results(case).sheets["sensitivity"]
+    limit = len(complete) // 2
+    assert limit > 10
+    results = _results(case, max_rows=limit)
+    sheet = results.sheets["sensitivity"]
+    assert len(sheet) == limit
+    assert sheet["dual"].abs().min() >= complete["dual"].abs().nlargest(limit).min()
+    read_me = results.sheets["read_me"]
+    row = read_me[(read_me["sheet"] == "sensitivity") & (read_me["column"] == "")]
+    assert row["meaning"].iloc[0].endswith(
+        f"{len(complete):,} limits bind, more than max_sheet_rows ({limit:,}): these are the "
+        f"{limit:,} whose duals are largest in size, in the sheet's order.")

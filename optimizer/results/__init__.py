@@ -131,7 +131,7 @@ def collect(
     results.sheets = sheets
     complete = results.complete()
     sheets["burden"] = burden(outcome, accounts, detail)
-    sheets["sensitivity"] = sensitivity(outcome)
+    sheets["sensitivity"], sensitivity_note = _largest_duals(sensitivity(outcome), limit)
     complete = results.complete()
     sheets["headlines"] = headlines(outcome, complete)
     sheets["chart_data"] = chart_data(outcome, complete)
@@ -140,13 +140,28 @@ def collect(
             [sheets["summary"], information_figures(information, settings.currency)],
             ignore_index=True)
         sheets["value_of_information"] = value_of_information(information)
-    sheets["read_me"] = read_me(settings.currency, settings.risk_weight, settings.cvar_alpha, {
+    notes = {
         name: (form.sheet, form.note, expected_note(name) if form.form in (
             "expected", "largest") else {})
         for name, form in results.forms.items()
-    })
+    }
+    if sensitivity_note:
+        notes["sensitivity"] = (RESULT_SHEETS_BY_NAME["sensitivity"], sensitivity_note, {})
+    sheets["read_me"] = read_me(settings.currency, settings.risk_weight, settings.cvar_alpha,
+                                notes)
     results.sheets = {name: conform(name, frame) for name, frame in sheets.items()}
     return results
+
+
+def _largest_duals(frame: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, str]:
+    """The sensitivity sheet within ``limit`` rows: when more limits bind, those whose
+    duals are largest in size, in the sheet's order; and the note that says so."""
+    if len(frame) <= limit:
+        return frame, ""
+    kept = np.sort(np.argsort(-frame["dual"].abs().to_numpy(), kind="stable")[:limit])
+    return frame.iloc[kept].reset_index(drop=True), (
+        f"{len(frame):,} limits bind, more than max_sheet_rows ({limit:,}): these are the "
+        f"{limit:,} whose duals are largest in size, in the sheet's order.")
 
 
 def conform(sheet: str, frame: pd.DataFrame) -> pd.DataFrame:

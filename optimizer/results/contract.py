@@ -76,7 +76,10 @@ class ResultSheet:
                 columns.append(column)
             elif form == FORM_NODE:
                 columns += [NODE_COLUMN, SCENARIOS_COLUMN]
-        return ResultSheet(self.name, self.row, self.meaning, tuple(columns))
+        row = self.row.replace(" and scenario", " and tree node") if form == FORM_NODE \
+            else self.row.replace(", period and scenario",
+                                  " and period (expected over the scenarios)")
+        return ResultSheet(self.name, row, self.meaning, tuple(columns))
 
     def column(self, name: str) -> ResultColumn:
         """The column called ``name``."""
