@@ -18,9 +18,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from optimizer.derive import PRODUCT_OF_STAGE
+from optimizer.model.terms import COST_COMPONENTS, FIRST_STAGE_NODE
 from optimizer.pipeline import Outcome
 
 EXPECTED = "expected"  # the scenario column's probability-weighted rows
@@ -127,10 +129,13 @@ def _first_stage_and_contracts(outcome: Outcome) -> list[tuple[str, str, float]]
     for (facility, period), payment in derived.contract_payment.items():
         money = derived.discount[period] * derived.years[period] * payment
         found.append((region[facility], "contract_payments", money))
-    build = outcome.values("build")
-    for term in outcome.terms.first_stage:
-        if term.component == "capex":
-            facility = term.variable.index()
-            found.append((region[facility], "capex", term.coefficient * build[facility]))
+    costs, values, layout = outcome.lp.costs, outcome.solution.values, outcome.lp.layout
+    assert values is not None, "the burden needs an optimal solution"
+    capex = COST_COMPONENTS.index("capex")
+    chosen = np.nonzero((costs.node == FIRST_STAGE_NODE) & (costs.component == capex))[0]
+    for i in chosen.tolist():
+        _, facility = layout.locate_column(int(costs.column[i]))
+        found.append((region[facility], "capex",
+                      float(costs.coefficient[i] * values[costs.column[i]])))
     return found
 

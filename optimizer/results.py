@@ -3,7 +3,7 @@
 Pure: no file is read or written. Node results are computed once per node of the
 scenario tree, then repeated under every scenario whose path passes through the node,
 so each scenario reads as a complete plan. Periods appear by name. Cost components
-are summed from what the model's components registered (``Terms``), so they add up
+are summed from what the model's components registered (the LP's cost index), so they add up
 to the objective by construction, whatever terms a component adds. Every table has
 exactly the columns of :mod:`optimizer.results_contract`, in its order.
 """
@@ -11,7 +11,7 @@ exactly the columns of :mod:`optimizer.results_contract`, in its order.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from optimizer.charts import chart_data  # what the charts sheet plots
 from optimizer.data import Product
 from optimizer.derive import PRODUCT_OF_STAGE
 from optimizer.headlines import headlines  # the planner's report
-from optimizer.model.terms import COST_COMPONENTS
+from optimizer.model.terms import COST_COMPONENTS, FIRST_STAGE_NODE
 from optimizer.pipeline import Outcome
 from optimizer.results_contract import (
     CHART_KINDS,
@@ -163,17 +163,11 @@ def conform(sheet: str, frame: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- values and costs
 
 
-def _value_lookup(outcome: Outcome) -> Callable[[Any], float]:
-    """The solution value of a Pyomo variable data object, found by name and index."""
-    by_name: dict[str, dict[Any, float]] = {}
-
-    def value(variable: Any) -> float:
-        name = variable.parent_component().local_name
-        if name not in by_name:
-            by_name[name] = outcome.values(name)
-        return by_name[name][variable.index()]
-
-    return value
+def _term_money(outcome: Outcome) -> np.ndarray:
+    """coefficient × value of every cost term of the LP's cost index."""
+    costs, values = outcome.lp.costs, outcome.solution.values
+    assert values is not None, "costs need an optimal solution"
+    return np.asarray(costs.coefficient * values[costs.column], dtype=float)
 
 
 def node_costs(outcome: Outcome) -> pd.DataFrame:
@@ -181,31 +175,22 @@ def node_costs(outcome: Outcome) -> pd.DataFrame:
 
     ``capex`` is a first-stage cost, so 0 here; see :func:`first_stage_cost`.
     """
-    value = _value_lookup(outcome)
-    nodes = [n.id for n in outcome.derived.tree.nodes]
-    costs = {n: dict.fromkeys(COST_COMPONENTS, 0.0) for n in nodes}
-    for node, terms in outcome.terms.node_cost.items():
-        for term in terms:
-            _component(costs[node], term.component)
-            costs[node][term.component] += term.coefficient * value(term.variable)
-    for node, constants in outcome.terms.node_constant.items():
-        for component, amount in constants.items():
-            _component(costs[node], component)
-            costs[node][component] += amount
-    frame = pd.DataFrame.from_dict(costs, orient="index", columns=list(COST_COMPONENTS))
+    costs, width = outcome.lp.costs, len(COST_COMPONENTS)
+    nodes = len(outcome.derived.tree.nodes)
+    at_node = costs.node != FIRST_STAGE_NODE
+    totals = np.bincount(costs.node[at_node] * width + costs.component[at_node],
+                         weights=_term_money(outcome)[at_node], minlength=nodes * width)
+    totals += np.bincount(costs.constant_node * width + costs.constant_component,
+                          weights=costs.constant_amount, minlength=nodes * width)
+    frame = pd.DataFrame(totals.reshape(nodes, width), columns=list(COST_COMPONENTS))
     frame.index.name = "node"
     return frame
 
 
-def _component(costs: Mapping[str, float], component: str) -> None:
-    if component not in costs:
-        raise ValueError(f"cost component {component!r} is not one of {COST_COMPONENTS}")
-
-
 def first_stage_cost(outcome: Outcome) -> float:
     """The discounted capex over the horizon, the same in every scenario."""
-    value = _value_lookup(outcome)
-    return float(sum(t.coefficient * value(t.variable) for t in outcome.terms.first_stage))
+    first = outcome.lp.costs.node == FIRST_STAGE_NODE
+    return float(_term_money(outcome)[first].sum())
 
 
 def scenario_costs(tree: Tree, costs: pd.DataFrame, capex: float) -> pd.DataFrame:
