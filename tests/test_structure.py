@@ -10,10 +10,13 @@ their settings ask for them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from optimizer.data import ModelData
+from optimizer.derive import derive
+from optimizer.model import build
 from optimizer.pipeline import prepare
 from tests.workbooks import case, demand, facility, route, scenarios
 
@@ -139,3 +142,13 @@ def test_only_positive_demand_has_shortfall(tmp_path: Path) -> None:
     assert columns["output"] == 2  # f × 2 nodes
     assert columns["shortfall"] == 1  # positive demand at node 0 only
     assert rows["refined_balance"] == 2  # (M, m) at both nodes
+
+
+def test_every_constraint_block_carries_its_section_and_formula(tmp_path: Path) -> None:
+    """Each constraint block's doc (its function's docstring, the Pyomo component's
+    ``doc``) starts with its MODEL.md section and holds its formula."""
+    program = build(derive(_two_regions(tmp_path, risk_weight=0.5)))
+    assert len(program.constraints) == 9  # every block of the case above, and CVaR's
+    for block in program.constraints:
+        assert re.match(r"§\d+(\.\d+)? \w", block.doc), block.name
+        assert ".. math::" in block.doc, block.name

@@ -23,6 +23,7 @@ class Indices:
 
     derived: Derived
     node_ids: list[int]  # 0, 1, …: a node's id is its position
+    node: np.ndarray  # int64, the same as an array
     period: np.ndarray  # int64, period index by node
     years: np.ndarray  # years of the node's period
     discount: np.ndarray  # δ_t of the node's period
@@ -42,6 +43,7 @@ class Indices:
         return cls(
             derived=derived,
             node_ids=list(range(len(nodes))),
+            node=np.arange(len(nodes), dtype=np.int64),
             period=period,
             years=np.asarray(derived.years, dtype=float)[period],
             discount=np.asarray(derived.discount, dtype=float)[period],

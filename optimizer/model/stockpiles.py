@@ -53,7 +53,7 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
 
     region = ix.codes([s.region for s in stockpiles], ix.region)
     mineral = ix.codes([s.mineral for s in stockpiles], ix.mineral)
-    balance = ix.balance_code(region[:, None], mineral[:, None], np.asarray(ix.node_ids))
+    balance = ix.balance_code(region[:, None], mineral[:, None], ix.node)
     stage = np.array([s.stage for s in stockpiles])
     for product in ("concentrate", "refined"):
         held = stage == product
@@ -61,7 +61,7 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
                      np.stack([release[held], purchase[held]], axis=-1),
                      np.broadcast_to([1.0, -1.0], (*release[held].shape, 2)))
     holding = np.array([s.holding_cost_per_t for s in stockpiles])[:, None] * ix.years
-    terms.cost("holding_cost", np.broadcast_to(np.asarray(ix.node_ids), shape), level, holding)
+    terms.cost("holding_cost", np.broadcast_to(ix.node, shape), level, holding)
     _stockpile_budget(program, ix, purchase)
 
 

@@ -56,18 +56,18 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
 
     region = ix.codes([f.region for f in facilities], ix.region)
     mineral = ix.codes([f.mineral for f in facilities], ix.mineral)
-    balance = ix.balance_code(region[:, None], mineral[:, None], np.asarray(ix.node_ids))
+    balance = ix.balance_code(region[:, None], mineral[:, None], ix.node)
     stage = np.array([f.stage for f in facilities])
     mines, refines = stage == "mine", stage == "refine"
     makes_concentrate = mines | refines
     # mines add concentrate; refineries take output ÷ yield of it (§6.3)
-    inverse_yield = np.array([-1.0 / f.yield_ if f.stage == "refine" else 1.0
-                              for f in facilities])
+    concentrate = np.array([-1.0 / f.yield_ if f.stage == "refine" else 1.0
+                            for f in facilities])
     terms.supply("concentrate", balance[makes_concentrate], output[makes_concentrate],
-                 np.broadcast_to(inverse_yield[:, None], output.shape)[makes_concentrate])
+                 np.broadcast_to(concentrate[:, None], output.shape)[makes_concentrate])
     terms.supply("refined", balance[~mines], output[~mines], 1.0)
     unit_cost = np.array([f.unit_cost_per_t for f in facilities])
-    terms.cost("production_cost", np.broadcast_to(np.asarray(ix.node_ids), output.shape),
+    terms.cost("production_cost", np.broadcast_to(ix.node, output.shape),
                output, np.broadcast_to(unit_cost[:, None], output.shape))
 
     _capex(ix, terms, build_column, online)
@@ -113,7 +113,9 @@ def _capex(ix: Indices, terms: Terms, build: np.ndarray, online: np.ndarray) -> 
 
 
 def _expansion_budget(program: Program, ix: Indices, build: np.ndarray) -> None:
-    """§6.10 Expansion budget: Σ build × capex_per_t ≤ expansion_budget.
+    r"""§6.10 Expansion budget: Σ build × capex_per_t ≤ expansion_budget.
+
+    .. math:: \sum_f k_f b_f \le B^{exp}
 
     Free expansions (capex 0) spend nothing; without any priced one there is no row.
     """

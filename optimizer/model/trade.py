@@ -21,7 +21,7 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
     derived = ix.derived
     routes = derived.data.routes
     count = len(routes)
-    nodes = np.asarray(ix.node_ids)
+    nodes = ix.node
     factor = ix.by_node(range(count), derived.route_factor, 1.0)
     # §6.7 Routes: ship ≤ capacity_t × route multiplier × y (factor 0 closes any route)
     capacity_t = np.array([np.inf if r.capacity_t is None else r.capacity_t for r in routes])
