@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from optimizer.contract import SHEETS_BY_NAME
 from optimizer.template import write_workbook
@@ -1316,27 +1316,29 @@ class Headlines:
 def headlines(o: Outcome) -> Headlines:
     """Headline figures of a solved run (an :class:`optimizer.pipeline.Outcome`)."""
     from optimizer.derive import PRODUCT_OF_STAGE
-    from optimizer.model.terms import COST_COMPONENTS
+    from optimizer.model.terms import COST_COMPONENTS, FIRST_STAGE_NODE
 
     data, derived = o.data, o.derived
     tree = derived.tree
-    values: dict[str, dict[Any, float]] = {}
-
-    def value(variable: Any) -> float:
-        name = variable.parent_component().local_name
-        if name not in values:
-            values[name] = o.values(name)
-        return values[name][variable.index()]
+    index, x = o.lp.costs, o.solution.values
+    assert x is not None
 
     node_cost: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for node, terms in o.terms.node_cost.items():
-        for term in terms:
-            node_cost[node][term.component] += term.coefficient * value(term.variable)
-    for node, constants in o.terms.node_constant.items():
-        for component, amount in constants.items():
-            node_cost[node][component] += amount
-    capex = sum(t.coefficient * value(t.variable)
-                for t in o.terms.first_stage)
+    capex = 0.0
+    for component, node, column, coefficient in zip(
+        index.component.tolist(), index.node.tolist(), index.column.tolist(),
+        index.coefficient.tolist(), strict=True,
+    ):
+        money = coefficient * float(x[column])
+        if node == FIRST_STAGE_NODE:
+            capex += money
+        else:
+            node_cost[node][COST_COMPONENTS[component]] += money
+    for component, node, amount in zip(
+        index.constant_component.tolist(), index.constant_node.tolist(),
+        index.constant_amount.tolist(), strict=True,
+    ):
+        node_cost[node][COST_COMPONENTS[component]] += amount
     scenario_cost: dict[str, dict[str, float]] = {}
     for s in data.scenarios:
         costs = dict.fromkeys(COST_COMPONENTS, 0.0)
