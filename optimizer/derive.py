@@ -144,20 +144,21 @@ def _export_caps(data: ModelData, tree: ScenarioTree) -> tuple[ExportCap, ...]:
                         found.append((*key, covered, tuple(producers.get(key, []))))
         return found
 
-    # a row is active at many nodes: match it once
-    matches: dict[Disruption, list[tuple[str, str, Product, tuple[int, ...],
-                                         tuple[str, ...]]]] = {}
+    # a row is active at many nodes, and scenarios repeat rows: match each kind of row once
+    matches: dict[tuple[str | None, ...], list[tuple[str, str, Product, tuple[int, ...],
+                                                   tuple[str, ...]]]] = {}
     caps: list[ExportCap] = []
     for node in tree.nodes:
         for row in node.active:
             if row.kind != "export":
                 continue
-            if row not in matches:
-                matches[row] = matched(row)
+            key = (row.region, row.mineral, row.stage, row.destination)
+            if key not in matches:
+                matches[key] = matched(row)
             caps.extend(
                 ExportCap(node.id, region, mineral, stage, row.destination, row.factor,
                           covered, facilities)
-                for region, mineral, stage, covered, facilities in matches[row]
+                for region, mineral, stage, covered, facilities in matches[key]
             )
     return tuple(caps)
 
