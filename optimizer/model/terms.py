@@ -85,10 +85,12 @@ class Terms:
 
     ``concentrate`` and ``refined`` hold the left-hand sides of the balances of
     MODEL.md §6.3 and §6.4 (``Σ terms ≥ rhs``), coded by
-    :meth:`optimizer.model.indices.Indices.balance_code`; ``demand`` their right-hand
-    sides. ``node_cost`` holds cost(n, t) of §7 (coded by component and node),
-    ``node_constant`` its constant part (take-or-pay payments), and ``first_stage`` the
-    discounted capex over the horizon, the same in every scenario.
+    :meth:`optimizer.model.indices.Indices.balance_code`; ``demand_codes`` and
+    ``demand_amounts`` the refined balances' right-hand sides. ``node_cost`` holds the
+    terms of cost(n, t) of §7 (coded by node; ``cost_component`` says whose), the
+    ``constant_*`` lists its constant part (take-or-pay payments), and ``first_stage``
+    the discounted capex over the horizon, the same in every scenario. A column's cost
+    terms all sit at its own node (a variable belongs to one node).
     """
 
     concentrate: Entries = field(default_factory=Entries)
