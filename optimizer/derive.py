@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from optimizer.data import Disruption, Facility, ModelData, Product, Route
 from optimizer.tree import ScenarioTree, build_tree
 
+PRODUCTS: tuple[Product, ...] = ("concentrate", "refined")
 PRODUCT_OF_STAGE: Mapping[str, Product] = {
     "mine": "concentrate",
     "refine": "refined",
@@ -121,29 +122,44 @@ def _export_caps(data: ModelData, tree: ScenarioTree) -> tuple[ExportCap, ...]:
     producers: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for f in data.facilities:
         producers[f.region, f.mineral, PRODUCT_OF_STAGE[f.stage]].append(f.facility)
+
+    def matched(row: Disruption) -> list[tuple[str, str, Product, tuple[int, ...],
+                                               tuple[str, ...]]]:
+        """What a row caps wherever it is active: (region, mineral, stage, routes,
+        facilities) for each region, mineral and stage it matches that has a route."""
+        found = []
+        for region in data.regions:
+            for mineral in data.minerals:
+                for stage in PRODUCTS:
+                    if not (_matches(row.region, region.region)
+                            and _matches(row.mineral, mineral.mineral)
+                            and _matches(row.stage, stage)):
+                        continue
+                    key = (region.region, mineral.mineral, stage)
+                    covered = tuple(
+                        i for i, r in routes_out.get(key, [])
+                        if _matches(row.destination, r.destination)
+                    )
+                    if covered:
+                        found.append((*key, covered, tuple(producers.get(key, []))))
+        return found
+
+    # a row is active at many nodes, and scenarios repeat rows: match each kind of row once
+    matches: dict[tuple[str | None, ...], list[tuple[str, str, Product, tuple[int, ...],
+                                                   tuple[str, ...]]]] = {}
     caps: list[ExportCap] = []
     for node in tree.nodes:
         for row in node.active:
             if row.kind != "export":
                 continue
-            for region in data.regions:
-                for mineral in data.minerals:
-                    for stage in ("concentrate", "refined"):
-                        if not (_matches(row.region, region.region)
-                                and _matches(row.mineral, mineral.mineral)
-                                and _matches(row.stage, stage)):
-                            continue
-                        key = (region.region, mineral.mineral, stage)
-                        covered = tuple(
-                            i for i, r in routes_out.get(key, [])
-                            if _matches(row.destination, r.destination)
-                        )
-                        if covered:
-                            caps.append(ExportCap(
-                                node.id, region.region, mineral.mineral, stage,
-                                row.destination, row.factor, covered,
-                                tuple(producers.get(key, [])),
-                            ))
+            key = (row.region, row.mineral, row.stage, row.destination)
+            if key not in matches:
+                matches[key] = matched(row)
+            caps.extend(
+                ExportCap(node.id, region, mineral, stage, row.destination, row.factor,
+                          covered, facilities)
+                for region, mineral, stage, covered, facilities in matches[key]
+            )
     return tuple(caps)
 
 
@@ -169,30 +185,43 @@ def derive(data: ModelData) -> Derived:
         if p.floor_price_per_t is not None
     }
 
+    prices_by_period = defaultdict(list)
+    for (mineral, stage, period), price in prices.items():
+        prices_by_period[period].append((mineral, stage, price))
+    # only routes with a tariff, or into the zone, can carry a border adjustment
+    charged = [(index, route) for index, route in enumerate(data.routes)
+               if route.tariff_per_t or (not member[route.origin] and member[route.destination])]
+
     for node in tree.nodes:
-        rows, t = node.active, node.period
+        t = node.period
         years = data.periods[t].years
-        for f in data.facilities:
-            factor = _product(
-                rows, "capacity", ("region", f.region), ("mineral", f.mineral), ("stage", f.stage)
-            )
-            if factor != 1.0:
-                capacity_factor[f.facility, node.id] = factor
+        # each kind of row acts on its own things; a node without any leaves them at 1
+        rows = {kind: tuple(r for r in node.active if r.kind == kind)
+                for kind in ("capacity", "demand", "route", "price")}
+        if rows["capacity"]:
+            for f in data.facilities:
+                factor = _product(rows["capacity"], "capacity", ("region", f.region),
+                                  ("mineral", f.mineral), ("stage", f.stage))
+                if factor != 1.0:
+                    capacity_factor[f.facility, node.id] = factor
         for d in demand_by_period[t]:
-            factor = _product(rows, "demand", ("region", d.region), ("mineral", d.mineral))
+            factor = _product(rows["demand"], "demand", ("region", d.region),
+                              ("mineral", d.mineral))
             demand_t[d.region, d.mineral, node.id] = d.demand_t * factor * years
-        for (mineral, stage, period), price in prices.items():
-            if period == t:
-                market[mineral, stage, node.id] = price.market_price_per_t * _product(
-                    rows, "price", ("mineral", mineral), ("stage", stage)
-                )
-        for index, route in enumerate(data.routes):
-            factor = _product(
-                rows, "route", ("region", route.origin), ("destination", route.destination),
-                ("mineral", route.mineral), ("stage", route.stage),
+        for mineral, stage, price in prices_by_period[t]:
+            market[mineral, stage, node.id] = price.market_price_per_t * _product(
+                rows["price"], "price", ("mineral", mineral), ("stage", stage)
             )
-            if factor != 1.0:
-                route_factor[index, node.id] = factor
+        if rows["route"]:
+            for index, route in enumerate(data.routes):
+                factor = _product(
+                    rows["route"], "route", ("region", route.origin),
+                    ("destination", route.destination), ("mineral", route.mineral),
+                    ("stage", route.stage),
+                )
+                if factor != 1.0:
+                    route_factor[index, node.id] = factor
+        for index, route in charged:
             adjustment = route.tariff_per_t
             if not member[route.origin] and member[route.destination]:
                 gap = floor.get((route.mineral, route.stage, t))
@@ -203,7 +232,7 @@ def derive(data: ModelData) -> Derived:
                 border[index, node.id] = adjustment
         for stockpile in data.stockpiles:
             if not stockpile.release_needs_disruption or any(
-                _matches(r.mineral, stockpile.mineral) for r in rows
+                _matches(r.mineral, stockpile.mineral) for r in node.active
             ):
                 release.add((stockpile.stockpile, node.id))
 

@@ -1,9 +1,10 @@
 """One run from model data to solution, each stage timed (MODEL.md §3–§7).
 
-    ModelData -> derive -> build (Pyomo) -> compile (matrices) -> solve (HiGHS)
+    ModelData -> derive -> build (declarations) -> compile (matrices) -> solve (HiGHS)
 
-The stages are pure functions of the one before; :class:`Outcome` keeps each
-stage's product so results, explanations and tests read from one place.
+The stages are pure functions of the one before; :class:`Outcome` keeps what the
+results, explanations and tests read: the data, the derived data, the matrices with
+their layout and cost index, and the solution.
 """
 
 from __future__ import annotations
@@ -12,13 +13,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyomo.environ as pyo
-
 from optimizer.data import ModelData
 from optimizer.derive import Derived, derive
-from optimizer.model import build_model
-from optimizer.model.terms import Terms
-from optimizer.solve import CompiledLP, Solution, SolverOptions, compile_model, solve
+from optimizer.model import build
+from optimizer.solve import CompiledLP, Solution, SolverOptions, compile_program, solve
 from optimizer.timing import timed
 
 log = logging.getLogger(__name__)
@@ -30,8 +28,6 @@ class Outcome:
 
     data: ModelData
     derived: Derived
-    model: pyo.ConcreteModel
-    terms: Terms
     lp: CompiledLP
     solution: Solution
     timings: dict[str, float] = field(default_factory=dict)
@@ -49,18 +45,18 @@ class Outcome:
         return self.solution.dual_map(self.lp.layout, name)
 
 
-def prepare(
-    data: ModelData, timings: dict[str, float]
-) -> tuple[Derived, pyo.ConcreteModel, Terms, CompiledLP]:
-    """Derive, build and compile: the LP of ``data``, ready to solve. The same data
-    always gives the same LP, column for column and row for row."""
+def prepare(data: ModelData, timings: dict[str, float] | None = None
+            ) -> tuple[Derived, CompiledLP]:
+    """Derive, build and compile: the matrices HiGHS will solve. The same data always
+    gives the same LP, column for column and row for row."""
+    timings = {} if timings is None else timings
     with timed(timings, "derive"):
         derived = derive(data)
     with timed(timings, "build"):
-        model, terms = build_model(derived)
+        program = build(derived)
     with timed(timings, "compile"):
-        lp = compile_model(model, terms)
-    return derived, model, terms, lp
+        lp = compile_program(program)
+    return derived, lp
 
 
 def optimize(
@@ -68,8 +64,8 @@ def optimize(
 ) -> Outcome:
     """Derive, build, compile and solve; the solution may be of any status."""
     timings = {} if timings is None else timings
-    derived, model, terms, lp = prepare(data, timings)
+    derived, lp = prepare(data, timings)
     with timed(timings, "solve"):
         solution = solve(lp, options)
     log.info("%d variables, %d constraints: %s", lp.size[0], lp.size[1], solution.message)
-    return Outcome(data, derived, model, terms, lp, solution, timings)
+    return Outcome(data, derived, lp, solution, timings)

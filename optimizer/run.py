@@ -139,7 +139,7 @@ def report(folder: Path, request: RunRequest) -> RunResult:
             raise KeptSolutionError(f"{folder}: its {kept.input_path.name} is not the input "
                                     "the solution was found for (SHA-256 differs)")
         data, _ = load(kept.input_path, timings)
-        derived, model, terms, lp = prepare(data, timings)
+        derived, lp = prepare(data, timings)
         size = [kept.meta.get("variables"), kept.meta.get("constraints")]
         if list(lp.size) != size or kept.solution.values is None \
                 or len(kept.solution.values) != lp.size[0]:
@@ -147,7 +147,7 @@ def report(folder: Path, request: RunRequest) -> RunResult:
                                     f"{size[1]} constraints, the input now gives "
                                     f"{lp.size[0]} and {lp.size[1]} (another version of the "
                                     "optimizer?)")
-        outcome = Outcome(data, derived, model, terms, lp, kept.solution, timings)
+        outcome = Outcome(data, derived, lp, kept.solution, timings)
         log.info("results of the solution kept in %s (objective %.10g)", folder,
                  kept.solution.objective)
         kept_request = replace(request, input_path=kept.input_path, output_path=output)

@@ -1,10 +1,13 @@
-"""Solving: the Pyomo model compiled to a matrix and handed to HiGHS.
+"""Solving: the model's declarations assembled into matrices and handed to HiGHS.
 
-Pyomo's linear standard-form compiler turns the model into sparse matrices once;
-HiGHS (highspy) solves them; primal values and duals come back as arrays in column
-and row order, and :class:`Layout` maps them to the model's own indices by position,
-never by object look-ups. This module is the one place that knows the solver, so it
-can change (a persistent interface, a cluster) without touching the model.
+:func:`compile_program` assembles the sparse matrices directly from the blocks the
+model declared (:mod:`optimizer.model.program`); :func:`compile_model` does the same
+for any Pyomo model through Pyomo's linear standard-form compiler (the check that the
+two agree, and models built elsewhere). HiGHS (highspy) solves the matrices; primal
+values and duals come back as arrays in column and row order, and :class:`Layout`
+maps them to the model's own indices by position, never by object look-ups. This
+module is the one place that knows the solver, so it can change (a persistent
+interface, a cluster) without touching the model.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from typing import Any
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+import scipy.sparse as sp
 
-from optimizer.model.terms import CostIndex, Terms
+from optimizer.model.program import Program
+from optimizer.model.terms import CostIndex
 
 log = logging.getLogger(__name__)
 
@@ -158,9 +161,50 @@ class Solution:
         return dict(zip(block.keys, self.duals[block.start : block.stop].tolist(), strict=True))
 
 
-def compile_model(model: pyo.ConcreteModel, terms: Terms | None = None) -> CompiledLP:
-    """Compile the model to matrices, columns and rows in component and index order;
-    the cost ``terms`` the components registered become a :class:`CostIndex`."""
+def compile_program(program: Program) -> CompiledLP:
+    """The matrices of the declared program, columns and rows in declaration order.
+
+    Zero coefficients are left out (as Pyomo's compiler leaves them out), and each
+    column's row indices are sorted.
+    """
+    width, height = program.columns, program.rows
+    rows = [b.row + b.start for b in program.constraints]
+    columns = [b.column for b in program.constraints]
+    values = [b.coefficient for b in program.constraints]
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    column = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+    value = np.concatenate(values) if values else np.zeros(0)
+    kept = value != 0.0
+    matrix = sp.csc_array((value[kept], (row[kept], column[kept])), shape=(height, width))
+    matrix.sum_duplicates()
+    sense = np.concatenate([np.full(len(b.keys), b.sense, dtype=np.int8)
+                            for b in program.constraints]) if program.constraints \
+        else np.zeros(0, dtype=np.int8)
+    rhs = np.concatenate([b.rhs for b in program.constraints]) if program.constraints \
+        else np.zeros(0)
+    layout = Layout(
+        columns=tuple(Block(b.name, b.start, b.keys, b.key_columns)
+                      for b in program.variables),
+        rows=tuple(Block(b.name, b.start, b.keys, b.key_columns) for b in program.constraints),
+        row_sense=sense,
+    )
+    lower = np.where(sense <= 0, rhs, -np.inf)
+    upper = np.where(sense >= 0, rhs, np.inf)
+    col_lower = np.concatenate([b.lower for b in program.variables]) if program.variables \
+        else np.zeros(0)
+    col_upper = np.concatenate([b.upper for b in program.variables]) if program.variables \
+        else np.zeros(0)
+    _warn_tiny(matrix)
+    return CompiledLP(np.array(program.cost, dtype=float), float(program.offset), matrix,
+                      lower, upper, col_lower, col_upper, layout, program.costs)
+
+
+def compile_model(model: Any) -> CompiledLP:
+    """Compile any Pyomo model to matrices with Pyomo's linear standard-form compiler,
+    columns and rows in component and index order (no cost index)."""
+    import pyomo.environ as pyo
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
     variables = list(model.component_objects(pyo.Var, active=True, descend_into=True))
     constraints = list(model.component_objects(pyo.Constraint, active=True, descend_into=True))
     column_order = [v for component in variables for v in component.values()]
@@ -193,10 +237,7 @@ def compile_model(model: pyo.ConcreteModel, terms: Terms | None = None) -> Compi
     matrix = _widen(info.A.tocsc(), positions, len(column_order))
     offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
     _warn_tiny(matrix)
-    costs = CostIndex.empty() if terms is None else CostIndex.of(
-        terms, {id(v): j for j, v in enumerate(column_order)}
-    )
-    return CompiledLP(cost, offset, matrix, lower, upper, col_lower, col_upper, layout, costs)
+    return CompiledLP(cost, offset, matrix, lower, upper, col_lower, col_upper, layout)
 
 
 def _column_positions(compiled: Sequence[Any], order: Sequence[Any]) -> np.ndarray:

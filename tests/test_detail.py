@@ -205,7 +205,8 @@ def test_the_run_writes_the_detail_folder_when_a_sheet_is_reduced(
     assert not (tmp_path / "out_detail").exists()  # everything fitted
     assert main(["run", str(path), "-o", str(output), "-q", "--detail"]) == EXIT_OK
     assert (tmp_path / "out_detail" / "flows.parquet").is_file()
-    summary = pd.read_excel(output, sheet_name="summary").set_index("figure")["value"]
+    summary = pd.read_excel(output, sheet_name="summary", engine="openpyxl").set_index(
+        "figure")["value"]
     assert summary["detail_folder"] == "out_detail"
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from optimizer.data import ModelData
+from optimizer.model.terms import FIRST_STAGE_NODE
 from optimizer.pipeline import Outcome
 from tests.workbooks import at, case, demand, facility, route, scenarios, solved
 
@@ -302,7 +303,10 @@ def test_take_or_pay_offtake(tmp_path: Path, contract_t: float, demand_t: float,
                       "start_period": "p1", "factor": factor}],
     )
     outcome = solved(data)
-    assert outcome.model.contract_take["F", 0].ub == approx(factor * min(contract_t, 8))
+    block = outcome.lp.layout.column_block("contract_take")
+    assert block is not None
+    upper = outcome.lp.col_upper[block.start + block.keys.index(("F", 0))]
+    assert upper == approx(factor * min(contract_t, 8))
     assert outcome.solution.objective == approx(objective, abs=1e-6)
     if take is not None:
         assert outcome.values("contract_take")["F", 0] == approx(take)
@@ -341,8 +345,9 @@ def test_expansion_with_annualised_capex_and_discounting(tmp_path: Path) -> None
     """
     outcome = solved(_expansion_case(tmp_path))
     assert outcome.derived.annualised_capex["F"] == approx(ANNUALISED, rel=1e-12)
-    [capex] = outcome.terms.first_stage
-    assert capex.coefficient == approx(ANNUALISED * YEARS_ONLINE, rel=1e-12)
+    costs = outcome.lp.costs
+    [capex] = costs.coefficient[costs.node == FIRST_STAGE_NODE].tolist()
+    assert capex == approx(ANNUALISED * YEARS_ONLINE, rel=1e-12)
     assert outcome.solution.objective == approx(4000 + 4 * ANNUALISED * YEARS_ONLINE,
                                                 rel=1e-9, abs=1e-6)
     assert outcome.values("build")["F"] == approx(4)

@@ -14,7 +14,9 @@ import pytest
 
 from optimizer.cli import main
 from optimizer.data import ModelData
-from optimizer.pipeline import optimize
+from optimizer.model import build
+from optimizer.model.concrete import concrete_model
+from optimizer.pipeline import Outcome, optimize
 from optimizer.solve import CompiledLP, Solution, SolverOptions, compile_model
 from optimizer.validation import load
 from tests.cases import valid_tables, write_tables
@@ -63,14 +65,20 @@ def _pyomo_objects(model: pyo.ConcreteModel, lp: CompiledLP) -> tuple[list[Any],
     return columns, rows
 
 
+def _pyomo_model(outcome: Outcome) -> pyo.ConcreteModel:
+    """The Pyomo model built from the same declarations as the run's matrices."""
+    return concrete_model(build(outcome.derived))
+
+
 def test_layout_maps_every_column_and_row_to_its_pyomo_component(tmp_path: Path) -> None:
-    """Each column and row names exactly one Pyomo object, every object once. Then, for
+    """Each column and row names exactly one Pyomo object of the model built from the
+    declarations (:func:`concrete_model`), every object once. Then, for
     any values put into the Pyomo variables by the layout, Pyomo's own objective and
     constraint bodies agree with the matrices: c·x + offset is the objective, and
     A·x − rhs is body − bound, row by row (distinct values per column, so a swap of
     two columns or two rows would show)."""
     outcome = solved(_two_sources(tmp_path))
-    model, lp = outcome.model, outcome.lp
+    model, lp = _pyomo_model(outcome), outcome.lp
     columns, rows = _pyomo_objects(model, lp)
 
     variables = list(model.component_data_objects(pyo.Var, active=True, descend_into=True))
@@ -101,7 +109,7 @@ def test_solution_values_land_on_the_variables_worked_out_by_hand(tmp_path: Path
     """The optimum of :func:`_two_sources`, read through the Pyomo variables the layout
     names: the hand-worked plan, with Pyomo's objective 89 and every constraint held."""
     outcome = solved(_two_sources(tmp_path))
-    model, lp, solution = outcome.model, outcome.lp, outcome.solution
+    model, lp, solution = _pyomo_model(outcome), outcome.lp, outcome.solution
     assert solution.values is not None
     columns, rows = _pyomo_objects(model, lp)
     for variable, value in zip(columns, solution.values, strict=True):

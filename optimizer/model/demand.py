@@ -6,32 +6,48 @@ and costs its penalty per tonne, so small shortfalls can be cheaper than large o
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import numpy as np
 
-from optimizer.derive import Derived
+from optimizer.model.indices import Indices
+from optimizer.model.program import Program, named
 from optimizer.model.terms import Terms
 
-ShortfallKey = tuple[str, str, int, int]  # region, mineral, tier, node
 
-
-def define(model: pyo.ConcreteModel, derived: Derived, terms: Terms) -> None:
+def define(program: Program, ix: Indices, terms: Terms) -> None:
     """Declare ``shortfall`` with its tier widths as bounds, and register demand."""
-    widths: dict[ShortfallKey, float] = {}
-    penalties: dict[ShortfallKey, float] = {}
-    for (region, mineral, node), demand in derived.demand_t.items():
-        terms.refined_demand[region, mineral, node] = demand
-        if demand <= 0.0:
-            continue
-        for step in derived.tiers[mineral]:
-            key = (region, mineral, step.tier, node)
-            # §6.5 Shortfall tiers: shortfall ≤ (share − previous share) × demand × y
-            widths[key] = step.width * demand
-            penalties[key] = step.penalty_per_t
-    model.shortfall = pyo.Var(
-        list(widths), domain=pyo.NonNegativeReals, bounds=lambda m, *k: (0.0, widths[k])
+    derived = ix.derived
+    demand = derived.demand_t
+    region = ix.codes([r for r, _, _ in demand], ix.region)
+    mineral = ix.codes([m for _, m, _ in demand], ix.mineral)
+    node = np.fromiter((n for _, _, n in demand), dtype=np.int64, count=len(demand))
+    amount = np.fromiter(demand.values(), dtype=float, count=len(demand))
+    balance = ix.balance_code(region, mineral, node)
+    terms.refined_demand(balance, amount)
+
+    # one shortfall per tier of every positive demand, demand by demand
+    tiers = [derived.tiers.get(m, ()) for m in ix.minerals]
+    count = np.array([len(t) for t in tiers], dtype=np.int64)
+    width = np.array([s.width for t in tiers for s in t])
+    penalty = np.array([s.penalty_per_t for t in tiers for s in t])
+    tier = [s.tier for t in tiers for s in t]
+    first = np.concatenate([[0], np.cumsum(count)[:-1]])
+    short = np.nonzero(amount > 0.0)[0]
+    which = np.repeat(short, count[mineral[short]])
+    # the position of each shortfall's tier among all tiers, mineral by mineral
+    step = np.arange(len(which)) - np.repeat(np.cumsum(count[mineral[short]])
+                                             - count[mineral[short]], count[mineral[short]])
+    position = first[mineral[which]] + step
+    regions, minerals = ix.regions, ix.minerals
+    keys = [(regions[r], minerals[m], tier[p], n) for r, m, p, n in zip(
+        region[which].tolist(), mineral[which].tolist(), position.tolist(),
+        node[which].tolist(), strict=True)]
+    # §6.5 Shortfall tiers: shortfall ≤ (share − previous share) × demand × y
+    shortfall = program.add_variables(
+        "shortfall", keys, 0.0, width[position] * amount[which],
+        "unmet demand in a tier, t (§5)",
+        (named(region[which], regions), named(mineral[which], minerals),
+         np.asarray(tier, dtype=np.int64)[position] if len(position) else position,
+         node[which]),
     )
-    for key in widths:
-        region, mineral, _, node = key
-        variable = model.shortfall[key]
-        terms.supply("refined", (region, mineral, node), 1.0, variable)
-        terms.cost(node, "shortfall_penalty", penalties[key], variable)
+    terms.supply("refined", balance[which], shortfall, 1.0)
+    terms.cost("shortfall_penalty", node[which], shortfall, penalty[position])

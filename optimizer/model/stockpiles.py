@@ -7,101 +7,121 @@ is allowed.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import numpy as np
 
-from optimizer.derive import Derived
+from optimizer.model.indices import Indices
+from optimizer.model.program import EQUAL, LESS, Program, node_key_columns, node_keys
 from optimizer.model.terms import Terms
 
-StockNode = tuple[str, int]  # stockpile, node
+
+def _rate(limits: list[float | None]) -> np.ndarray:
+    return np.array([np.inf if limit is None else limit for limit in limits], dtype=float)
 
 
-def define(model: pyo.ConcreteModel, derived: Derived, terms: Terms) -> None:
-    """Declare ``purchase``, ``release``, ``level``, the stock rows and the budget."""
-    data, tree = derived.data, derived.tree
-    stockpiles = {s.stockpile: s for s in data.stockpiles}
-    last = len(data.periods) - 1
-    keys = [(s.stockpile, n.id) for s in data.stockpiles for n in tree.nodes]
+def define(program: Program, ix: Indices, terms: Terms) -> None:
+    """Declare ``purchase``, ``release``, ``level``, the stock rows and the budget;
+    register purchases and releases in the balances and the holding cost."""
+    derived = ix.derived
+    stockpiles = derived.data.stockpiles
+    names = [s.stockpile for s in stockpiles]
+    keys = node_keys(names, ix.node_ids)
+    shape = (len(stockpiles), ix.nodes)
+    # §6.6: release ≤ max_release_t × y, purchase ≤ max_purchase_t × y
+    purchase_limit = _rate([s.max_purchase_t for s in stockpiles])[:, None] * ix.years
+    release_limit = _rate([s.max_release_t for s in stockpiles])[:, None] * ix.years
+    # §6.6: release = 0 where it needs a disruption of its mineral and none is active
+    allowed = np.zeros(shape, dtype=bool)
+    position = {name: i for i, name in enumerate(names)}
+    for name, node in derived.release_allowed:
+        allowed[position[name], node] = True
+    # §6.6: min_level_t ≤ level ≤ capacity_t; level ≥ terminal_min_t in the last period
+    minimum = np.array([s.min_level_t for s in stockpiles])[:, None]
+    terminal = np.array([s.terminal_min_t for s in stockpiles])[:, None]
+    last = ix.period == len(derived.data.periods) - 1
+    low = np.where(last, np.maximum(minimum, terminal), minimum)
+    capacity_t = np.array([s.capacity_t for s in stockpiles])[:, None]
 
-    def rate_bound(limit_of: str) -> object:
-        def bounds(m: pyo.ConcreteModel, stockpile: str, node: int) -> tuple[float, float | None]:
-            rate = getattr(stockpiles[stockpile], limit_of)
-            years = derived.years[tree.nodes[node].period]
-            return (0.0, None if rate is None else rate * years)
+    columns = node_key_columns(names, ix.nodes)
+    purchase = program.add_variables("purchase", keys, 0.0, purchase_limit.ravel(),
+                                     "into stock, t (§5)", columns).reshape(shape)
+    release = program.add_variables("release", keys, 0.0,
+                                    np.where(allowed, release_limit, 0.0).ravel(),
+                                    "out of stock, t (§5)", columns).reshape(shape)
+    level = program.add_variables("level", keys, np.broadcast_to(low, shape).ravel(),
+                                  np.broadcast_to(capacity_t, shape).ravel(),
+                                  "stock at the end of the period, t (§5)",
+                                  columns).reshape(shape)
+    _stock_balance(program, ix, keys, purchase, release, level)
 
-        return bounds
-
-    def release_bounds(m: pyo.ConcreteModel, stockpile: str, node: int) -> object:
-        # §6.6: release = 0 where it needs a disruption of its mineral and none is active
-        if (stockpile, node) not in derived.release_allowed:
-            return (0.0, 0.0)
-        return rate_bound("max_release_t")(m, stockpile, node)  # type: ignore[operator]
-
-    def level_bounds(m: pyo.ConcreteModel, stockpile: str, node: int) -> tuple[float, float]:
-        # §6.6: min_level_t ≤ level ≤ capacity_t; level ≥ terminal_min_t in the last period
-        s = stockpiles[stockpile]
-        low = s.min_level_t
-        if tree.nodes[node].period == last:
-            low = max(low, s.terminal_min_t)
-        return (low, s.capacity_t)
-
-    model.purchase = pyo.Var(keys, domain=pyo.NonNegativeReals,
-                             bounds=rate_bound("max_purchase_t"))
-    model.release = pyo.Var(keys, domain=pyo.NonNegativeReals, bounds=release_bounds)
-    model.level = pyo.Var(keys, domain=pyo.NonNegativeReals, bounds=level_bounds)
-
-    def stock_balance(m: pyo.ConcreteModel, stockpile: str, node: int) -> object:
-        r"""§6.6 Stock: level = level at the parent node (or initial_t) + purchase − release.
-
-        .. math:: s_{k,n} = s_{k,p(n)} + x^{buy}_{k,n} - x^{rel}_{k,n}
-        """
-        parent = tree.nodes[node].parent
-        previous = stockpiles[stockpile].initial_t if parent is None else m.level[
-            stockpile, parent
-        ]
-        return m.level[stockpile, node] == (
-            previous + m.purchase[stockpile, node] - m.release[stockpile, node]
-        )
-
-    model.stock_balance = pyo.Constraint(keys, rule=stock_balance)
-
-    for name, node_id in keys:
-        s, node = stockpiles[name], tree.nodes[node_id]
-        balance_key = (s.region, s.mineral, node_id)
-        terms.supply(s.stage, balance_key, 1.0, model.release[name, node_id])
-        terms.supply(s.stage, balance_key, -1.0, model.purchase[name, node_id])
-        terms.cost(node_id, "holding_cost", s.holding_cost_per_t * derived.years[node.period],
-                   model.level[name, node_id])
-
-    _define_budget(model, derived)
+    region = ix.codes([s.region for s in stockpiles], ix.region)
+    mineral = ix.codes([s.mineral for s in stockpiles], ix.mineral)
+    balance = ix.balance_code(region[:, None], mineral[:, None], ix.node)
+    stage = np.array([s.stage for s in stockpiles])
+    for product in ("concentrate", "refined"):
+        held = stage == product
+        terms.supply(product, np.stack([balance[held], balance[held]], axis=-1),
+                     np.stack([release[held], purchase[held]], axis=-1),
+                     np.broadcast_to([1.0, -1.0], (*release[held].shape, 2)))
+    holding = np.array([s.holding_cost_per_t for s in stockpiles])[:, None] * ix.years
+    terms.cost("holding_cost", np.broadcast_to(ix.node, shape), level, holding)
+    _stockpile_budget(program, ix, purchase)
 
 
-def _define_budget(model: pyo.ConcreteModel, derived: Derived) -> None:
+def _stock_balance(program: Program, ix: Indices, keys: list[tuple[str, int]],
+                   purchase: np.ndarray, release: np.ndarray, level: np.ndarray) -> None:
+    r"""§6.6 Stock: level = level at the parent node (or initial_t) + purchase − release.
+
+    .. math:: s_{k,n} - s_{k,p(n)} - x^{buy}_{k,n} + x^{rel}_{k,n} = s^0_k [n \text{ first}]
+    """
+    rows = np.arange(level.size).reshape(level.shape)
+    initial = np.array([s.initial_t for s in ix.derived.data.stockpiles])[:, None]
+    first = ix.parent < 0
+    later = np.broadcast_to(~first, level.shape)
+    parent = level[:, np.where(first, 0, ix.parent)]
+    program.add_constraints(
+        "stock_balance", keys, EQUAL, np.where(first, initial, 0.0).ravel(),
+        np.concatenate([rows.ravel(), rows[later], rows.ravel(), rows.ravel()]),
+        np.concatenate([level.ravel(), parent[later], purchase.ravel(), release.ravel()]),
+        np.concatenate([np.ones(level.size), -np.ones(int(later.sum())),
+                        -np.ones(level.size), np.ones(level.size)]),
+        _stock_balance.__doc__,
+    )
+
+
+def _stockpile_budget(program: Program, ix: Indices, purchase: np.ndarray) -> None:
+    r"""§6.10 Stockpile budget: for every scenario, Σ over the nodes on its path of
+    purchase × market price ≤ stockpile_budget.
+
+    .. math:: \sum_{n \in path(s)} \sum_k p_{k,n} x^{buy}_{k,n} \le B
+
+    One row per distinct path (scenarios that share every node share the row), none
+    where nothing on the path has a price.
+    """
+    derived = ix.derived
     budget = derived.data.settings.stockpile_budget
-    if budget is None or not derived.data.stockpiles:
+    stockpiles = derived.data.stockpiles
+    if budget is None or not stockpiles:
         return
-    prices = {
-        (s.stockpile, n.id): derived.market_price.get((s.mineral, s.stage, n.id), 0.0)
-        for s in derived.data.stockpiles
-        for n in derived.tree.nodes
-    }
-    # one row per distinct path: scenarios that share every node share the row
-    leaves = {path[-1]: scenario for scenario, path in derived.tree.paths.items()}
-    scenarios = sorted(leaves.values(), key=list(derived.tree.paths).index)
-
-    def stockpile_budget(m: pyo.ConcreteModel, scenario: str) -> object:
-        r"""§6.10 Stockpile budget: for every scenario, Σ over the nodes on its path of
-        purchase × market price ≤ stockpile_budget.
-
-        .. math:: \sum_{n \in path(s)} \sum_k p_{k,n} x^{buy}_{k,n} \le B
-        """
-        spend = sum(
-            prices[s.stockpile, n] * m.purchase[s.stockpile, n]
-            for n in derived.tree.paths[scenario]
-            for s in derived.data.stockpiles
-            if prices[s.stockpile, n] > 0
-        )
-        if isinstance(spend, int):
-            return pyo.Constraint.Skip
-        return spend <= budget
-
-    model.stockpile_budget = pyo.Constraint(scenarios, rule=stockpile_budget)
+    market = derived.market_price
+    price = np.array([[market.get((s.mineral, s.stage, n), 0.0) for n in ix.node_ids]
+                      for s in stockpiles])
+    paths = derived.tree.paths
+    leaves = {path[-1]: scenario for scenario, path in paths.items()}
+    order = list(paths)
+    keys: list[str] = []
+    rows, columns, coefficients = [], [], []
+    for scenario in sorted(leaves.values(), key=order.index):
+        path = np.asarray(paths[scenario], dtype=np.int64)
+        priced = price[:, path] > 0
+        if not priced.any():
+            continue
+        rows.append(np.full(int(priced.sum()), len(keys)))
+        columns.append(purchase[:, path][priced])
+        coefficients.append(price[:, path][priced])
+        keys.append(scenario)
+    program.add_constraints(
+        "stockpile_budget", keys, LESS, budget,
+        np.concatenate(rows) if rows else np.zeros(0), np.concatenate(columns) if columns
+        else np.zeros(0), np.concatenate(coefficients) if coefficients else np.zeros(0),
+        _stockpile_budget.__doc__,
+    )

@@ -7,70 +7,123 @@ track. Expansion is decided once, before period one, for all scenarios.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import numpy as np
 
-from optimizer.derive import PRODUCT_OF_STAGE, Derived
-from optimizer.model.terms import CostTerm, Terms
+from optimizer.model.indices import Indices
+from optimizer.model.program import LESS, Program, node_key_columns, node_keys
+from optimizer.model.terms import Capacity, Terms
 
 
-def define(model: pyo.ConcreteModel, derived: Derived, terms: Terms) -> None:
-    """Declare ``build`` and ``output``, the capacity rows and the expansion budget."""
-    data, tree = derived.data, derived.tree
-    expandable = [f for f in data.facilities if f.expandable_t > 0]
-    limits = {f.facility: f.expandable_t for f in expandable}
-    model.build = pyo.Var(
-        list(limits), domain=pyo.NonNegativeReals, bounds=lambda m, f: (0.0, limits[f])
-    )
-    output_keys = [(f.facility, n.id) for f in data.facilities for n in tree.nodes]
-    model.output = pyo.Var(output_keys, domain=pyo.NonNegativeReals)
+def define(program: Program, ix: Indices, terms: Terms) -> None:
+    """Declare ``build`` and ``output``, the capacity rows and the expansion budget;
+    register the output in the balances, its cost, the capex and the capacity hook."""
+    data = ix.derived.data
+    facilities = data.facilities
+    names = [f.facility for f in facilities]
     period_index = {p.period: i for i, p in enumerate(data.periods)}
+    expandable = np.array([f.expandable_t > 0 for f in facilities], dtype=bool)
 
-    capacity_rows: dict[tuple[str, int], tuple[float, float]] = {}
-    for facility in data.facilities:
-        online = period_index[facility.online_period]
-        for node in tree.nodes:
-            available = derived.capacity_factor.get((facility.facility, node.id), 1.0)
-            years = derived.years[node.period]
-            variable = model.output[facility.facility, node.id]
-            limit = available * facility.capacity_t * years
-            if facility.expandable_t > 0 and node.period >= online and available > 0:
-                capacity_rows[facility.facility, node.id] = (available * years, limit)
-            else:
-                variable.setub(limit)
-            key = (facility.region, facility.mineral, node.id)
-            terms.supply(PRODUCT_OF_STAGE[facility.stage], key, 1.0, variable)
-            if facility.stage == "refine":
-                terms.supply("concentrate", key, -1.0 / facility.yield_, variable)
-            terms.cost(node.id, "production_cost", facility.unit_cost_per_t, variable)
+    build = program.add_variables(
+        "build", [f.facility for f in facilities if f.expandable_t > 0], 0.0,
+        np.array([f.expandable_t for f in facilities if f.expandable_t > 0]),
+        "new capacity, t/yr, ≤ expandable_t (§5)",
+    )
+    build_column = np.full(len(facilities), -1, dtype=np.int64)
+    build_column[expandable] = build
 
-    def capacity(m: pyo.ConcreteModel, facility: str, node: int) -> object:
-        r"""§6.1 Capacity: output ≤ avail × (capacity_t + build × [t ≥ online_period]) × y.
+    # (facilities, nodes): availability, existing capacity in the period, new capacity online
+    available = ix.by_node(names, ix.derived.capacity_factor, 1.0)
+    capacity_t = np.array([f.capacity_t for f in facilities])
+    limit = available * capacity_t[:, None] * ix.years
+    online = np.array([period_index[f.online_period] for f in facilities], dtype=np.int64)
+    is_online = expandable[:, None] & (ix.period >= online[:, None])
+    has_row = is_online & (available > 0)
 
-        .. math:: x^{out}_{f,n} - a_{f,n} y_t b_f \le a_{f,n} C_f y_t
-        """
-        scale, limit = capacity_rows[facility, node]
-        return m.output[facility, node] - scale * m.build[facility] <= limit
+    # output's bound is the capacity, unless new capacity can add to it (then a row)
+    output = program.add_variables(
+        "output", node_keys(names, ix.node_ids), 0.0, np.where(has_row, np.inf, limit).ravel(),
+        "production, t (§5)", node_key_columns(names, ix.nodes),
+    ).reshape(len(facilities), ix.nodes)
+    _capacity(program, ix, names, output, build_column, available, limit, has_row)
+    terms.capacity = Capacity(
+        facility={name: i for i, name in enumerate(names)},
+        output=output,
+        available=available,
+        capacity_t=capacity_t,
+        online=is_online,
+        build_column=build_column,
+    )
 
-    model.capacity = pyo.Constraint(list(capacity_rows), rule=capacity)
+    region = ix.codes([f.region for f in facilities], ix.region)
+    mineral = ix.codes([f.mineral for f in facilities], ix.mineral)
+    balance = ix.balance_code(region[:, None], mineral[:, None], ix.node)
+    stage = np.array([f.stage for f in facilities])
+    mines, refines = stage == "mine", stage == "refine"
+    makes_concentrate = mines | refines
+    # mines add concentrate; refineries take output ÷ yield of it (§6.3)
+    concentrate = np.array([-1.0 / f.yield_ if f.stage == "refine" else 1.0
+                            for f in facilities])
+    terms.supply("concentrate", balance[makes_concentrate], output[makes_concentrate],
+                 np.broadcast_to(concentrate[:, None], output.shape)[makes_concentrate])
+    terms.supply("refined", balance[~mines], output[~mines], 1.0)
+    unit_cost = np.array([f.unit_cost_per_t for f in facilities])
+    terms.cost("production_cost", np.broadcast_to(ix.node, output.shape),
+               output, np.broadcast_to(unit_cost[:, None], output.shape))
 
-    for facility in expandable:
-        online = period_index[facility.online_period]
+    _capex(ix, terms, build_column, online)
+    _expansion_budget(program, ix, build_column)
+
+
+def _capacity(program: Program, ix: Indices, names: list[str], output: np.ndarray,
+              build: np.ndarray, available: np.ndarray, limit: np.ndarray,
+              has_row: np.ndarray) -> None:
+    r"""§6.1 Capacity: output ≤ avail × (capacity_t + build × [t ≥ online_period]) × y.
+
+    .. math:: x^{out}_{f,n} - a_{f,n} y_t b_f \le a_{f,n} C_f y_t
+
+    A row only where new capacity is online and available; elsewhere the capacity is
+    ``output``'s upper bound.
+    """
+    facility, node = np.nonzero(has_row)
+    rows = np.arange(len(facility))
+    program.add_constraints(
+        "capacity", list(zip([names[f] for f in facility.tolist()], node.tolist(), strict=True)),
+        LESS, limit[facility, node],
+        np.concatenate([rows, rows]),
+        np.concatenate([output[facility, node], build[facility]]),
+        np.concatenate([np.ones(len(rows)), -(available[facility, node] * ix.years[node])]),
+        _capacity.__doc__,
+    )
+
+
+def _capex(ix: Indices, terms: Terms, build: np.ndarray, online: np.ndarray) -> None:
+    """§7 Capex: annualised capex × build, charged for every year from online_period on,
+    discounted: Σ_{t ≥ online} δ_t × y_t × annualised capex."""
+    derived = ix.derived
+    columns, coefficients = [], []
+    for f, facility in enumerate(derived.data.facilities):
+        if build[f] < 0:
+            continue
         annual = derived.annualised_capex[facility.facility]
-        discounted = sum(
-            derived.discount[t] * derived.years[t] * annual
-            for t in range(online, len(data.periods))
-        )
-        if discounted:
-            terms.first_stage.append(
-                CostTerm("capex", discounted, model.build[facility.facility])
-            )
+        columns.append(build[f])
+        coefficients.append(sum(derived.discount[t] * derived.years[t] * annual
+                                for t in range(int(online[f]), len(derived.years))))
+    terms.first_stage_cost("capex", np.array(columns, dtype=np.int64),
+                           np.array(coefficients, dtype=float))
 
-    budget = data.settings.expansion_budget
-    # free expansions (capex 0) spend nothing; without any priced one the row would be empty
-    priced = [f for f in expandable if f.capex_per_t > 0]
-    if budget is not None and priced:
-        model.expansion_budget = pyo.Constraint(
-            expr=sum(f.capex_per_t * model.build[f.facility] for f in priced) <= budget,
-            doc="§6.10 Expansion budget: Σ build × capex_per_t ≤ expansion_budget",
-        )
 
+def _expansion_budget(program: Program, ix: Indices, build: np.ndarray) -> None:
+    r"""§6.10 Expansion budget: Σ build × capex_per_t ≤ expansion_budget.
+
+    .. math:: \sum_f k_f b_f \le B^{exp}
+
+    Free expansions (capex 0) spend nothing; without any priced one there is no row.
+    """
+    budget = ix.derived.data.settings.expansion_budget
+    capex = np.array([f.capex_per_t for f in ix.derived.data.facilities])
+    priced = (build >= 0) & (capex > 0)
+    if budget is None or not priced.any():
+        return
+    program.add_constraints("expansion_budget", [None], LESS, budget,
+                            np.zeros(int(priced.sum())), build[priced], capex[priced],
+                            _expansion_budget.__doc__)

@@ -1,18 +1,23 @@
 """The registry that components fill and the balances and objective sum (SWITCH style).
 
-A component never edits a balance or the objective: it registers its terms here, and
+A component never edits a balance or the objective: it registers its terms here, as
+arrays (a balance or node for each term, the term's column, its coefficient), and
 ``balances.py`` and ``objective.py`` build their rows from whatever was registered.
 Adding an instrument therefore adds a module, not an edit to the sums.
+
+Two hooks let components use each other's decisions without reading each other's
+variables: supply registers the facilities' :class:`Capacity` (their ``output``
+columns and available capacity, new capacity included), which offtakes and the
+export caps read.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
+
+from optimizer.data import Product
 
 # The cost components of MODEL.md §7, in the order the results show them.
 COST_COMPONENTS: tuple[str, ...] = (
@@ -24,18 +29,54 @@ COST_COMPONENTS: tuple[str, ...] = (
     "shortfall_penalty",
     "capex",
 )
+_COMPONENT = {name: i for i, name in enumerate(COST_COMPONENTS)}
 
-BalanceKey = tuple[str, str, int]  # (region, mineral, node)
-LinearTerm = tuple[float, Any]  # (coefficient, Pyomo variable)
+FIRST_STAGE_NODE = -1  # the node of a first-stage cost term: decided once, for all scenarios
+
+
+def _concatenate(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
+
+@dataclass(slots=True)
+class Entries:
+    """Linear terms as parallel arrays, in the order they were registered: term ``i``
+    adds ``coefficient[i] × x[column[i]]`` to the row or node ``code[i]``."""
+
+    codes: list[np.ndarray] = field(default_factory=list)
+    columns: list[np.ndarray] = field(default_factory=list)
+    coefficients: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, code: np.ndarray, column: np.ndarray, coefficient: np.ndarray | float) -> None:
+        """Register the terms, flattened in C order (the last index varies fastest)."""
+        code, column = np.asarray(code, dtype=np.int64), np.asarray(column, dtype=np.int64)
+        self.codes.append(code.ravel())
+        self.columns.append(column.ravel())
+        self.coefficients.append(
+            np.broadcast_to(np.asarray(coefficient, dtype=float), code.shape).ravel())
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return (_concatenate(self.codes, np.int64), _concatenate(self.columns, np.int64),
+                _concatenate(self.coefficients, float))
 
 
 @dataclass(frozen=True, slots=True)
-class CostTerm:
-    """``coefficient × variable`` (undiscounted, at one node) for one cost component."""
+class Capacity:
+    """The facilities' output and what may produce it (MODEL.md §6.1), by facility
+    (rows, in data order) and node (columns): registered by supply for the components
+    that cap something by a facility's output or capacity.
 
-    component: str
-    coefficient: float
-    variable: Any
+    ``output`` holds the ``output`` columns. The capacity available at a node is
+    ``available × (capacity_t + build × online)`` t/yr (before × years), with ``build``
+    the column ``build_column`` (−1 for a facility that cannot expand).
+    """
+
+    facility: dict[str, int]
+    output: np.ndarray  # int64 (facilities, nodes)
+    available: np.ndarray  # float (facilities, nodes): the capacity multiplier
+    capacity_t: np.ndarray  # float (facilities,): existing capacity
+    online: np.ndarray  # bool (facilities, nodes): new capacity counts here
+    build_column: np.ndarray  # int64 (facilities,), −1 where not expandable
 
 
 @dataclass(slots=True)
@@ -43,40 +84,102 @@ class Terms:
     """What the components registered.
 
     ``concentrate`` and ``refined`` hold the left-hand sides of the balances of
-    MODEL.md §6.3 and §6.4 (``Σ terms ≥ rhs``); ``refined_demand`` their right-hand
-    sides. ``node_cost`` holds cost(n, t) of §7 by node, ``node_constant`` its constant
-    part (take-or-pay payments), and ``first_stage`` the discounted capex over the
-    horizon, the same in every scenario.
+    MODEL.md §6.3 and §6.4 (``Σ terms ≥ rhs``), coded by
+    :meth:`optimizer.model.indices.Indices.balance_code`; ``demand_codes`` and
+    ``demand_amounts`` the refined balances' right-hand sides. ``node_cost`` holds the
+    terms of cost(n, t) of §7 (coded by node; ``cost_component`` says whose), the
+    ``constant_*`` lists its constant part (take-or-pay payments), and ``first_stage``
+    the discounted capex over the horizon, the same in every scenario. A column's cost
+    terms all sit at its own node (a variable belongs to one node).
     """
 
-    concentrate: defaultdict[BalanceKey, list[LinearTerm]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    refined: defaultdict[BalanceKey, list[LinearTerm]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    refined_demand: dict[BalanceKey, float] = field(default_factory=dict)
-    node_cost: defaultdict[int, list[CostTerm]] = field(default_factory=lambda: defaultdict(list))
-    node_constant: defaultdict[int, dict[str, float]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(float))
-    )
-    first_stage: list[CostTerm] = field(default_factory=list)
+    concentrate: Entries = field(default_factory=Entries)
+    refined: Entries = field(default_factory=Entries)
+    demand_codes: list[np.ndarray] = field(default_factory=list)
+    demand_amounts: list[np.ndarray] = field(default_factory=list)
+    cost_component: list[np.ndarray] = field(default_factory=list)
+    node_cost: Entries = field(default_factory=Entries)  # code: node
+    constant_component: list[np.ndarray] = field(default_factory=list)
+    constant_node: list[np.ndarray] = field(default_factory=list)
+    constant_amount: list[np.ndarray] = field(default_factory=list)
+    first_stage_component: list[np.ndarray] = field(default_factory=list)
+    first_stage: Entries = field(default_factory=Entries)  # code: FIRST_STAGE_NODE
+    capacity: Capacity | None = None
 
-    def supply(self, product: str, key: BalanceKey, coefficient: float, variable: Any) -> None:
-        """Add ``coefficient × variable`` to the balance of ``product`` at ``key``."""
-        balance = self.concentrate if product == "concentrate" else self.refined
-        balance[key].append((coefficient, variable))
+    def supply(self, product: Product, balance: np.ndarray, column: np.ndarray,
+               coefficient: np.ndarray | float) -> None:
+        """Add ``coefficient × x[column]`` to the balances of ``product`` coded ``balance``."""
+        entries = self.concentrate if product == "concentrate" else self.refined
+        entries.add(balance, column, coefficient)
 
-    def cost(self, node: int, component: str, coefficient: float, variable: Any) -> None:
-        if coefficient:
-            self.node_cost[node].append(CostTerm(component, coefficient, variable))
+    def refined_demand(self, balance: np.ndarray, amount: np.ndarray) -> None:
+        """The right-hand side (t) of the refined balances coded ``balance``."""
+        self.demand_codes.append(np.asarray(balance, dtype=np.int64))
+        self.demand_amounts.append(np.asarray(amount, dtype=float))
 
-    def constant_cost(self, node: int, component: str, amount: float) -> None:
-        if amount:
-            self.node_constant[node][component] += amount
+    def cost(self, component: str, node: np.ndarray, column: np.ndarray,
+             coefficient: np.ndarray) -> None:
+        """Add ``coefficient × x[column]`` to ``component`` of cost(node, t), undiscounted;
+        zero coefficients are left out."""
+        node, column, coefficient = _nonzero(node, column, coefficient)
+        self.cost_component.append(np.full(len(node), _COMPONENT[component], dtype=np.int64))
+        self.node_cost.add(node, column, coefficient)
+
+    def constant_cost(self, component: str, node: np.ndarray, amount: np.ndarray) -> None:
+        """Add a fixed ``amount`` to ``component`` of cost(node, t); zeros are left out."""
+        amount = np.asarray(amount, dtype=float)
+        keep = amount != 0.0
+        self.constant_component.append(
+            np.full(int(keep.sum()), _COMPONENT[component], dtype=np.int64))
+        self.constant_node.append(np.asarray(node, dtype=np.int64)[keep])
+        self.constant_amount.append(amount[keep])
+
+    def first_stage_cost(self, component: str, column: np.ndarray,
+                         coefficient: np.ndarray) -> None:
+        """Add ``coefficient × x[column]`` (already discounted over the horizon) to every
+        scenario's cost; zero coefficients are left out."""
+        node = np.full(len(column), FIRST_STAGE_NODE, dtype=np.int64)
+        node, column, coefficient = _nonzero(node, column, coefficient)
+        self.first_stage_component.append(
+            np.full(len(node), _COMPONENT[component], dtype=np.int64))
+        self.first_stage.add(node, column, coefficient)
+
+    def constants(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The constants by node and component (component, node, amount), each summed in
+        the order registered."""
+        cell = (_concatenate(self.constant_node, np.int64) * len(COST_COMPONENTS)
+                + _concatenate(self.constant_component, np.int64))
+        cells, inverse = np.unique(cell, return_inverse=True)
+        amount = np.bincount(inverse, weights=_concatenate(self.constant_amount, float),
+                             minlength=len(cells))
+        return cells % len(COST_COMPONENTS), cells // len(COST_COMPONENTS), amount
+
+    def node_constants(self, nodes: int) -> np.ndarray:
+        """The constant part of cost(n, t) by node: its components' sums, added up."""
+        _, node, amount = self.constants()
+        return np.bincount(node, weights=amount, minlength=nodes)
+
+    def cost_index(self) -> CostIndex:
+        node, column, coefficient = self.node_cost.arrays()
+        first_node, first_column, first_coefficient = self.first_stage.arrays()
+        c_component, c_node, c_amount = self.constants()
+        return CostIndex(
+            component=np.concatenate([_concatenate(self.cost_component, np.int64),
+                                      _concatenate(self.first_stage_component, np.int64)]),
+            node=np.concatenate([node, first_node]),
+            column=np.concatenate([column, first_column]),
+            coefficient=np.concatenate([coefficient, first_coefficient]),
+            constant_component=c_component,
+            constant_node=c_node,
+            constant_amount=c_amount,
+        )
 
 
-FIRST_STAGE_NODE = -1  # the node of a first-stage cost term: decided once, for all scenarios
+def _nonzero(node: np.ndarray, column: np.ndarray, coefficient: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    coefficient = np.broadcast_to(np.asarray(coefficient, dtype=float), np.shape(column))
+    keep = coefficient != 0.0
+    return np.asarray(node)[keep], np.asarray(column)[keep], coefficient[keep]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,33 +208,3 @@ class CostIndex:
     def empty(cls) -> CostIndex:
         integers, floats = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=float)
         return cls(integers, integers, integers, floats, integers, integers, floats)
-
-    @classmethod
-    def of(cls, terms: Terms, column_of: Mapping[int, int]) -> CostIndex:
-        """The registry's cost terms with their variables replaced by columns
-        (``column_of`` maps ``id(variable)`` to its column)."""
-        code = {name: i for i, name in enumerate(COST_COMPONENTS)}
-        rows = [
-            (code[t.component], node, column_of[id(t.variable)], t.coefficient)
-            for node, node_terms in terms.node_cost.items()
-            for t in node_terms
-        ] + [
-            (code[t.component], FIRST_STAGE_NODE, column_of[id(t.variable)], t.coefficient)
-            for t in terms.first_stage
-        ]
-        constants = [
-            (code[component], node, amount)
-            for node, amounts in terms.node_constant.items()
-            for component, amount in amounts.items()
-        ]
-        component, node, column, coefficient = (
-            np.array(c) for c in zip(*rows, strict=True)
-        ) if rows else (np.zeros(0),) * 4
-        c_component, c_node, c_amount = (
-            np.array(c) for c in zip(*constants, strict=True)
-        ) if constants else (np.zeros(0),) * 3
-        return cls(
-            component.astype(np.int64), node.astype(np.int64), column.astype(np.int64),
-            coefficient.astype(float), c_component.astype(np.int64),
-            c_node.astype(np.int64), c_amount.astype(float),
-        )

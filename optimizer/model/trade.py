@@ -8,82 +8,99 @@ price where the floor is higher, which buyers in the zone pay.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import numpy as np
 
-from optimizer.derive import Derived
-from optimizer.model.terms import Terms
+from optimizer.model.indices import Indices
+from optimizer.model.program import LESS, Program, named
+from optimizer.model.terms import Capacity, Terms
 
-RouteNode = tuple[str, str, str, str, int]  # origin, destination, mineral, stage, node
-
-
-def ship_key(derived: Derived, route: int, node: int) -> RouteNode:
-    r = derived.data.routes[route]
-    return (r.origin, r.destination, r.mineral, r.stage, node)
+STAGES = ("concentrate", "refined")  # the products a route carries
 
 
-def define(model: pyo.ConcreteModel, derived: Derived, terms: Terms) -> None:
-    """Declare ``ship`` with its route bounds (§6.7, §6.9) and the export caps (§6.8)."""
-    data, tree = derived.data, derived.tree
-    exclusive = data.settings.zone_exclusive
-    bounds: dict[RouteNode, float | None] = {}
-    for index, route in enumerate(data.routes):
-        into_zone = not derived.zone_member[route.origin] and derived.zone_member[
-            route.destination
-        ]
-        for node in tree.nodes:
-            key = ship_key(derived, index, node.id)
-            factor = derived.route_factor.get((index, node.id), 1.0)
-            years = derived.years[node.period]
-            # §6.7 Routes: ship ≤ capacity_t × route multiplier × y (factor 0 closes any route)
-            limit = None if route.capacity_t is None else route.capacity_t * factor * years
-            if factor == 0.0:
-                limit = 0.0
-            # §6.9 Zone exclusivity: nothing from a non-member into a member where a floor holds
-            if exclusive and into_zone and (
-                (route.mineral, route.stage, node.period) in derived.floor_price
-            ):
-                limit = 0.0
-            bounds[key] = limit
-    model.ship = pyo.Var(
-        list(bounds), domain=pyo.NonNegativeReals, bounds=lambda m, *k: (0.0, bounds[k])
+def define(program: Program, ix: Indices, terms: Terms) -> None:
+    """Declare ``ship`` with its route bounds (§6.7, §6.9) and the export caps (§6.8);
+    register shipments in the balances and their costs."""
+    derived = ix.derived
+    routes = derived.data.routes
+    count = len(routes)
+    nodes = ix.node
+    factor = ix.by_node(range(count), derived.route_factor, 1.0)
+    # §6.7 Routes: ship ≤ capacity_t × route multiplier × y (factor 0 closes any route)
+    capacity_t = np.array([np.inf if r.capacity_t is None else r.capacity_t for r in routes])
+    with np.errstate(invalid="ignore"):  # inf × 0 where an unlimited route is closed
+        limit = np.where(factor == 0.0, 0.0, capacity_t[:, None] * factor * ix.years)
+    # §6.9 Zone exclusivity: nothing from a non-member into a member where a floor holds
+    if derived.data.settings.zone_exclusive:
+        member = derived.zone_member
+        for r, route in enumerate(routes):
+            if not member[route.origin] and member[route.destination]:
+                floored = np.array([(route.mineral, route.stage, t) in derived.floor_price
+                                    for t in range(len(derived.years))], dtype=bool)
+                limit[r, floored[ix.period]] = 0.0
+    keys = [(r.origin, r.destination, r.mineral, r.stage, n)
+            for r in routes for n in ix.node_ids]
+    route = np.repeat(np.arange(count), ix.nodes)
+    regions = [r.region for r in derived.data.regions]
+    columns = (
+        named(ix.codes([r.origin for r in routes], ix.region)[route], regions),
+        named(ix.codes([r.destination for r in routes], ix.region)[route], regions),
+        named(ix.codes([r.mineral for r in routes], ix.mineral)[route], ix.minerals),
+        named(np.array([STAGES.index(r.stage) for r in routes], dtype=np.int64)[route],
+              STAGES),
+        np.tile(ix.node, count),
     )
-    for index, route in enumerate(data.routes):
-        for node in tree.nodes:
-            variable = model.ship[ship_key(derived, index, node.id)]
-            terms.supply(route.stage, (route.origin, route.mineral, node.id), -1.0, variable)
-            terms.supply(route.stage, (route.destination, route.mineral, node.id), 1.0, variable)
-            terms.cost(node.id, "transport_cost", route.cost_per_t, variable)
-            terms.cost(
-                node.id, "border_adjustment",
-                derived.border_adjustment.get((index, node.id), 0.0), variable,
-            )
-    _define_export_caps(model, derived)
+    ship = program.add_variables("ship", keys, 0.0, limit.ravel(),
+                                 "shipment, t (§5)", columns).reshape(count, ix.nodes)
+
+    mineral = ix.codes([r.mineral for r in routes], ix.mineral)
+    origin = ix.balance_code(ix.codes([r.origin for r in routes], ix.region)[:, None],
+                             mineral[:, None], nodes)
+    destination = ix.balance_code(
+        ix.codes([r.destination for r in routes], ix.region)[:, None], mineral[:, None], nodes)
+    stage = np.array([r.stage for r in routes])
+    for product in ("concentrate", "refined"):
+        carried = stage == product
+        # out of the origin, into the destination: route by route, node by node
+        terms.supply(product, np.stack([origin[carried], destination[carried]], axis=-1),
+                     np.stack([ship[carried], ship[carried]], axis=-1),
+                     np.broadcast_to([-1.0, 1.0], (*ship[carried].shape, 2)))
+    at = np.broadcast_to(nodes, ship.shape)
+    cost_per_t = np.array([r.cost_per_t for r in routes])
+    terms.cost("transport_cost", at, ship, np.broadcast_to(cost_per_t[:, None], ship.shape))
+    terms.cost("border_adjustment", at, ship,
+               ix.by_node(range(count), derived.border_adjustment, 0.0))
+    assert terms.capacity is not None, "supply registers the facilities' capacity first"
+    _export_cap(program, ix, ship, terms.capacity)
 
 
-def _define_export_caps(model: pyo.ConcreteModel, derived: Derived) -> None:
-    facilities = {f.facility: f for f in derived.data.facilities}
-    online = {p.period: i for i, p in enumerate(derived.data.periods)}
-    build = set(model.build.keys())
+def _export_cap(program: Program, ix: Indices, ship: np.ndarray, capacity: Capacity) -> None:
+    r"""§6.8 Export cap: shipments of the matching mineral and stage out of the region
+    (to ``destination`` when given) ≤ factor × available capacity for that stage × y,
+    new capacity included.
 
-    def export_cap(m: pyo.ConcreteModel, cap_index: int) -> object:
-        r"""§6.8 Export cap: shipments of the matching mineral and stage out of the region
-        (to ``destination`` when given) ≤ factor × available capacity for that stage × y,
-        new capacity included.
-
-        .. math:: \sum_{r} x^{ship}_{r,n} \le \phi\, y_t \sum_f a_{f,n}
-                  \left(C_f + b_f [t \ge o_f]\right)
-        """
-        cap = derived.export_caps[cap_index]
-        node = derived.tree.nodes[cap.node]
-        scale = cap.factor * derived.years[node.period]
-        shipped = sum(m.ship[ship_key(derived, r, cap.node)] for r in cap.routes)
-        existing = 0.0
-        new = 0.0
-        for name in cap.facilities:
-            available = derived.capacity_factor.get((name, cap.node), 1.0)
-            existing += available * facilities[name].capacity_t
-            if name in build and node.period >= online[facilities[name].online_period]:
-                new += scale * available * m.build[name]
-        return shipped - new <= scale * existing
-
-    model.export_cap = pyo.Constraint(range(len(derived.export_caps)), rule=export_cap)
+    .. math:: \sum_{r} x^{ship}_{r,n} \le \phi\, y_t \sum_f a_{f,n}
+              \left(C_f + b_f [t \ge o_f]\right)
+    """
+    caps = ix.derived.export_caps
+    # each cap's routes and facilities, flattened
+    route_cap = np.repeat(np.arange(len(caps)), [len(c.routes) for c in caps])
+    route = np.fromiter((r for c in caps for r in c.routes), dtype=np.int64,
+                        count=len(route_cap))
+    facility_cap = np.repeat(np.arange(len(caps)), [len(c.facilities) for c in caps])
+    facility = np.fromiter((capacity.facility[f] for c in caps for f in c.facilities),
+                           dtype=np.int64, count=len(facility_cap))
+    node = np.array([c.node for c in caps], dtype=np.int64)
+    scale = np.array([c.factor for c in caps]) * ix.years[node]
+    f_node = node[facility_cap]
+    available = capacity.available[facility, f_node]
+    existing = np.bincount(facility_cap, weights=available * capacity.capacity_t[facility],
+                           minlength=len(caps))
+    new = capacity.online[facility, f_node] & (capacity.build_column[facility] >= 0)
+    program.add_constraints(
+        "export_cap", range(len(caps)), LESS, scale * existing,
+        np.concatenate([route_cap, facility_cap[new]]),
+        np.concatenate([ship[route, node[route_cap]], capacity.build_column[facility[new]]]),
+        np.concatenate([np.ones(len(route)),
+                        -(scale[facility_cap[new]] * available[new])]),
+        _export_cap.__doc__,
+    )

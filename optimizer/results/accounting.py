@@ -27,7 +27,8 @@ import scipy.sparse as sp
 
 from optimizer.derive import Derived
 from optimizer.model.terms import COST_COMPONENTS, FIRST_STAGE_NODE, CostIndex
-from optimizer.solve import CompiledLP
+from optimizer.results.keys import route_index
+from optimizer.solve import CompiledLP, key_columns
 
 TINY = 1e-9  # solver noise below this many tonnes or money units is shown as 0
 
@@ -145,11 +146,11 @@ class Accounts:
         if block is None or not block.keys:
             return pd.DataFrame({"route": np.zeros(0, np.int64),
                                  "node": np.zeros(0, np.int64)}), np.zeros(0)
-        parts = list(zip(*block.keys, strict=True))
-        routes = pd.MultiIndex.from_tuples(
-            [(r.origin, r.destination, r.mineral, r.stage) for r in self.derived.data.routes])
-        route = routes.get_indexer(pd.MultiIndex.from_arrays(parts[:4]))
-        frame = pd.DataFrame({"route": route, "node": np.asarray(parts[4], dtype=np.int64)})
+        data = self.derived.data
+        columns = key_columns(block, 5)
+        route = route_index(columns, data.routes, [r.region for r in data.regions],
+                            [m.mineral for m in data.minerals])
+        frame = pd.DataFrame({"route": route, "node": np.asarray(columns[4], dtype=np.int64)})
         return frame, self.values[block.start:block.stop]
 
     @cached_property

@@ -26,10 +26,10 @@ import pandas as pd
 
 from optimizer.derive import PRODUCT_OF_STAGE, Derived
 from optimizer.results.accounting import TINY, clean
+from optimizer.results.keys import STAGES, positions, route_index
 from optimizer.solve import CompiledLP, Solution, key_columns
 
 DAYS_PER_YEAR = 365.0
-STAGES = ("concentrate", "refined")
 BALANCES: tuple[tuple[str, str], ...] = (
     ("concentrate", "concentrate_balance"),  # MODEL.md §6.3
     ("refined", "refined_balance"),  # MODEL.md §6.4
@@ -50,14 +50,6 @@ DETAIL_SHEETS = tuple(DETAIL_KEYS)
 def categorical(values: Any, names: Sequence[str]) -> pd.Categorical:
     """``values`` as a categorical over ``names`` (the input's order)."""
     return pd.Categorical(values, categories=pd.Index(list(dict.fromkeys(names)), dtype=object))
-
-
-def positions(values: Any, names: Sequence[str]) -> np.ndarray:
-    """Where each of ``values`` sits in ``names`` (every value must be there)."""
-    found = pd.Index(list(names), dtype=object).get_indexer(np.asarray(values, dtype=object))
-    if len(found) and found.min() < 0:
-        raise ValueError("a key of the solution is not in the input")
-    return found
 
 
 def attribute(records: Sequence[Any], name: str, names: Sequence[str],
@@ -279,11 +271,8 @@ def flows(solved: Solved) -> pd.DataFrame:
     derived = solved.derived
     routes = derived.data.routes
     origin, destination, mineral, stage, node = solved.column_keys("ship", 5)
-    route = np.zeros(0, dtype=np.int64)
-    if len(node):
-        key = pd.MultiIndex.from_tuples(
-            [(r.origin, r.destination, r.mineral, r.stage) for r in routes])
-        route = key.get_indexer(pd.MultiIndex.from_arrays([origin, destination, mineral, stage]))
+    route = route_index((origin, destination, mineral, stage), routes, _regions(derived),
+                        _minerals(derived))
     node = np.asarray(node, dtype=np.int64)
     nodes = len(derived.tree.nodes)
     adjustment = np.zeros(len(routes) * nodes)
