@@ -60,22 +60,23 @@ def burden(outcome: Outcome, accounts: Accounts,
                         fill_value=0.0)
     along = accounts.along_paths(wide) if wide.shape[1] else pd.DataFrame(
         index=pd.Index(accounts.scenarios, name="scenario"))
-    capex = accounts.capex_by_region
-
-    def amount(scenario: str, region: str, name: str) -> float:
-        if name == "capex":
-            return float(capex.get(region, 0.0))
-        column = (name, region)
-        return float(along.at[scenario, column]) if column in along.columns else 0.0
-
+    # scenario × (amount, region) -> one row per scenario and region, every amount
+    by_region = along.stack(level="region", future_stack=True) if along.shape[1] else \
+        pd.DataFrame(index=pd.MultiIndex.from_arrays([[], []], names=["scenario", "region"]))
+    by_region = by_region.reindex(columns=list(AMOUNTS), fill_value=0.0).reindex(
+        pd.MultiIndex.from_product([accounts.scenarios, regions], names=["scenario", "region"]),
+        fill_value=0.0).fillna(0.0)
+    capex = accounts.capex_by_region.reindex(regions, fill_value=0.0)
+    by_region["capex"] = np.tile(capex.to_numpy(), len(accounts.scenarios))
+    market = [a for a in AMOUNTS if a not in ZONE_WIDE]
     rows = []
     for s in data.scenarios:
+        here = by_region.loc[s.scenario]
         for region in members:
-            rows.append([s.scenario, region,
-                         *(amount(s.scenario, region, a) for a in AMOUNTS)])
-        rows.append([s.scenario, ZONE, *(
-            sum(amount(s.scenario, r, a) for r in (regions if a in ZONE_WIDE else members))
-            for a in AMOUNTS)])
+            rows.append([s.scenario, region, *here.loc[region, list(AMOUNTS)].tolist()])
+        zone = here.loc[members, market].sum().to_dict() | here[
+            [a for a in AMOUNTS if a in ZONE_WIDE]].sum().to_dict()
+        rows.append([s.scenario, ZONE, *(float(zone[a]) for a in AMOUNTS)])
     frame = pd.DataFrame(rows, columns=["scenario", "region", *AMOUNTS])
     probability = frame["scenario"].map({s.scenario: s.probability for s in data.scenarios})
     expected = (

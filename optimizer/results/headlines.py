@@ -256,8 +256,9 @@ def _expansions(outcome: Outcome, sheets: Sheets) -> list[Headline]:
         return [Headline("No expansion is chosen.", 0.0, currency, "expansions")]
     parts = []
     prices = _price_lookup(sheets)
+    rows = sheets["production"].groupby("facility", sort=False).indices
     for row in built.to_dict("records"):
-        back = payback(outcome, sheets, str(row["facility"]), prices)
+        back = payback(outcome, sheets, str(row["facility"]), prices, rows)
         parts.append(
             f"{row['facility']} {tonnes(float(row['built_t']))}/yr for "
             f"{money(float(row['capex']), currency)}, "
@@ -283,7 +284,8 @@ def _price_lookup(sheets: Sheets) -> dict[tuple[str, str], pd.DataFrame]:
 
 
 def payback(outcome: Outcome, sheets: Sheets, facility: str,
-            prices: dict[tuple[str, str], pd.DataFrame] | None = None) -> float | None:
+            prices: dict[tuple[str, str], pd.DataFrame] | None = None,
+            rows_of: Mapping[Any, np.ndarray] | None = None) -> float | None:
     """Years for the expected yearly margin of ``facility``'s new capacity to repay its
     overnight capex (see the module's definitions); ``None`` when the margin is not
     positive."""
@@ -295,8 +297,9 @@ def payback(outcome: Outcome, sheets: Sheets, facility: str,
     probability = {s.scenario: s.probability for s in outcome.data.scenarios}
     prices = _price_lookup(sheets) if prices is None else prices
     production = sheets["production"]
-    rows = production[(production["facility"] == facility)
-                      & production["period"].isin(running)]
+    mine = production.iloc[rows_of[facility]] if rows_of is not None and facility in rows_of \
+        else production[production["facility"] == facility]
+    rows = mine[mine["period"].isin(running)]
     here = prices.get((f.region, f.mineral))
     if here is None or not len(rows):
         return None

@@ -24,7 +24,8 @@ import pandas as pd
 
 from optimizer.data import Product
 from optimizer.pipeline import Outcome
-from optimizer.solve import Block
+from optimizer.results.keys import positions
+from optimizer.solve import Block, key_columns
 
 DUAL_TOLERANCE = 1e-7  # HiGHS's dual feasibility tolerance: smaller duals are noise
 GAP_TOLERANCE = 1e-9  # as the prices sheet shows a price_gap of 0
@@ -153,21 +154,34 @@ def _bounds(outcome: Outcome) -> Iterator[_Limit]:
 def _floor_balances(outcome: Outcome) -> Iterator[_Limit]:
     """Member balance rows of a mineral and product with a floor in the period, where
     the marginal price (dual ÷ (π_n δ_t), as on the prices sheet) is below the floor
-    and above 0."""
+    and above 0: picked for all rows at once, described one by one."""
     derived = outcome.derived
+    data = derived.data
+    minerals = [m.mineral for m in data.minerals]
+    regions = [r.region for r in data.regions]
+    member = np.array([derived.zone_member[r] for r in regions], dtype=bool)
+    nodes = derived.tree.nodes
+    period = np.array([n.period for n in nodes], dtype=np.int64)
+    weight = np.array([n.probability for n in nodes]) * np.asarray(derived.discount)[period]
+    solution = outcome.solution
+    assert solution.duals is not None
     for kind, stage in BALANCES:
         block = outcome.lp.layout.row_block(kind)
-        if block is None:
+        if block is None or not block.keys:
             continue
-        for limit in _rows(outcome, kind, block, lambda dual: dual > DUAL_TOLERANCE):
-            region, mineral, node_id = limit.key
-            node = derived.tree.nodes[node_id]
-            floor = derived.floor_price.get((mineral, stage, node.period))
-            weight = node.probability * derived.discount[node.period]
-            if not derived.zone_member[region] or floor is None or weight <= 0:
-                continue
-            if limit.dual > DUAL_TOLERANCE and floor - limit.dual / weight > GAP_TOLERANCE:
-                yield limit
+        floors = np.full((len(minerals), len(data.periods)), np.nan)
+        for (mineral, product, t), floor in derived.floor_price.items():
+            if product == stage:
+                floors[minerals.index(mineral), t] = floor
+        region, mineral, node = key_columns(block, 3)
+        node = np.asarray(node, dtype=np.int64)
+        floor = floors[positions(mineral, minerals), period[node]]
+        dual = solution.duals[block.start:block.stop]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = floor - dual / np.where(weight[node] > 0, weight[node], 1.0)
+        below = (member[positions(region, regions)] & ~np.isnan(floor) & (weight[node] > 0)
+                 & (dual > DUAL_TOLERANCE) & (gap > GAP_TOLERANCE))
+        yield from _rows(outcome, kind, block, lambda _, below=below: below)
 
 
 class _Describer:
