@@ -39,13 +39,13 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
                 limit[r, floored[ix.period]] = 0.0
     keys = [(r.origin, r.destination, r.mineral, r.stage, n)
             for r in routes for n in ix.node_ids]
-    route = np.repeat(np.arange(count), ix.nodes)
+    of_column = np.repeat(np.arange(count), ix.nodes)  # the route of each ship column
     regions = [r.region for r in derived.data.regions]
     columns = (
-        named(ix.codes([r.origin for r in routes], ix.region)[route], regions),
-        named(ix.codes([r.destination for r in routes], ix.region)[route], regions),
-        named(ix.codes([r.mineral for r in routes], ix.mineral)[route], ix.minerals),
-        named(np.array([STAGES.index(r.stage) for r in routes], dtype=np.int64)[route],
+        named(ix.codes([r.origin for r in routes], ix.region)[of_column], regions),
+        named(ix.codes([r.destination for r in routes], ix.region)[of_column], regions),
+        named(ix.codes([r.mineral for r in routes], ix.mineral)[of_column], ix.minerals),
+        named(np.array([STAGES.index(r.stage) for r in routes], dtype=np.int64)[of_column],
               STAGES),
         np.tile(ix.node, count),
     )

@@ -188,4 +188,5 @@ def _concatenated(strings: pa.Array) -> bytes:
     _, offsets, data = strings.buffers()
     bounds = np.frombuffer(offsets, dtype=np.int64)[strings.offset:
                                                     strings.offset + len(strings) + 1]
-    return data.to_pybytes()[int(bounds[0]):int(bounds[-1])]
+    joined: bytes = data.to_pybytes()[int(bounds[0]):int(bounds[-1])]
+    return joined

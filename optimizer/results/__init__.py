@@ -27,6 +27,7 @@ from optimizer.results.contract import RESULT_SHEETS_BY_NAME
 from optimizer.results.forms import SheetForm, detail_form, expected_note
 from optimizer.results.headlines import headlines
 from optimizer.results.information import ValueOfInformation
+from optimizer.results.keys import STAGES, positions
 from optimizer.results.sensitivity import sensitivity
 from optimizer.results.summary import (
     Provenance,
@@ -179,21 +180,25 @@ def _with_helpers(name: str, table: pd.DataFrame,
     region's demand for the mineral and what flows in, at the node."""
     if name != "prices":
         return table
-    keys = ["region", "mineral", "node"]
-    demand = detail["shortfalls"].groupby(keys, observed=True)["demand_t"].sum()
+    regions = list(table["region"].cat.categories)
+    minerals = list(table["mineral"].cat.categories)
+    nodes = int(max(table["node"].max(), detail["shortfalls"]["node"].max(),
+                    detail["flows"]["node"].max(), 0)) + 1 if len(table) else 1
+    demand = np.zeros((len(regions), len(minerals), nodes))
+    short = detail["shortfalls"]
+    np.add.at(demand, (positions(short["region"].array, regions),
+                       positions(short["mineral"].array, minerals),
+                       short["node"].to_numpy()), short["demand_t"].to_numpy())
+    inflow = np.zeros((len(regions), len(minerals), len(STAGES), nodes))
     flows = detail["flows"]
-    inflow = flows.groupby(["destination", "mineral", "stage", "node"], observed=True)[
-        "flow_t"].sum()
-    inflow.index = inflow.index.set_names(["region", "mineral", "stage", "node"])
-    index = pd.MultiIndex.from_frame(table[keys].astype({"region": object, "mineral": object}))
-    inflow_index = pd.MultiIndex.from_frame(
-        table[["region", "mineral", "stage", "node"]].astype(
-            {"region": object, "mineral": object, "stage": object}))
-    demand.index = demand.index.set_levels(
-        [level.astype(object) for level in demand.index.levels[:2]], level=[0, 1])
-    inflow.index = inflow.index.set_levels(
-        [level.astype(object) for level in inflow.index.levels[:3]], level=[0, 1, 2])
+    np.add.at(inflow, (positions(flows["destination"].array, regions),
+                       positions(flows["mineral"].array, minerals),
+                       positions(flows["stage"].array, STAGES), flows["node"].to_numpy()),
+              flows["flow_t"].to_numpy())
+    region = positions(table["region"].array, regions)
+    mineral = positions(table["mineral"].array, minerals)
+    node = table["node"].to_numpy()
     return table.assign(
-        _demand=np.nan_to_num(demand.reindex(index).to_numpy()),
-        _inflow=np.nan_to_num(inflow.reindex(inflow_index).to_numpy()),
+        _demand=demand[region, mineral, node],
+        _inflow=inflow[region, mineral, positions(table["stage"].array, STAGES), node],
     )

@@ -45,18 +45,21 @@ class Accounts:
 
     @cached_property
     def node_period(self) -> np.ndarray:
-        return np.array([n.period for n in self.derived.tree.nodes], dtype=np.int64)
+        period: np.ndarray = np.array([n.period for n in self.derived.tree.nodes], dtype=np.int64)
+        return period
 
     @cached_property
     def node_weight(self) -> np.ndarray:
         """π_n × δ_t of every node: what one unit of money there weighs in the objective."""
         discount = np.asarray(self.derived.discount, dtype=float)
         probability = np.array([n.probability for n in self.derived.tree.nodes], dtype=float)
-        return probability * discount[self.node_period]
+        weight: np.ndarray = probability * discount[self.node_period]
+        return weight
 
     @cached_property
     def node_discount(self) -> np.ndarray:
-        return np.asarray(self.derived.discount, dtype=float)[self.node_period]
+        discount: np.ndarray = np.asarray(self.derived.discount, dtype=float)[self.node_period]
+        return discount
 
     @cached_property
     def scenarios(self) -> tuple[str, ...]:
@@ -92,7 +95,8 @@ class Accounts:
     @cached_property
     def term_money(self) -> np.ndarray:
         """coefficient × value of every cost term."""
-        return self.costs.coefficient * self.values[self.costs.column]
+        money: np.ndarray = self.costs.coefficient * self.values[self.costs.column]
+        return money
 
     @cached_property
     def node_costs(self) -> pd.DataFrame:

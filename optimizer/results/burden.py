@@ -60,23 +60,21 @@ def burden(outcome: Outcome, accounts: Accounts,
                         fill_value=0.0)
     along = accounts.along_paths(wide) if wide.shape[1] else pd.DataFrame(
         index=pd.Index(accounts.scenarios, name="scenario"))
-    # scenario × (amount, region) -> one row per scenario and region, every amount
-    by_region = along.stack(level="region", future_stack=True) if along.shape[1] else \
-        pd.DataFrame(index=pd.MultiIndex.from_arrays([[], []], names=["scenario", "region"]))
-    by_region = by_region.reindex(columns=list(AMOUNTS), fill_value=0.0).reindex(
-        pd.MultiIndex.from_product([accounts.scenarios, regions], names=["scenario", "region"]),
-        fill_value=0.0).fillna(0.0)
-    capex = accounts.capex_by_region.reindex(regions, fill_value=0.0)
-    by_region["capex"] = np.tile(capex.to_numpy(), len(accounts.scenarios))
-    market = [a for a in AMOUNTS if a not in ZONE_WIDE]
+    # scenario × region × amount, then the members' rows and the zone's
+    money = np.zeros((len(accounts.scenarios), len(regions), len(AMOUNTS)))
+    for key, column in along.items():
+        name, region = str(key[0]), str(key[1])  # type: ignore[index]  # (amount, region)
+        money[:, regions.index(region), AMOUNTS.index(name)] = column.to_numpy()
+    capex = accounts.capex_by_region
+    for region, amount in capex.items():
+        money[:, regions.index(str(region)), AMOUNTS.index("capex")] = float(amount)
+    member = [regions.index(r) for r in members]
+    wide_zone = np.array([a in ZONE_WIDE for a in AMOUNTS])
+    zone = np.where(wide_zone, money.sum(axis=1), money[:, member].sum(axis=1))
     rows = []
-    for s in data.scenarios:
-        here = by_region.loc[s.scenario]
-        for region in members:
-            rows.append([s.scenario, region, *here.loc[region, list(AMOUNTS)].tolist()])
-        zone = here.loc[members, market].sum().to_dict() | here[
-            [a for a in AMOUNTS if a in ZONE_WIDE]].sum().to_dict()
-        rows.append([s.scenario, ZONE, *(float(zone[a]) for a in AMOUNTS)])
+    for i, s in enumerate(data.scenarios):
+        rows += [[s.scenario, regions[r], *money[i, r].tolist()] for r in member]
+        rows.append([s.scenario, ZONE, *zone[i].tolist()])
     frame = pd.DataFrame(rows, columns=["scenario", "region", *AMOUNTS])
     probability = frame["scenario"].map({s.scenario: s.probability for s in data.scenarios})
     expected = (

@@ -256,7 +256,9 @@ def _expansions(outcome: Outcome, sheets: Sheets) -> list[Headline]:
         return [Headline("No expansion is chosen.", 0.0, currency, "expansions")]
     parts = []
     prices = _price_lookup(sheets)
-    rows = sheets["production"].groupby("facility", sort=False).indices
+    rows: dict[Any, np.ndarray] = {
+        key: np.asarray(found) for key, found in
+        sheets["production"].groupby("facility", sort=False).indices.items()}
     for row in built.to_dict("records"):
         back = payback(outcome, sheets, str(row["facility"]), prices, rows)
         parts.append(
@@ -290,8 +292,9 @@ def payback(outcome: Outcome, sheets: Sheets, facility: str,
     overnight capex (see the module's definitions); ``None`` when the margin is not
     positive."""
     f = next(x for x in outcome.data.facilities if x.facility == facility)
-    expansion = sheets["expansions"].set_index("facility").loc[facility]
-    built, capex = float(expansion["built_t"]), float(expansion["capex"])
+    expansions = sheets["expansions"]
+    chosen = expansions[expansions["facility"] == facility].iloc[0]
+    built, capex = float(chosen["built_t"]), float(chosen["capex"])
     periods = [p.period for p in outcome.data.periods]
     running = periods[periods.index(f.online_period):]
     probability = {s.scenario: s.probability for s in outcome.data.scenarios}

@@ -22,8 +22,10 @@ def positions(values: Any, names: Sequence[str]) -> np.ndarray:
     """Where each of ``values`` sits in ``names`` (every value must be there)."""
     if isinstance(values, pd.Categorical) and len(values.categories) == len(names) \
             and list(values.categories) == list(names):
-        return np.asarray(values.codes, dtype=np.int64)
-    found = pd.Index(list(names), dtype=object).get_indexer(np.asarray(values, dtype=object))
+        codes: np.ndarray = np.asarray(values.codes, dtype=np.int64)
+        return codes
+    found = pd.Index(list(names), dtype=object).get_indexer(
+        pd.Index(np.asarray(values, dtype=object)))
     if len(found) and found.min() < 0:
         raise ValueError("a key of the solution is not in the input")
     return np.asarray(found, dtype=np.int64)
@@ -38,8 +40,9 @@ def route_index(columns: Sequence[Any], routes: Sequence[Route], regions: Sequen
 
     def code(origin: np.ndarray, destination: np.ndarray, mineral: np.ndarray,
              stage: np.ndarray) -> np.ndarray:
-        return ((origin * len(regions) + destination) * len(minerals) + mineral) \
-            * len(STAGES) + stage
+        combined: np.ndarray = ((origin * len(regions) + destination) * len(minerals)
+                                + mineral) * len(STAGES) + stage
+        return combined
 
     known = code(positions([r.origin for r in routes], regions),
                  positions([r.destination for r in routes], regions),
@@ -52,4 +55,5 @@ def route_index(columns: Sequence[Any], routes: Sequence[Route], regions: Sequen
     route = order[np.minimum(at, len(order) - 1)]
     if np.any(known[route] != wanted):
         raise ValueError("a shipment of the solution is on no route of the input")
-    return route
+    found: np.ndarray = route
+    return found

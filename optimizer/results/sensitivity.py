@@ -181,7 +181,12 @@ def _floor_balances(outcome: Outcome) -> Iterator[_Limit]:
             gap = floor - dual / np.where(weight[node] > 0, weight[node], 1.0)
         below = (member[positions(region, regions)] & ~np.isnan(floor) & (weight[node] > 0)
                  & (dual > DUAL_TOLERANCE) & (gap > GAP_TOLERANCE))
-        yield from _rows(outcome, kind, block, lambda _, below=below: below)
+        yield from _rows(outcome, kind, block, _fixed(below))
+
+
+def _fixed(chosen: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A choice of rows made beforehand, whatever the duals."""
+    return lambda _: chosen
 
 
 class _Describer:

@@ -97,12 +97,14 @@ class Tree:
     @cached_property
     def weight(self) -> np.ndarray:
         """π_n × δ_t of every node."""
-        return self.probability * np.asarray(self.derived.discount)[self.period]
+        weight: np.ndarray = self.probability * np.asarray(self.derived.discount)[self.period]
+        return weight
 
     @cached_property
     def years(self) -> np.ndarray:
         """The years of every node's period."""
-        return np.asarray(self.derived.years, dtype=float)[self.period]
+        years: np.ndarray = np.asarray(self.derived.years, dtype=float)[self.period]
+        return years
 
     @cached_property
     def on_path(self) -> np.ndarray:
@@ -157,7 +159,8 @@ class Tree:
 
     def scenario_count(self, node: np.ndarray) -> np.ndarray:
         """How many scenarios pass through each of ``node``."""
-        return self.on_path.sum(axis=0)[node]
+        count: np.ndarray = self.on_path.sum(axis=0)[node]
+        return count
 
 
 def scenario_list(scenarios: Sequence[str], total: int, shown: int = 5) -> str:
@@ -252,13 +255,13 @@ def production(solved: Solved) -> pd.DataFrame:
     running = tree.period[None, :] >= online[:, None]
     capacity = available * (existing[:, None] + solved.built[:, None] * running) \
         * tree.years[None, :]
-    facility = np.repeat(np.arange(count), nodes)
+    of_row = np.repeat(np.arange(count), nodes)  # the facility of each row
     return pd.DataFrame({
-        "facility": pd.Categorical.from_codes(facility, categories=_names(solved.facility_names)),
+        "facility": pd.Categorical.from_codes(of_row, categories=_names(solved.facility_names)),
         "node": np.tile(np.arange(nodes, dtype=np.int64), count),
-        "region": attribute(facilities, "region", _regions(derived), facility),
-        "mineral": attribute(facilities, "mineral", _minerals(derived), facility),
-        "stage": attribute(facilities, "stage", ["mine", "refine", "recycle"], facility),
+        "region": attribute(facilities, "region", _regions(derived), of_row),
+        "mineral": attribute(facilities, "mineral", _minerals(derived), of_row),
+        "stage": attribute(facilities, "stage", ["mine", "refine", "recycle"], of_row),
         "output_t": clean(output.ravel()),
         "contract_take_t": clean(take.ravel()),
         "capacity_t": clean(capacity.ravel()),
@@ -309,7 +312,8 @@ def stockpiles(solved: Solved) -> pd.DataFrame:
         if len(found):
             dense[positions(found, names) * len(derived.tree.nodes)
                   + np.asarray(at, np.int64)] = solved.values(variable)
-        return dense[cell]
+        found_values: np.ndarray = dense[cell]
+        return found_values
 
     level, purchase, release = by_cell("level"), by_cell("purchase"), by_cell("release")
     price = np.array([derived.market_price.get((piles[p].mineral, piles[p].stage, n), 0.0)
@@ -377,7 +381,8 @@ def prices(solved: Solved) -> pd.DataFrame:
             marginal = np.where(weight > 0, dual / np.where(weight > 0, weight, 1.0), np.nan)
         market = np.array([derived.market_price.get((m, stage, n), np.nan)
                            for m, n in zip(mineral, node.tolist(), strict=True)], dtype=float)
-        floor = np.array([derived.floor_price.get((m, stage, t), np.nan)  # type: ignore[arg-type]
+        floors: Mapping[tuple[str, str, int], float] = derived.floor_price  # type: ignore[assignment]
+        floor = np.array([floors.get((m, stage, t), np.nan)
                           for m, t in zip(mineral, tree.period[node].tolist(), strict=True)],
                          dtype=float)
         gap = np.maximum(0.0, floor - marginal)  # NaN where either is blank
@@ -463,8 +468,9 @@ def detail_tables(solved: Solved) -> dict[str, pd.DataFrame]:
         "dependence": dependence(solved, stock, moved),
     }
     for frame in tables.values():
-        frame.insert(int(frame.columns.get_loc("node")) + 1, "period",
-                     solved.tree.period_column(frame["node"].to_numpy(dtype=np.int64)))
+        at = list(frame.columns).index("node") + 1
+        frame.insert(at, "period", pd.Series(
+            solved.tree.period_column(frame["node"].to_numpy(dtype=np.int64)), index=frame.index))
     return tables
 
 
