@@ -66,8 +66,8 @@ def burden(outcome: Outcome, accounts: Accounts,
         name, region = str(key[0]), str(key[1])  # type: ignore[index]  # (amount, region)
         money[:, regions.index(region), AMOUNTS.index(name)] = column.to_numpy()
     capex = accounts.capex_by_region
-    for region, amount in capex.items():
-        money[:, regions.index(str(region)), AMOUNTS.index("capex")] = float(amount)
+    for where, amount in capex.items():
+        money[:, regions.index(str(where)), AMOUNTS.index("capex")] = float(amount)
     member = [regions.index(r) for r in members]
     wide_zone = np.array([a in ZONE_WIDE for a in AMOUNTS])
     zone = np.where(wide_zone, money.sum(axis=1), money[:, member].sum(axis=1))
