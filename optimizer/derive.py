@@ -96,6 +96,17 @@ def annualised_capex(facility: Facility, rate: float) -> float:
     )
 
 
+SUPPLY_KINDS = frozenset({"capacity", "export", "route"})
+
+
+def unlocks_release(row: Disruption) -> bool:
+    """Whether an active disruption row lets a stockpile of its mineral release when
+    the stockpile needs a disruption (MODEL.md §6.6): only supply rows do — capacity,
+    export and route rows, and demand rows with a factor above 1 (a surge). A price row
+    or a fall in demand never does: a Vault buys in a price collapse, it does not sell."""
+    return row.kind in SUPPLY_KINDS or (row.kind == "demand" and row.factor > 1.0)
+
+
 def _matches(row_value: str | None, value: str) -> bool:
     """A disruption cell matches a value when it is a wildcard or equal."""
     return row_value is None or row_value == value
@@ -232,7 +243,8 @@ def derive(data: ModelData) -> Derived:
                 border[index, node.id] = adjustment
         for stockpile in data.stockpiles:
             if not stockpile.release_needs_disruption or any(
-                _matches(r.mineral, stockpile.mineral) for r in node.active
+                unlocks_release(r) and _matches(r.mineral, stockpile.mineral)
+                for r in node.active
             ):
                 release.add((stockpile.stockpile, node.id))
 

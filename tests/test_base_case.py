@@ -186,8 +186,11 @@ def headlines() -> Any:
 def test_regression_status_and_objective(headlines: Any) -> None:
     assert headlines.status == "optimal"
     # Expected discounted cost of the whole world's supply 2026-2030; mostly production
-    # cost. Set when the case was first built (zone from the 2026-02-04 ministerial).
-    assert headlines.objective == pytest.approx(818_707_671_731, rel=1e-6)
+    # cost. Set when the case was first built (zone from the 2026-02-04 ministerial) at
+    # 818,707,671,731; up by 25,192,501 (3.1e-5) when price rows stopped unlocking
+    # releases (MODEL.md §6.6: only supply rows do), which closed 52 release options,
+    # mostly in price_dumping.
+    assert headlines.objective == pytest.approx(818_732_864_232, rel=1e-6)
     assert headlines.size == (62_772, 16_355)
     assert headlines.nodes == 58  # seven scenarios branching from 2026H1 to 2028H1
 
@@ -207,7 +210,9 @@ def test_regression_shortfalls_by_scenario(headlines: Any) -> None:
     # The DRC quota (87,000 t/yr exportable) binds from the first period, when the Vault
     # is still empty.
     assert shortfall["drc_cobalt_quota"]["cobalt"] == pytest.approx(141_583, rel=1e-3)
-    assert shortfall["indonesia_nickel"]["nickel"] == pytest.approx(53_140, rel=1e-3)
+    # 53,140 t until price rows stopped unlocking releases (§6.6): the Vault then holds
+    # less nickel on the trunk (it cannot sell in the dumping episode), 37 days at the start
+    assert shortfall["indonesia_nickel"]["nickel"] == pytest.approx(66_975, rel=1e-3)
     assert shortfall["china_hree_licensing"]["dytb"] == pytest.approx(72.6, rel=1e-2)
 
 
@@ -225,10 +230,12 @@ def test_regression_vault(headlines: Any) -> None:
     # budget (11.67 bn USD) never binds.
     assert headlines.vault_days["cobalt"] == pytest.approx(60, rel=1e-3)
     assert max(headlines.vault_spend.values()) < 11.67e9
-    # Nothing in stock when the DRC quota starts in 2026H1; 60 days of nickel ready before
-    # Indonesia's restriction; the heavy rare-earth stock half full in 2026H2.
+    # Nothing in stock when the DRC quota starts in 2026H1; 37 days of nickel ready before
+    # Indonesia's restriction (60 before releases needed a supply disruption, §6.6); the
+    # heavy rare-earth stock half full in 2026H2.
     assert headlines.cover_at_start["drc_cobalt_quota"]["cobalt"] == pytest.approx(0, abs=1e-6)
-    assert headlines.cover_at_start["indonesia_nickel"]["nickel"] == pytest.approx(60, rel=1e-3)
+    assert headlines.cover_at_start["indonesia_nickel"]["nickel"] == pytest.approx(37.04,
+                                                                                  rel=1e-3)
     assert headlines.cover_at_start["china_hree_licensing"]["dytb"] == pytest.approx(30, rel=1e-2)
 
 

@@ -293,7 +293,7 @@ def test_each_export_row_is_its_own_cap(tmp_path: Path) -> None:
 
 def test_release_needs_a_disruption_of_the_stockpiles_mineral(tmp_path: Path) -> None:
     """S_m and S_n need a disruption of their mineral; S_free does not. From p2, dm has
-    a capacity row on m (any kind counts), dw a demand row on every mineral. So S_free
+    a capacity row on m (a supply row), dw a demand surge on every mineral. So S_free
     may release everywhere (nodes 0–3), S_m at dm's and dw's nodes (2, 3), S_n only at
     dw's (3). Nothing is active on the trunk (0) or in calm (1)."""
 
@@ -315,6 +315,38 @@ def test_release_needs_a_disruption_of_the_stockpiles_mineral(tmp_path: Path) ->
     assert derived.release_allowed == frozenset(
         [("S_free", n) for n in range(4)] + [("S_m", 2), ("S_m", 3), ("S_n", 3)]
     )
+
+
+@pytest.mark.parametrize(("kind", "factor", "unlocks"), [
+    ("capacity", 0.5, True), ("export", 0.0, True), ("route", 0.0, True),
+    ("demand", 1.5, True),  # a surge
+    ("demand", 0.5, False),  # a fall
+    ("price", 0.4, False),  # a collapse: the Vault buys, it does not sell
+    ("price", 2.0, False),  # a spike moves prices, not supply
+])
+def test_only_supply_rows_unlock_a_release(tmp_path: Path, kind: str, factor: float,
+                                           unlocks: bool) -> None:
+    """MODEL.md §6.6: release = 0 unless the node's state has an active supply row of
+    the stockpile's mineral: capacity, export, route, or demand with a factor above 1."""
+    where: dict[str, Any] = {"mineral": "m"}
+    if kind in ("capacity", "export", "route", "demand"):
+        where["region"] = "M"
+    if kind == "capacity":
+        where["stage"] = "recycle"
+    if kind in ("export", "price"):
+        where["stage"] = "refined"
+    derived = derived_of(
+        tmp_path,
+        minerals={"m": 1e6},
+        periods=TWO_PERIODS,
+        stockpiles=[{"stockpile": "S", "region": "M", "mineral": "m", "capacity_t": 10,
+                     "release_needs_disruption": "yes"}],
+        scenarios=scenarios(calm=0.5, d=0.5),
+        disruptions=[row("d", kind, "p2", factor, **where)],
+    )
+    disrupted = derived.tree.paths["d"][1]
+    assert (("S", disrupted) in derived.release_allowed) is unlocks
+    assert ("S", derived.tree.paths["calm"][1]) not in derived.release_allowed
 
 
 def test_offtakes_on_one_facility_add_up(tmp_path: Path) -> None:

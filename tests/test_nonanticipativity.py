@@ -203,8 +203,12 @@ def scenario_wise_optimum(data: ModelData, nonanticipative: bool = True) -> floa
                             lp.row(terms, upper=d.factor * y * existing)
             # §6.6 stockpiles
             for k in data.stockpiles:
+                # only supply rows unlock a release: capacity, export, route, a surge
                 allowed = not k.release_needs_disruption or any(
-                    _fits(d.mineral, k.mineral) for d in rows)
+                    _fits(d.mineral, k.mineral) and (
+                        d.kind in ("capacity", "export", "route")
+                        or (d.kind == "demand" and d.factor > 1))
+                    for d in rows)
                 rate_cap = (INF if k.max_release_t is None else k.max_release_t * y)
                 buy = v["purchase", k.stockpile] = lp.var(
                     INF if k.max_purchase_t is None else k.max_purchase_t * y)

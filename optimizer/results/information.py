@@ -63,7 +63,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from optimizer.data import Disruption, DisruptionKind, ModelData, Scenario
-from optimizer.derive import Derived
+from optimizer.derive import Derived, unlocks_release
 from optimizer.explain import explain_infeasible, not_solved_message
 from optimizer.pipeline import Outcome, optimize
 from optimizer.results.accounting import Accounts, cvar
@@ -214,9 +214,9 @@ class _Rows:
                                         destination, self.period, self.period, factor))
 
     def touches(self, mineral: str) -> bool:
-        """Whether a row names ``mineral`` (every row here names one), so permits the
-        release of its stockpiles (MODEL.md §6.6)."""
-        return any(r.mineral == mineral for r in self.rows)
+        """Whether a supply row names ``mineral`` (every row here names one), so permits
+        the release of its stockpiles (MODEL.md §6.6)."""
+        return any(r.mineral == mineral and unlocks_release(r) for r in self.rows)
 
 
 def expected_value_data(derived: Derived) -> ModelData:
@@ -262,8 +262,8 @@ def expected_value_data(derived: Derived) -> ModelData:
             allowed = any(w > 0 and (s.stockpile, n) in derived.release_allowed
                           for n, w in zip(nodes, weights, strict=True))
             if s.release_needs_disruption and allowed and not here.touches(s.mineral):
-                # a row that changes nothing (demand × 1) but permits the release
-                here.add("demand", 1.0, mineral=s.mineral, always=True)
+                # a supply row that changes nothing (routes × 1) but permits the release
+                here.add("route", 1.0, mineral=s.mineral, always=True)
         rows.extend(here.rows)
     return replace(
         data,
