@@ -5,18 +5,20 @@ frozen headers, page set-up) but writes every cell through a Python call, about 
 a cell: minutes for the sheets of a big case. For a long table sheet, the workbook is
 written with its header only, and the rows are then put into the sheet's
 ``<sheetData>`` here, each column turned into its XML by Arrow's string kernels
-(numbers in their shortest exact form, text escaped, blanks left out), about a tenth
-of the cost. Cell styles are the very formats XlsxWriter registered for the columns,
-so a sheet reads the same either way; strings are inline (``t="inlineStr"``), which
-Excel, LibreOffice and every reader of the format accept.
+(numbers in their shortest exact form, blanks left out), about a tenth of the cost.
+Cell styles are the very formats XlsxWriter registered for the columns, so a sheet
+reads the same either way; text goes to the workbook's shared strings, each distinct
+text once, as Excel itself writes it.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import threading
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +28,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 ZIP_LEVEL = 1  # deflate fast: the XML of a long sheet is large and very repetitive
+WORKERS = 2  # sheets built at once
 _SHEET_DATA = re.compile(rb"<sheetData>(.*?)</sheetData>|<sheetData/>", re.DOTALL)
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 _TABLE_NAME = re.compile(rb' displayName="([^"]*)"')
 _REF = re.compile(rb'ref="[^"]*"')
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML cannot hold these
+SHARED_STRINGS = "xl/sharedStrings.xml"
 
 
 @dataclass(frozen=True)
@@ -57,19 +62,28 @@ def column_letters(index: int) -> str:
 def fill(path: Path, sheets: Sequence[BulkSheet]) -> None:
     """Put the data rows of ``sheets`` into the workbook at ``path`` (rewritten in
     place, through a temporary file beside it)."""
-    parts = {sheet.part: sheet for sheet in sheets}
     tables = {sheet.table: sheet for sheet in sheets}
     rewritten = path.with_name(path.name + ".fill")
     try:
         with zipfile.ZipFile(path) as source, zipfile.ZipFile(
             rewritten, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL
         ) as target:
+            shared = _SharedStrings(source.read(SHARED_STRINGS))
+            sources = [source.read(sheet.part) for sheet in sheets]
+            with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # Arrow and zlib let go
+                written = list(pool.map(lambda x: _with_rows(x[0], x[1], shared),  # of
+                                        zip(sources, sheets, strict=True)))  # the GIL
+            parts = {sheet.part: xml for sheet, xml in zip(sheets, written, strict=True)}
             for info in source.infolist():
-                data = source.read(info.filename)
-                if info.filename in parts:
-                    data = _with_rows(data, parts[info.filename])
-                elif info.filename.startswith("xl/tables/"):
-                    data = _table_over_rows(data, tables)
+                name = info.filename
+                if name in parts:
+                    data = parts.pop(name)
+                elif name == SHARED_STRINGS:
+                    data = shared.xml()
+                elif name.startswith("xl/tables/"):
+                    data = _table_over_rows(source.read(name), tables)
+                else:
+                    data = source.read(name)
                 target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED,
                                 compresslevel=ZIP_LEVEL)
         shutil.move(rewritten, path)
@@ -77,17 +91,55 @@ def fill(path: Path, sheets: Sequence[BulkSheet]) -> None:
         rewritten.unlink(missing_ok=True)
 
 
+class _SharedStrings:
+    """The workbook's table of shared strings, which the long sheets' text cells add to:
+    each distinct text is stored once and a cell holds its number, so the sheets are
+    smaller and quicker to open than with the text in every cell."""
+
+    def __init__(self, xml: bytes) -> None:
+        self.body = xml
+        found = re.search(rb'uniqueCount="(\d+)"', xml)
+        counted = re.search(rb' count="(\d+)"', xml)
+        self.first = int(found.group(1)) if found else 0
+        self.references = int(counted.group(1)) if counted else self.first
+        self.texts: dict[str, int] = {}
+        self.lock = threading.Lock()  # sheets are written by several threads
+
+    def numbers(self, texts: Sequence[str], references: int) -> np.ndarray:
+        """The number of each of ``texts`` in the table, added where new; ``references``
+        cells will hold them."""
+        found = np.empty(len(texts), dtype=np.int64)
+        with self.lock:
+            self.references += references
+            for i, text in enumerate(texts):
+                number = self.texts.get(text)
+                if number is None:
+                    number = self.texts[text] = self.first + len(self.texts)
+                found[i] = number
+        return found
+
+    def xml(self) -> bytes:
+        """The table with the added strings, and its counts."""
+        items = "".join(f'<si><t xml:space="preserve">{_escape_text(t)}</t></si>'
+                        for t in self.texts)
+        unique = self.first + len(self.texts)
+        body = re.sub(rb' count="\d+"', f' count="{self.references}"'.encode(), self.body,
+                      count=1)
+        body = re.sub(rb'uniqueCount="\d+"', f'uniqueCount="{unique}"'.encode(), body, count=1)
+        return body.replace(b"</sst>", items.encode() + b"</sst>")
+
+
 def _last_cell(sheet: BulkSheet) -> str:
     return f"{column_letters(len(sheet.frame.columns) - 1)}{len(sheet.frame) + 1}"
 
 
-def _with_rows(xml: bytes, sheet: BulkSheet) -> bytes:
+def _with_rows(xml: bytes, sheet: BulkSheet, shared: _SharedStrings) -> bytes:
     """The sheet's XML with its data rows after the header row XlsxWriter wrote."""
     found = _SHEET_DATA.search(xml)
     if found is None:
         raise ValueError(f"{sheet.part}: no sheetData to fill")
     header = found.group(1) or b""
-    rows = rows_xml(sheet.frame, sheet.styles, first_row=2, heights=sheet.heights)
+    rows = rows_xml(sheet.frame, sheet.styles, 2, shared, sheet.heights)
     start, end = found.span()
     head = _DIMENSION.sub(f'<dimension ref="A1:{_last_cell(sheet)}"/>'.encode(), xml[:start],
                           count=1)
@@ -106,24 +158,24 @@ def _table_over_rows(xml: bytes, tables: dict[str, BulkSheet]) -> bytes:
 
 
 def rows_xml(frame: pd.DataFrame, styles: Sequence[int | np.ndarray], first_row: int,
-             heights: np.ndarray | None = None) -> bytes:
+             shared: _SharedStrings, heights: np.ndarray | None = None) -> bytes:
     """``<row>`` elements for every row of ``frame``, the first numbered ``first_row``;
-    a row with a positive height in ``heights`` gets that height (wrapped text)."""
+    a row with a positive height in ``heights`` gets that height (wrapped text). Text
+    goes to the ``shared`` strings; each row is one concatenation of all its pieces."""
     count = len(frame)
     if not count:
         return b""
     numbers = pc.cast(pa.array(np.arange(first_row, first_row + count)), pa.large_string())
-    cells = [
-        _cells(frame[name], column_letters(index), numbers, styles[index])
-        for index, name in enumerate(frame.columns)
-    ]
-    tall: pa.Array | str = ""
+    parts: list[str | pa.Array] = ['<row r="', numbers, '"']
     if heights is not None:
-        tall = pc.if_else(pa.array(heights > 0), _join(
+        parts.append(pc.if_else(pa.array(heights > 0), _join(
             ' ht="', pc.cast(pa.array(heights.astype(float)), pa.large_string()),
-            '" customHeight="1"'), pa.scalar("", pa.large_string()))
-    rows = _join('<row r="', numbers, '"', tall, ">", *cells, "</row>")
-    return _concatenated(rows)
+            '" customHeight="1"'), pa.scalar("", pa.large_string())))
+    parts.append(">")
+    for name, style in zip(frame.columns, styles, strict=True):
+        parts.append(_cells(frame[name], style, shared))
+    parts.append("</row>")
+    return _concatenated(_join(*parts))
 
 
 def _join(*parts: str | pa.Array | pa.Scalar) -> pa.Array:
@@ -133,52 +185,49 @@ def _join(*parts: str | pa.Array | pa.Scalar) -> pa.Array:
         pa.scalar("", pa.large_string()))
 
 
-def _cells(values: pd.Series, letter: str, numbers: pa.Array,
-           style: int | np.ndarray) -> pa.Array:
-    """One column's ``<c>`` elements, empty where the value is blank."""
-    text, numeric = _values(values)
+def _cells(values: pd.Series, style: int | np.ndarray, shared: _SharedStrings) -> pa.Array:
+    """One column's ``<c>`` elements, empty where the value is blank. A cell's
+    reference (``r``) is left out, as the format allows: a cell without one is the
+    next in its row, and a blank cell is left out, so every cell of a column that
+    follows a blank would shift left — hence blanks are written as empty cells."""
     if isinstance(style, np.ndarray):
-        styles = pc.if_else(pa.array(style > 0),
-                            _join(' s="', pc.cast(pa.array(style), pa.large_string()), '"'),
-                            pa.scalar("", pa.large_string()))
+        styles: str | pa.Array = pc.if_else(
+            pa.array(style > 0), _join(' s="', pc.cast(pa.array(style), pa.large_string()), '"'),
+            pa.scalar("", pa.large_string()))
     else:
         styles = f' s="{style}"' if style else ""
-    if numeric:
-        cell = _join(f'<c r="{letter}', numbers, '"', styles, "><v>", text, "</v></c>")
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+            values.dtype):
+        numbers_of = values.to_numpy(dtype=float)
+        text = pc.cast(pa.array(numbers_of, mask=~np.isfinite(numbers_of)), pa.large_string())
+        cell = _join("<c", styles, "><v>", text, "</v></c>")
     else:
-        cell = _join(f'<c r="{letter}', numbers, '"', styles,
-                     ' t="inlineStr"><is><t xml:space="preserve">', text, "</t></is></c>")
-    return pc.fill_null(cell, pa.scalar("", pa.large_string()))
+        cell = _join("<c", styles, ' t="s"><v>', _shared_numbers(values, shared), "</v></c>")
+    return pc.fill_null(cell, pa.scalar("<c/>", pa.large_string()))
 
 
-def _values(values: pd.Series) -> tuple[pa.Array, bool]:
-    """A column's values as XML text (null where blank), and whether they are numbers."""
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return pa.array(values.map({True: "TRUE", False: "FALSE"}).astype(object),
-                        pa.large_string()), False
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        numbers = values.to_numpy(dtype=float)
-        array = pa.array(numbers, mask=~np.isfinite(numbers))
-        return pc.cast(array, pa.large_string()), True
+def _shared_numbers(values: pd.Series, shared: _SharedStrings) -> pa.Array:
+    """The shared-string number of each text, as XML text (null where blank)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        categories = pa.array(values.cat.categories.astype(str).tolist(), pa.large_string())
-        escaped = _escape(categories)
+        texts = [str(c) for c in values.cat.categories]
         codes = values.cat.codes.to_numpy()
-        return escaped.take(pa.array(codes, mask=codes < 0)), False
-    objects = values.astype(object)
-    blank = objects.isna() | objects.eq("")
-    texts = [None if empty else str(value)
-             for value, empty in zip(objects.tolist(), blank.tolist(), strict=True)]
-    return _escape(pa.array(texts, pa.large_string())), False
+    else:
+        objects = values.astype(object)
+        blank = (objects.isna() | objects.eq("")).to_numpy()
+        codes, uniques = pd.factorize(objects.where(~blank, None).map(
+            lambda v: v if v is None else ("TRUE" if v is True else "FALSE" if v is False
+                                           else str(v))), use_na_sentinel=True)
+        texts = [str(u) for u in uniques]
+    numbers = shared.numbers(texts, int((codes >= 0).sum()))
+    found = numbers[np.where(codes >= 0, codes, 0)] if len(numbers) else np.zeros(len(codes),
+                                                                                   np.int64)
+    return pc.cast(pa.array(found, mask=codes < 0), pa.large_string())
 
 
-def _escape(text: pa.Array) -> pa.Array:
-    """Text safe inside an XML element: markup escaped, and the control characters XML
-    cannot hold left out."""
-    text = pc.replace_substring_regex(text, "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]", "")
-    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-        text = pc.replace_substring(text, raw, entity)
-    return text
+def _escape_text(text: str) -> str:
+    """One text safe inside an XML element (see :func:`_escape`)."""
+    text = _CONTROL.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _concatenated(strings: pa.Array) -> bytes:

@@ -430,17 +430,24 @@ def _widest(values: pd.Series, number_format: str) -> int:
     """About how many characters the widest of ``values`` shows.
 
     Numbers: the largest or the smallest, over the whole column (a vectorised min and
-    max, and a number too wide for its column shows as ``####``). Text: the longest of
-    a random sample (seeded, so a workbook is written the same every time; random, so
-    the sample cannot fall in step with the repeating keys), since a longer text
-    missed is only cut off at the cell's edge.
+    max, and a number too wide for its column shows as ``####``). Names (categoricals):
+    the longest name used. Other text: the longest of a random sample (seeded, so a
+    workbook is written the same every time; random, so the sample cannot fall in step
+    with the repeating keys), since a longer text missed is only cut off at the cell's
+    edge.
     """
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        present = values.dropna()
-        if present.empty:
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+            values.dtype):
+        numbers = values.to_numpy(dtype=float)
+        numbers = numbers[np.isfinite(numbers)]
+        if not len(numbers):
             return 0
-        return max(_shown_length(present.max(), number_format),
-                   _shown_length(present.min(), number_format))
+        return max(_shown_length(float(numbers.max()), number_format),
+                   _shown_length(float(numbers.min()), number_format))
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        used = np.unique(values.cat.codes.to_numpy())
+        names = values.cat.categories[used[used >= 0]]
+        return max((len(str(name)) for name in names), default=0)
     sample = values.sample(n=min(len(values), WIDTH_SAMPLE), random_state=0).dropna()
     return max((_shown_length(v, number_format) for v in sample.tolist()), default=0)
 
