@@ -379,7 +379,8 @@ def _report_progress(highs: highspy.Highs, progress: Callable[[int, float], None
         if now - last[0] >= PROGRESS_INTERVAL_S:
             last[0] = now
             out = event.data_out
-            iterations = int(out.simplex_iteration_count or out.ipm_iteration_count)
+            # HiGHS counts −1 before a method starts iterating
+            iterations = max(int(out.simplex_iteration_count), int(out.ipm_iteration_count), 0)
             progress(iterations, float(out.objective_function_value))
 
     highs.cbSimplexInterrupt.subscribe(tick)
