@@ -255,12 +255,9 @@ def _expansions(outcome: Outcome, sheets: Sheets) -> list[Headline]:
     if not len(built):
         return [Headline("No expansion is chosen.", 0.0, currency, "expansions")]
     parts = []
-    prices = _price_lookup(sheets)
-    rows: dict[Any, np.ndarray] = {
-        key: np.asarray(found) for key, found in
-        sheets["production"].groupby("facility", sort=False).indices.items()}
+    backs = paybacks(outcome, sheets, [str(f) for f in built["facility"]])
     for row in built.to_dict("records"):
-        back = payback(outcome, sheets, str(row["facility"]), prices, rows)
+        back = backs[str(row["facility"])]
         parts.append(
             f"{row['facility']} {tonnes(float(row['built_t']))}/yr for "
             f"{money(float(row['capex']), currency)}, "
@@ -274,53 +271,64 @@ def _expansions(outcome: Outcome, sheets: Sheets) -> list[Headline]:
     )]
 
 
-def _price_lookup(sheets: Sheets) -> dict[tuple[str, str], pd.DataFrame]:
-    """Marginal prices of each region and mineral: a table by period and scenario with
-    a column per stage."""
-    prices = sheets["prices"]
-    keys = ["region", "mineral", "stage", "period", "scenario"]
-    table = prices.astype({k: object for k in keys}).set_index(keys)[
-        "marginal_price_per_t"].unstack("stage")
-    return {(str(r), str(m)): group.droplevel([0, 1])
-            for (r, m), group in table.groupby(level=["region", "mineral"], sort=False)}
-
-
-def payback(outcome: Outcome, sheets: Sheets, facility: str,
-            prices: dict[tuple[str, str], pd.DataFrame] | None = None,
-            rows_of: Mapping[Any, np.ndarray] | None = None) -> float | None:
-    """Years for the expected yearly margin of ``facility``'s new capacity to repay its
-    overnight capex (see the module's definitions); ``None`` when the margin is not
-    positive."""
-    f = next(x for x in outcome.data.facilities if x.facility == facility)
-    expansions = sheets["expansions"]
-    chosen = expansions[expansions["facility"] == facility].iloc[0]
-    built, capex = float(chosen["built_t"]), float(chosen["capex"])
-    periods = [p.period for p in outcome.data.periods]
-    running = periods[periods.index(f.online_period):]
-    probability = {s.scenario: s.probability for s in outcome.data.scenarios}
-    prices = _price_lookup(sheets) if prices is None else prices
+def paybacks(outcome: Outcome, sheets: Sheets, facilities: list[str]) -> dict[str, float | None]:
+    """Years for the expected yearly margin of each facility's new capacity to repay its
+    overnight capex (see the module's definitions); ``None`` where the margin is not
+    positive. All facilities at once: their production rows joined with the marginal
+    prices of their product (and, for a refinery, of concentrate) in one merge."""
+    data = outcome.data
+    chosen = {f.facility: f for f in data.facilities if f.facility in set(facilities)}
+    expansions = sheets["expansions"].astype({"facility": object}).set_index("facility")
+    periods = [p.period for p in data.periods]
+    years = {p.period: p.years for p in data.periods}
+    probability = {s.scenario: s.probability for s in data.scenarios}
     production = sheets["production"]
-    mine = production.iloc[rows_of[facility]] if rows_of is not None and facility in rows_of \
-        else production[production["facility"] == facility]
-    rows = mine[mine["period"].isin(running)]
-    here = prices.get((f.region, f.mineral))
-    if here is None or not len(rows):
-        return None
-    at = here.reindex(pd.MultiIndex.from_arrays([rows["period"].astype(object),
-                                                 rows["scenario"].astype(object)]))
-    product = PRODUCT_OF_STAGE[f.stage]
-    price = at[product].to_numpy(dtype=float) if product in at else np.full(len(rows), np.nan)
-    unit = np.full(len(rows), f.unit_cost_per_t)
-    if f.stage == "refine":
-        concentrate = at["concentrate"].to_numpy(dtype=float) if "concentrate" in at \
-            else np.full(len(rows), np.nan)
-        unit = unit + concentrate / f.yield_
+    rows = production[production["facility"].isin(list(chosen))][
+        ["facility", "period", "scenario", "output_t"]].astype(
+        {"facility": object, "period": object, "scenario": object})
+    online = {name: periods.index(f.online_period) for name, f in chosen.items()}
+    rows = rows[[periods.index(p) >= online[f] for f, p in
+                 zip(rows["facility"].tolist(), rows["period"].tolist(), strict=True)]]
+    keys = ["region", "mineral", "period", "scenario"]
+    prices = sheets["prices"].astype({k: object for k in [*keys, "stage"]}).pivot_table(
+        index=keys, columns="stage", values="marginal_price_per_t", aggfunc="first",
+        dropna=False, observed=True)
+    region = rows["facility"].map({n: f.region for n, f in chosen.items()})
+    mineral = rows["facility"].map({n: f.mineral for n, f in chosen.items()})
+    at = prices.reindex(pd.MultiIndex.from_arrays(
+        [region, mineral, rows["period"], rows["scenario"]], names=keys))
+    product = rows["facility"].map({n: PRODUCT_OF_STAGE[f.stage] for n, f in chosen.items()})
+    refined = at["refined"].to_numpy(dtype=float) if "refined" in at \
+        else np.full(len(rows), np.nan)
+    concentrate = at["concentrate"].to_numpy(dtype=float) if "concentrate" in at \
+        else np.full(len(rows), np.nan)
+    price = np.where(product.to_numpy() == "refined", refined, concentrate)
+    unit = rows["facility"].map({n: f.unit_cost_per_t for n, f in chosen.items()}).to_numpy(
+        dtype=float)
+    refines = rows["facility"].map({n: f.stage == "refine" for n, f in chosen.items()})
+    feed = rows["facility"].map({n: f.yield_ for n, f in chosen.items()}).to_numpy(dtype=float)
+    unit = np.where(refines.to_numpy(dtype=bool), unit + concentrate / feed, unit)
+    built = rows["facility"].map(expansions["built_t"]).to_numpy(dtype=float)
+    existing = rows["facility"].map({n: f.capacity_t for n, f in chosen.items()}).to_numpy(
+        dtype=float)
+    new = rows["output_t"].to_numpy(dtype=float) * built / (existing + built)
     weight = rows["scenario"].map(probability).to_numpy(dtype=float)
-    new = rows["output_t"].to_numpy(dtype=float) * built / (f.capacity_t + built)
     known = ~np.isnan(price) & ~np.isnan(unit)
-    margin = float(np.sum((weight * new * (price - unit))[known]))
-    yearly = margin / sum(p.years for p in outcome.data.periods if p.period in running)
-    return capex / yearly if yearly > 0 else None
+    margin = pd.Series(np.where(known, weight * new * (price - unit), 0.0)).groupby(
+        rows["facility"].to_numpy()).sum()
+    found: dict[str, float | None] = {}
+    for name in facilities:
+        running = sum(years[p] for p in periods[online[name]:])
+        yearly = float(margin.get(name, 0.0)) / running
+        capex = float(expansions.at[name, "capex"])
+        found[name] = capex / yearly if yearly > 0 else None
+    return found
+
+
+def payback(outcome: Outcome, sheets: Sheets, facility: str) -> float | None:
+    """Years for the expected yearly margin of ``facility``'s new capacity to repay its
+    overnight capex; ``None`` when the margin is not positive (see :func:`paybacks`)."""
+    return paybacks(outcome, sheets, [facility])[facility]
 
 
 # ---------------------------------------------------------------- floors and who pays
