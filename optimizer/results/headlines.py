@@ -316,12 +316,13 @@ def paybacks(outcome: Outcome, sheets: Sheets, facilities: list[str]) -> dict[st
     known = ~np.isnan(price) & ~np.isnan(unit)
     margin = pd.Series(np.where(known, weight * new * (price - unit), 0.0)).groupby(
         rows["facility"].to_numpy()).sum()
+    capex = {str(f): float(c) for f, c in zip(expansions.index, expansions["capex"],
+                                               strict=True)}
     found: dict[str, float | None] = {}
     for name in facilities:
         running = sum(years[p] for p in periods[online[name]:])
         yearly = float(margin.get(name, 0.0)) / running
-        capex = float(expansions.at[name, "capex"])
-        found[name] = capex / yearly if yearly > 0 else None
+        found[name] = capex[name] / yearly if yearly > 0 else None
     return found
 
 
