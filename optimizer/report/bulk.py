@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from openpyxl.utils import get_column_letter
 
 ZIP_LEVEL = 1  # deflate fast: the XML of a long sheet is large and very repetitive
 WORKERS = 2  # sheets built at once
@@ -47,16 +48,6 @@ class BulkSheet:
     frame: pd.DataFrame
     styles: Sequence[int | np.ndarray]  # per column: one index, or one per row
     heights: np.ndarray | None = None  # points per row where taller than one line, else 0
-
-
-def column_letters(index: int) -> str:
-    """Excel's name of a 0-based column: A, …, Z, AA, …"""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def fill(path: Path, sheets: Sequence[BulkSheet]) -> None:
@@ -130,7 +121,7 @@ class _SharedStrings:
 
 
 def _last_cell(sheet: BulkSheet) -> str:
-    return f"{column_letters(len(sheet.frame.columns) - 1)}{len(sheet.frame) + 1}"
+    return f"{get_column_letter(len(sheet.frame.columns))}{len(sheet.frame) + 1}"
 
 
 def _with_rows(xml: bytes, sheet: BulkSheet, shared: _SharedStrings) -> bytes:
