@@ -290,9 +290,11 @@ def paybacks(outcome: Outcome, sheets: Sheets, facilities: list[str]) -> dict[st
     rows = rows[[periods.index(p) >= online[f] for f, p in
                  zip(rows["facility"].tolist(), rows["period"].tolist(), strict=True)]]
     keys = ["region", "mineral", "period", "scenario"]
-    prices = sheets["prices"].astype({k: object for k in [*keys, "stage"]}).pivot_table(
-        index=keys, columns="stage", values="marginal_price_per_t", aggfunc="first",
-        dropna=False, observed=True)
+    prices = sheets["prices"]
+    needed = prices["region"].isin({f.region for f in chosen.values()}) & prices[
+        "mineral"].isin({f.mineral for f in chosen.values()})  # the facilities' own only
+    prices = prices[needed].astype({k: object for k in [*keys, "stage"]}).set_index(
+        [*keys, "stage"])["marginal_price_per_t"].unstack("stage")
     region = rows["facility"].map({n: f.region for n, f in chosen.items()})
     mineral = rows["facility"].map({n: f.mineral for n, f in chosen.items()})
     at = prices.reindex(pd.MultiIndex.from_arrays(
