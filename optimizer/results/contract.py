@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from optimizer.model import COSTS
+
 # Excel number formats, one per kind of quantity.
 TEXT = "General"
 TONNES = "#,##0.00"
@@ -124,19 +126,9 @@ NON_MEMBER_SHARE = ResultColumn(
     "from_non_members_t ÷ (from_members_t + from_non_members_t); blank when both are 0.",
     "share", SHARE,
 )
-COMPONENT_MEANINGS: dict[str, str] = {
-    "production_cost": "unit cost × (output − contract_take) of every facility",
-    "contract_cost": "take-or-pay payments: contract price × contract_t × years, "
-                     "paid whether taken or not",
-    "transport_cost": "route cost_per_t × shipments",
-    "border_adjustment": "border adjustment per t × shipments (tariff, plus the gap "
-                         "between floor and market price on routes from non-members "
-                         "into members)",
-    "holding_cost": "holding_cost_per_t × stock level × years",
-    "shortfall_penalty": "tier penalty × unmet demand",
-    "capex": "annualised capex × new capacity × years, from online_period to the end of "
-             "the horizon (the same in every scenario)",
-}
+# The cost components of MODEL.md §7 and what each sums, as the model's components
+# declare them (optimizer.model.component.Cost), in the order the results show them.
+COMPONENT_MEANINGS: dict[str, str] = {cost.name: cost.meaning for cost in COSTS}
 
 
 def _component_columns() -> tuple[ResultColumn, ...]:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.derive import PRODUCT_OF_STAGE
-from optimizer.model.terms import COST_COMPONENTS
+from optimizer.model import COST_COMPONENTS
 from optimizer.pipeline import Outcome
 from optimizer.results.burden import EXPECTED, ZONE
 
@@ -288,8 +288,8 @@ def payback(outcome: Outcome, sheets: Sheets, facility: str,
     overnight capex (see the module's definitions); ``None`` when the margin is not
     positive."""
     f = next(x for x in outcome.data.facilities if x.facility == facility)
-    expansion = sheets["expansions"].set_index("facility").loc[facility]
-    built, capex = float(expansion["built_t"]), float(expansion["capex"])
+    expansion = sheets["expansions"].set_index("facility").loc[facility, ["built_t", "capex"]]
+    built, capex = (float(x) for x in expansion.to_numpy(dtype=float).ravel())
     periods = [p.period for p in outcome.data.periods]
     running = periods[periods.index(f.online_period):]
     probability = {s.scenario: s.probability for s in outcome.data.scenarios}
