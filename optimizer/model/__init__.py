@@ -22,12 +22,12 @@ from optimizer.model.program import Program, paused_gc
 from optimizer.model.terms import Terms
 
 # The concepts of MODEL.md, in the order they are built: a component may read the
-# hooks (terms.capacity) of those before it.
+# hooks (terms.capacity, terms.stocks) of those before it.
 COMPONENTS: tuple[Component, ...] = (
     supply.COMPONENT,  # §6.1, §6.10 expansion; registers terms.capacity
     offtakes.COMPONENT,  # §6.2
     trade.COMPONENT,  # §6.7–§6.9
-    stockpiles.COMPONENT,  # §6.6, §6.10 stockpile budget
+    stockpiles.COMPONENT,  # §6.6, §6.10 stockpile budget; registers terms.stocks
     demand.COMPONENT,  # §6.4's right-hand side, §6.5
 )
 # Built last, from the registry: they sum what every component registered.

@@ -1,8 +1,10 @@
-"""The concentrate and refined balances (MODEL.md §6.3, §6.4), summed from the registry.
+"""The balances, closed from the registry (MODEL.md §6.3, §6.4, §6.6).
 
-Balances are ≥: surplus may be left unused. Their duals are the marginal prices of
-the results (§8). A balance exists for every region, mineral and node where anything
-was registered, in the order things were first registered there.
+The concentrate and refined balances are ≥: surplus may be left unused. Their duals
+are the marginal prices of the results (§8). A balance exists for every region,
+mineral and node where anything was registered, in the order things were first
+registered there. The stock balances of §6.6 are declared by stockpiles; the flows
+other components registered into or out of a stockpile join them here.
 """
 
 from __future__ import annotations
@@ -39,9 +41,19 @@ def _lookup(codes: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarr
 
 
 def define(program: Program, ix: Indices, terms: Terms) -> None:
-    """One row per region, mineral and node where anything was registered."""
+    """One row per region, mineral and node where anything was registered; the
+    registered stock flows into the stock balances."""
+    _stock_flows(program, terms)
     _concentrate_balance(program, ix, terms)
     _refined_balance(program, ix, terms)
+
+
+def _stock_flows(program: Program, terms: Terms) -> None:
+    """§6.6 Stock: level = … + Σ flows into stock, for the flows components registered
+    after stockpiles declared the rows (level − … − flow = …, so each enters negated)."""
+    row, column, coefficient = terms.stock_flows.arrays()
+    if len(row):
+        program.add_entries("stock_balance", row, column, -coefficient)
 
 
 def _concentrate_balance(program: Program, ix: Indices, terms: Terms) -> None:

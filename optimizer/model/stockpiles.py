@@ -21,7 +21,7 @@ from optimizer.model.component import (
 )
 from optimizer.model.indices import Indices
 from optimizer.model.program import EQUAL, LESS, Program, node_key_columns, node_keys
-from optimizer.model.terms import Terms
+from optimizer.model.terms import Stocks, Terms
 
 
 def _rate(limits: list[float | None]) -> np.ndarray:
@@ -30,7 +30,8 @@ def _rate(limits: list[float | None]) -> np.ndarray:
 
 def define(program: Program, ix: Indices, terms: Terms) -> None:
     """Declare ``purchase``, ``release``, ``level``, the stock rows and the budget;
-    register purchases and releases in the balances and the holding cost."""
+    register the stocks (for other components' stock flows), purchases and releases in
+    the balances, and the holding cost."""
     derived = ix.derived
     stockpiles = derived.data.stockpiles
     names = [s.stockpile for s in stockpiles]
@@ -65,8 +66,10 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
 
     region = ix.codes([s.region for s in stockpiles], ix.region)
     mineral = ix.codes([s.mineral for s in stockpiles], ix.mineral)
-    balance = ix.balance_code(region[:, None], mineral[:, None], ix.node)
     stage = np.array([s.stage for s in stockpiles])
+    terms.stocks = Stocks(stockpile=position, purchase=purchase, release=release, level=level,
+                          region=region, mineral=mineral, stage=stage)
+    balance = ix.balance_code(region[:, None], mineral[:, None], ix.node)
     for product in ("concentrate", "refined"):
         held = stage == product
         terms.supply(product, np.stack([balance[held], balance[held]], axis=-1),
@@ -82,6 +85,10 @@ def _stock_balance(program: Program, ix: Indices, keys: list[tuple[str, int]],
     r"""§6.6 Stock: level = level at the parent node (or initial_t) + purchase − release.
 
     .. math:: s_{k,n} - s_{k,p(n)} - x^{buy}_{k,n} + x^{rel}_{k,n} = s^0_k [n \text{ first}]
+
+    Row ``k × nodes + n`` is stockpile ``k`` at node ``n``; flows other components
+    register (:meth:`~optimizer.model.terms.Terms.stock_flow`) join these rows when the
+    balances close.
     """
     rows = np.arange(level.size).reshape(level.shape)
     initial = np.array([s.initial_t for s in ix.derived.data.stockpiles])[:, None]

@@ -5,10 +5,13 @@ arrays (a balance or node for each term, the term's column, its coefficient), an
 ``balances.py`` and ``objective.py`` build their rows from whatever was registered.
 Adding an instrument therefore adds a module, not an edit to the sums.
 
-Two hooks let components use each other's decisions without reading each other's
+Hooks let components use each other's decisions without reading each other's
 variables: supply registers the facilities' :class:`Capacity` (their ``output``
 columns and available capacity, new capacity included), which offtakes and the
-export caps read.
+export caps read; stockpiles register their :class:`Stocks` (the ``purchase``,
+``release`` and ``level`` columns), and any component may add flows into or out of a
+stockpile with :meth:`Terms.stock_flow` (a reserve swap's loans and returns, say),
+which join the stock balance of §6.6 when the balances close.
 
 Cost terms name their cost component of §7; the names, in the order the results show
 them, are those the components declare (:func:`optimizer.model.component.cost_components`).
@@ -70,6 +73,25 @@ class Capacity:
     build_column: np.ndarray  # int64 (facilities,), −1 where not expandable
 
 
+@dataclass(frozen=True, slots=True)
+class Stocks:
+    """The stockpiles' columns (MODEL.md §6.6), by stockpile (rows, in data order) and
+    node (columns): registered by stockpiles for the components that move stock.
+
+    The stock balance of stockpile ``k`` at node ``n`` is row ``k × nodes + n`` of the
+    ``stock_balance`` block: level = level at the parent node (or initial_t) + purchase
+    − release + the flows registered with :meth:`Terms.stock_flow`.
+    """
+
+    stockpile: dict[str, int]
+    purchase: np.ndarray  # int64 (stockpiles, nodes)
+    release: np.ndarray  # int64 (stockpiles, nodes)
+    level: np.ndarray  # int64 (stockpiles, nodes)
+    region: np.ndarray  # int64 (stockpiles,): region codes, as Indices.region has them
+    mineral: np.ndarray  # int64 (stockpiles,): mineral codes
+    stage: np.ndarray  # str (stockpiles,): the product held
+
+
 @dataclass(slots=True)
 class Terms:
     """What the components registered.
@@ -83,6 +105,8 @@ class Terms:
     the discounted capex over the horizon, the same in every scenario. A column's cost
     terms all sit at its own node (a variable belongs to one node). ``cost_names`` are
     the cost components a term may name, in the order the results show them.
+    ``stock_flows`` holds the flows into stock components registered, coded by their
+    stock balance row (:class:`Stocks`).
     """
 
     cost_names: tuple[str, ...]
@@ -98,6 +122,8 @@ class Terms:
     first_stage_component: list[np.ndarray] = field(default_factory=list)
     first_stage: Entries = field(default_factory=Entries)  # code: FIRST_STAGE_NODE
     capacity: Capacity | None = None
+    stocks: Stocks | None = None
+    stock_flows: Entries = field(default_factory=Entries)  # code: row of stock_balance
 
     def cost_position(self, name: str) -> int:
         """The position of cost component ``name`` among :attr:`cost_names`."""
@@ -116,6 +142,15 @@ class Terms:
         """The right-hand side (t) of the refined balances coded ``balance``."""
         self.demand_codes.append(np.asarray(balance, dtype=np.int64))
         self.demand_amounts.append(np.asarray(amount, dtype=float))
+
+    def stock_flow(self, stockpile: np.ndarray, node: np.ndarray, column: np.ndarray,
+                   coefficient: np.ndarray | float) -> None:
+        """Add ``coefficient × x[column]`` to the stock of ``stockpile`` (positions in data
+        order) at ``node``: into stock when positive, out of it when negative (§6.6)."""
+        assert self.stocks is not None, "stockpiles register their stocks first"
+        nodes = self.stocks.level.shape[1]
+        row = np.asarray(stockpile, dtype=np.int64) * nodes + np.asarray(node, dtype=np.int64)
+        self.stock_flows.add(row, column, coefficient)
 
     def cost(self, component: str, node: np.ndarray, column: np.ndarray,
              coefficient: np.ndarray) -> None:
