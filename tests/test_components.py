@@ -15,12 +15,15 @@ import pytest
 import optimizer.model
 from optimizer.data import ModelData
 from optimizer.derive import derive
-from optimizer.model import build, components, costs, descriptors
+from optimizer.explain import not_solved_message
+from optimizer.model import Extra, build, components, costs, descriptors
 from optimizer.model.component import Columns, Component, Cost
 from optimizer.model.indices import Indices
-from optimizer.model.program import Program, node_keys
+from optimizer.model.program import GREATER, LESS, Program, node_keys
 from optimizer.model.terms import Terms
+from optimizer.pipeline import optimize
 from optimizer.results.accounting import Accounts
+from optimizer.solve import SolverOptions
 from tests.test_structure import _two_regions
 from tests.workbooks import case, demand, facility, solved
 
@@ -112,3 +115,51 @@ def test_a_swap_adds_to_the_stock_balance_without_editing_stockpiles(
     assert accounts.expected_costs["swap_fee"] == pytest.approx(30)
     assert accounts.expected_costs["shortfall_penalty"] == pytest.approx(2000)
     assert components()[at] is SWAP
+
+
+# ---------------------------------------------------------------- the user's constraints
+
+
+def _two_recyclers(folder: Path) -> ModelData:
+    """M needs 10 t of m in one year from its recyclers fA (10 t/yr at 1/t) and fB
+    (10 t/yr at 4/t)."""
+    return case(folder, facilities=[facility("fA", "M", 10, 1), facility("fB", "M", 10, 4)],
+                demand=[demand("M", 10)])
+
+
+def _at_most(tonnes: float, sense: int = LESS) -> Extra:
+    """A user's constraint: fA's output at every node ≤ (or ≥) ``tonnes``, read through
+    supply's capacity hook."""
+    def constraint(program: Program, ix: Indices, terms: Terms) -> None:
+        assert terms.capacity is not None
+        output = terms.capacity.output[terms.capacity.facility["fA"]]
+        program.add_constraints("fA_limit", list(ix.node_ids), sense, tonnes,
+                                np.arange(ix.nodes), output, 1.0, "fA's output, t")
+    return constraint
+
+
+def test_extra_constraints_join_the_model(tmp_path: Path) -> None:
+    """By hand: fA makes all 10 t (10); held to 3 t by the user's row, fB makes 7 more
+    at 4: 3 + 28 = 31. The row is declared after the components and before the
+    balances, and the row's dual is fB's cost less fA's (−3 per t of room)."""
+    data = _two_recyclers(tmp_path)
+    assert solved(data).solution.objective == pytest.approx(10)
+    outcome = optimize(data, SolverOptions(), extra=[_at_most(3)])
+    assert outcome.solution.objective == pytest.approx(31)
+    assert outcome.values("output") == {("fA", 0): pytest.approx(3),
+                                        ("fB", 0): pytest.approx(7)}
+    assert outcome.duals("fA_limit") == {0: pytest.approx(-3)}
+    names = [b.name for b in outcome.lp.layout.rows]
+    assert names.index("fA_limit") < names.index("refined_balance")
+
+
+def test_an_infeasible_extra_constraint_is_named_by_its_block(tmp_path: Path) -> None:
+    """fA must make 12 t but has 10: the subset names the user's row by block and key,
+    and fA's capacity bound in supply's words."""
+    outcome = optimize(_two_recyclers(tmp_path), SolverOptions(),
+                       extra=[_at_most(12, GREATER)])
+    assert outcome.solution.status == "infeasible"
+    message = not_solved_message(outcome.derived, outcome.lp, outcome.solution)
+    assert "  - fA_limit[0] [fA_limit]" in message
+    assert ("  - output of fA is capped at 10 t by its capacity in period p1 (all "
+            "scenarios) [§6.1 capacity]") in message

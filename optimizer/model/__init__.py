@@ -7,12 +7,16 @@ once (:mod:`optimizer.model.indices`) and registering its balance and cost terms
 :class:`~optimizer.model.terms.Terms` registry, and its descriptors naming what it
 declares for explanations, the sensitivity sheet and the results' cost components.
 :data:`CLOSING` builds the balances and the objective last, from what was registered.
+Between the two, :func:`build` runs the caller's own constraints, PyPSA's
+``extra_functionality``.
 
 Readers of the descriptors (:func:`descriptors`, :func:`costs`) look the lists up when
 they are called, so an instrument listed here is named everywhere.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 
 from optimizer.derive import Derived
 from optimizer.model import balances, demand, objective, offtakes, stockpiles, supply, trade
@@ -32,6 +36,11 @@ COMPONENTS: tuple[Component, ...] = (
 )
 # Built last, from the registry: they sum what every component registered.
 CLOSING: tuple[Component, ...] = (balances.COMPONENT, objective.COMPONENT)
+
+Extra = Callable[[Program, Indices, Terms], None]
+"""A user constraint: declares blocks on the program (and may register terms), after
+every component and before the balances and the objective."""
+
 
 def components() -> tuple[Component, ...]:
     """Every component as the model is built now: :data:`COMPONENTS`, then :data:`CLOSING`."""
@@ -55,13 +64,26 @@ COSTS: tuple[Cost, ...] = costs()
 COST_COMPONENTS: tuple[str, ...] = tuple(c.name for c in COSTS)
 
 
-def build(derived: Derived) -> Program:
-    """The linear program of ``derived``, as declarations: the components in order,
-    then the balances and the objective."""
+def build(derived: Derived, extra: Iterable[Extra] = ()) -> Program:
+    """The linear program of ``derived``, as declarations.
+
+    ``extra`` are the caller's own constraints (PyPSA's ``extra_functionality``): each
+    is called as ``constraint(program, indices, terms)`` after every component has
+    declared its blocks and registered its terms, and before the balances and the
+    objective are built, so it may add variables and rows, read the components'
+    columns through the hooks (``terms.capacity``, ``terms.stocks``) or the program's
+    blocks, and register balance, stock-flow and cost terms of its own (cost terms
+    under a component's declared cost component). Explanations name its rows by block
+    name and key.
+    """
     with paused_gc():
         program = Program()
         indices = Indices.of(derived)
         terms = Terms(tuple(c.name for c in costs()))
-        for component in (*COMPONENTS, *CLOSING):
+        for component in COMPONENTS:
+            component.define(program, indices, terms)
+        for constraint in extra:
+            constraint(program, indices, terms)
+        for component in CLOSING:
             component.define(program, indices, terms)
         return program
