@@ -522,6 +522,9 @@ SETTINGS: tuple[Setting, ...] = (
 # Sheets that are known but never read by the model: provenance and explanations.
 IGNORED_SHEETS: tuple[str, ...] = ("sources", "read_me")
 
+# Readers look SHEETS and SHEETS_BY_NAME up when they run (``contract.SHEETS``), not
+# when they are imported, so a test can list an instrument's sheet the way adding it
+# here does (tests/test_components.py).
 SHEETS_BY_NAME: dict[str, Sheet] = {sheet.name: sheet for sheet in SHEETS}
 SETTINGS_BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
 

@@ -4,14 +4,17 @@ Wildcards are ``None``. The matching rules of MODEL.md §2 are already applied:
 routes are expanded to one record per mineral and stage they carry, demand and
 prices are resolved per item, shortfall tiers per mineral (with the implicit last
 tier), and every default is filled in. Disruptions stay as rows, because every
-matching row applies (MODEL.md §3).
+matching row applies (MODEL.md §3). The sheets of an instrument, which have no field
+of their own here, are kept as :class:`Row` records by sheet name
+(:meth:`ModelData.records`).
 """
 
 from __future__ import annotations
 
+import types
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 FacilityStage = Literal["mine", "refine", "recycle"]
 Product = Literal["concentrate", "refined"]
@@ -160,6 +163,33 @@ class Tier:
 
 
 @dataclass(frozen=True, slots=True)
+class Row:
+    """One record of an instrument's sheet: its cells by contract column name, read by
+    the column's rule with the contract's default filled in (a blank text is ``""``; a
+    wildcard, or a blank without a constant default, is ``None``). Read a column as an
+    attribute (``row.min_share``) or by name (``row["yield"]``)."""
+
+    values: tuple[tuple[str, Any], ...]
+
+    def __getitem__(self, column: str) -> Any:
+        for name, value in self.values:
+            if name == column:
+                return value
+        raise KeyError(column)
+
+    def __getattr__(self, column: str) -> Any:
+        if column.startswith("__"):  # copy and pickle ask for protocols a Row lacks
+            raise AttributeError(column)
+        try:
+            return self[column]
+        except KeyError:
+            raise AttributeError(column) from None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+@dataclass(frozen=True, slots=True)
 class ModelData:
     """Everything the model needs from the workbook, validated and resolved."""
 
@@ -176,6 +206,14 @@ class ModelData:
     scenarios: tuple[Scenario, ...]
     disruptions: tuple[Disruption, ...]
     tiers: Mapping[str, tuple[Tier, ...]]  # by mineral, ascending shares ending at 1
+    # the other contract sheets (an instrument's), by name; an absent sheet holds none
+    sheets: Mapping[str, tuple[Row, ...]] = field(
+        default_factory=lambda: types.MappingProxyType({}))
+
+    def records(self, sheet: str) -> tuple[Row, ...]:
+        """The records of an instrument's sheet, in workbook order; none when the sheet
+        is absent (an optional sheet may be)."""
+        return self.sheets.get(sheet, ())
 
     def summary(self) -> dict[str, int]:
         """How many of each thing the input holds, for ``optimizer validate``."""

@@ -10,12 +10,13 @@ their layout and cost index, and the solution.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer.data import ModelData
 from optimizer.derive import Derived, derive
-from optimizer.model import build
+from optimizer.model import Extra, build
 from optimizer.solve import CompiledLP, Solution, SolverOptions, compile_program, solve
 from optimizer.timing import timed
 
@@ -45,26 +46,29 @@ class Outcome:
         return self.solution.dual_map(self.lp.layout, name)
 
 
-def prepare(data: ModelData, timings: dict[str, float] | None = None
-            ) -> tuple[Derived, CompiledLP]:
+def prepare(data: ModelData, timings: dict[str, float] | None = None, *,
+            extra: Iterable[Extra] = ()) -> tuple[Derived, CompiledLP]:
     """Derive, build and compile: the matrices HiGHS will solve. The same data always
-    gives the same LP, column for column and row for row."""
+    gives the same LP, column for column and row for row. ``extra`` are the caller's
+    own constraints (:func:`optimizer.model.build`)."""
     timings = {} if timings is None else timings
     with timed(timings, "derive"):
         derived = derive(data)
     with timed(timings, "build"):
-        program = build(derived)
+        program = build(derived, extra)
     with timed(timings, "compile"):
         lp = compile_program(program)
     return derived, lp
 
 
 def optimize(
-    data: ModelData, options: SolverOptions, timings: dict[str, float] | None = None
+    data: ModelData, options: SolverOptions, timings: dict[str, float] | None = None, *,
+    extra: Iterable[Extra] = (),
 ) -> Outcome:
-    """Derive, build, compile and solve; the solution may be of any status."""
+    """Derive, build, compile and solve; the solution may be of any status. ``extra``
+    are the caller's own constraints (:func:`optimizer.model.build`)."""
     timings = {} if timings is None else timings
-    derived, lp = prepare(data, timings)
+    derived, lp = prepare(data, timings, extra=extra)
     with timed(timings, "solve"):
         solution = solve(lp, options)
     log.info("%d variables, %d constraints: %s", lp.size[0], lp.size[1], solution.message)

@@ -9,18 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from optimizer.contract import SHEETS
+from optimizer import contract
 
 
 def _sheet_rank(sheet: str) -> int:
-    names = [s.name for s in SHEETS]
+    names = [s.name for s in contract.SHEETS]
     return names.index(sheet) if sheet in names else len(names)
 
 
 def _column_rank(sheet: str, column: str | None) -> int:
     if column is None:
         return -1
-    for candidate in SHEETS:
+    for candidate in contract.SHEETS:
         if candidate.name == sheet:
             names = candidate.column_names
             return names.index(column) if column in names else len(names)

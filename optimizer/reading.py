@@ -15,7 +15,8 @@ from pathlib import Path
 
 import python_calamine
 
-from optimizer.contract import IGNORED_SHEETS, SHEETS_BY_NAME
+from optimizer import contract
+from optimizer.contract import IGNORED_SHEETS
 from optimizer.problems import NotAWorkbookError, Problems
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ def read_workbook(path: Path, problems: Problems) -> RawWorkbook:
         name = normalise_name(title)
         if name in IGNORED_SHEETS:
             continue
-        if name not in SHEETS_BY_NAME:
+        if name not in contract.SHEETS_BY_NAME:
             problems.warn(title, None, None, "sheet is not part of the contract; ignored")
             continue
         if name in found:
@@ -170,7 +171,7 @@ def _read_sheet(
     name: str, title: str, rows: Sequence[Sequence[Cell]], problems: Problems
 ) -> RawSheet:
     """Turn a sheet's cells into records keyed by contract column names."""
-    sheet = SHEETS_BY_NAME[name]
+    sheet = contract.SHEETS_BY_NAME[name]
     header = rows[0] if rows else []
     positions: dict[str, int] = {}
     for index, cell in enumerate(header):

@@ -7,14 +7,14 @@ The same rows feed the template's ``read_me`` sheet, its header comments and
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from optimizer import contract
 from optimizer.contract import (
     IGNORED_SHEETS,
     SETTINGS,
-    SHEETS,
-    SHEETS_BY_NAME,
     Column,
     Kind,
     Setting,
@@ -57,7 +57,7 @@ def requirement(column: Column) -> str:
 def allowed(column: Column) -> str:
     """What a valid cell holds, in words: a reference names the sheet it points at."""
     if column.references is not None:
-        key = SHEETS_BY_NAME[column.references].keys[0].name
+        key = contract.SHEETS_BY_NAME[column.references].keys[0].name
         text = f"a {key} of the {column.references} sheet"
     else:
         text = column.rule_text()
@@ -76,9 +76,11 @@ def column_doc(sheet: Sheet, column: Column) -> ColumnDoc:
     )
 
 
-def column_docs() -> list[ColumnDoc]:
-    """Every column of every sheet, in contract order."""
-    return [column_doc(sheet, column) for sheet in SHEETS for column in sheet.columns]
+def column_docs(sheets: Sequence[Sheet] | None = None) -> list[ColumnDoc]:
+    """Every column of ``sheets`` (every contract sheet when none are given), in
+    contract order."""
+    chosen = contract.SHEETS if sheets is None else sheets
+    return [column_doc(sheet, column) for sheet in chosen for column in sheet.columns]
 
 
 def header_comment(sheet: Sheet, column: Column) -> str:
@@ -125,7 +127,7 @@ def markdown() -> str:
         "(t) are tonnes. Money is in the workbook's `currency` (USD by default).",
         "",
     ]
-    for sheet in SHEETS:
+    for sheet in contract.SHEETS:
         presence = (
             "required, at least one record"
             if sheet.non_empty

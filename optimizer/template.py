@@ -18,7 +18,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from optimizer.contract import SETTINGS, SHEETS, SHEETS_BY_NAME, WILDCARD, Column, Kind, Sheet
+from optimizer import contract
+from optimizer.contract import SETTINGS, WILDCARD, Column, Kind, Sheet
 from optimizer.reference import allowed, column_docs, header_comment
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -31,21 +32,28 @@ Rows = Sequence[Mapping[str, object]]
 def write_workbook(path: Path, tables: Mapping[str, Rows] | None = None) -> None:
     """Write the template to ``path``, filled with ``tables`` (sheet -> records) if given.
 
-    Without ``tables`` the ``settings`` sheet lists every key with a blank value
-    (blank means the default). Sheets of ``tables`` not in the contract (such as
-    ``sources``) are written after the contract sheets, as given. A record of a
-    contract sheet with a column the contract does not know raises ``ValueError``
-    rather than losing the value silently.
+    Without ``tables`` every contract sheet is written, and the ``settings`` sheet
+    lists every key with a blank value (blank means the default). With ``tables``,
+    the contract sheets given and the required ones are written, in contract order,
+    and ``read_me`` lists their columns: an optional sheet not given is left out (it
+    reads as empty), so a sheet added to the contract later changes no workbook
+    written before. Sheets of ``tables`` not in the contract (such as ``sources``)
+    are written after the contract sheets, as given. A record of a contract sheet
+    with a column the contract does not know raises ``ValueError`` rather than
+    losing the value silently.
     """
+    known = contract.SHEETS_BY_NAME
     for name, given in (tables or {}).items():
-        if name in SHEETS_BY_NAME:
-            _check_columns(SHEETS_BY_NAME[name], given)
+        if name in known:
+            _check_columns(known[name], given)
+    sheets = [s for s in contract.SHEETS
+              if tables is None or s.name in tables or s.required]
     workbook = Workbook()
     readme = workbook.active
     assert readme is not None
     readme.title = "read_me"
-    _write_readme(readme)
-    for sheet in SHEETS:
+    _write_readme(readme, sheets)
+    for sheet in sheets:
         worksheet = workbook.create_sheet(sheet.name)
         _write_header(worksheet, sheet)
         _add_drop_downs(worksheet, sheet)
@@ -58,7 +66,7 @@ def write_workbook(path: Path, tables: Mapping[str, Rows] | None = None) -> None
         for record in records:
             worksheet.append([record.get(column.name) for column in sheet.columns])
     for name, extra_records in (tables or {}).items():
-        if name in SHEETS_BY_NAME:
+        if name in known:
             continue
         extra = workbook.create_sheet(name)
         columns = list(dict.fromkeys(c for record in extra_records for c in record))
@@ -121,7 +129,7 @@ def _list_formula(sheet: Sheet, column: Column) -> str | None:
     if column.kind is Kind.YESNO:
         return '"yes,no"'
     if column.references is not None:
-        target = SHEETS_BY_NAME[column.references]
+        target = contract.SHEETS_BY_NAME[column.references]
         letter = get_column_letter(target.column_names.index(target.keys[0].name) + 1)
         return f"{target.name}!${letter}$2:${letter}${LAST_ROW}"
     if sheet.name == "settings" and column.name == "key":
@@ -129,7 +137,7 @@ def _list_formula(sheet: Sheet, column: Column) -> str | None:
     return None
 
 
-def _write_readme(worksheet: Worksheet) -> None:
+def _write_readme(worksheet: Worksheet, sheets: Sequence[Sheet]) -> None:
     worksheet.append(["Input workbook for the allied critical-minerals optimizer."])
     worksheet.append([
         "Fill one sheet per table: one record per row under the header. Hover over a "
@@ -143,7 +151,7 @@ def _write_readme(worksheet: Worksheet) -> None:
         cell = worksheet.cell(row=header_row, column=index, value=name)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
-    for doc in column_docs():
+    for doc in column_docs(sheets):
         worksheet.append([doc.sheet, doc.column, doc.meaning, doc.unit, doc.allowed,
                           doc.default, doc.required])
     for letter, width in zip("ABCDEFG", (16, 26, 70, 14, 34, 22, 24), strict=True):

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from optimizer.derive import PRODUCT_OF_STAGE
-from optimizer.model.terms import COST_COMPONENTS
+from optimizer.model import COST_COMPONENTS
 from optimizer.pipeline import Outcome
 from optimizer.results.burden import EXPECTED, ZONE
 from optimizer.results.headlines import money, number, share

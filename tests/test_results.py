@@ -24,7 +24,7 @@ import xlsxwriter
 
 from optimizer import __version__
 from optimizer.files import file_sha256
-from optimizer.model.terms import COST_COMPONENTS
+from optimizer.model import COST_COMPONENTS
 from optimizer.pipeline import Outcome, optimize
 from optimizer.report import xlsx
 from optimizer.results.accounting import cvar

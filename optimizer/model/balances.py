@@ -1,14 +1,20 @@
-"""The concentrate and refined balances (MODEL.md §6.3, §6.4), summed from the registry.
+"""The balances, closed from the registry (MODEL.md §6.3, §6.4, §6.6).
 
-Balances are ≥: surplus may be left unused. Their duals are the marginal prices of
-the results (§8). A balance exists for every region, mineral and node where anything
-was registered, in the order things were first registered there.
+The concentrate and refined balances are ≥: surplus may be left unused. Their duals
+are the marginal prices of the results (§8). A balance exists for every region,
+mineral and node where anything was registered, in the order things were first
+registered there. The stock balances of §6.6 are declared by stockpiles; the flows
+other components registered into or out of a stockpile join them here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from optimizer.data import Product
+from optimizer.model.component import Binding, Component, Context, Limit, Rows, amount
 from optimizer.model.indices import Indices
 from optimizer.model.program import GREATER, Program
 from optimizer.model.terms import Entries, Terms
@@ -35,9 +41,19 @@ def _lookup(codes: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarr
 
 
 def define(program: Program, ix: Indices, terms: Terms) -> None:
-    """One row per region, mineral and node where anything was registered."""
+    """One row per region, mineral and node where anything was registered; the
+    registered stock flows into the stock balances."""
+    _stock_flows(program, terms)
     _concentrate_balance(program, ix, terms)
     _refined_balance(program, ix, terms)
+
+
+def _stock_flows(program: Program, terms: Terms) -> None:
+    """§6.6 Stock: level = … + Σ flows into stock, for the flows components registered
+    after stockpiles declared the rows (level − … − flow = …, so each enters negated)."""
+    row, column, coefficient = terms.stock_flows.arrays()
+    if len(row):
+        program.add_entries("stock_balance", row, column, -coefficient)
 
 
 def _concentrate_balance(program: Program, ix: Indices, terms: Terms) -> None:
@@ -66,3 +82,44 @@ def _refined_balance(program: Program, ix: Indices, terms: Terms) -> None:
     program.add_constraints("refined_balance", ix.balance_key(codes), GREATER, demand,
                             row, column, coefficient, _refined_balance.__doc__,
                             ix.balance_columns(codes))
+
+
+# ---------------------------------------------------------------- words
+
+
+def _explain_concentrate(ctx: Context, key: tuple[str, str, int]) -> str:
+    return f"{key[1]} concentrate in {key[0]} must cover its refineries in {ctx.when(key[2])}"
+
+
+def _explain_refined(ctx: Context, key: tuple[str, str, int]) -> str:
+    demand = ctx.derived.demand_t.get(key, 0.0)
+    return (f"refined {key[1]} in {key[0]} must meet demand of {amount(demand)} t "
+            f"in {ctx.when(key[2])}")
+
+
+def _floor_words(stage: Product, needs: str) -> Callable[[Context, Binding], str]:
+    """A member balance where the marginal price is below the floor (the sensitivity
+    sheet shows only those): the price against the floor."""
+    def words(ctx: Context, limit: Binding) -> str:
+        region, mineral, node_id = limit.key
+        derived = ctx.derived
+        node = derived.tree.nodes[node_id]
+        floor = derived.floor_price[mineral, stage, node.period]
+        marginal = limit.dual / (node.probability * derived.discount[node.period])
+        return (f"{stage} {mineral} in {region}: supply ≥ {needs} in {ctx.when(node_id)}; "
+                f"marginal price {marginal:,.2f} below the floor {floor:,.2f} "
+                f"{ctx.currency}/t")
+    return words
+
+
+COMPONENT = Component(
+    "balances", define,
+    rows=(
+        Rows("concentrate_balance", "§6.3 concentrate balance", _explain_concentrate,
+             Limit("concentrate_balance", "§6.3 concentrate balance",
+                   _floor_words("concentrate", "its refineries' needs"), nonnegative=False)),
+        Rows("refined_balance", "§6.4 refined balance", _explain_refined,
+             Limit("refined_balance", "§6.4 refined balance",
+                   _floor_words("refined", "demand"), nonnegative=False)),
+    ),
+)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.model.component import Columns, Component, Context, Cost, amount
 from optimizer.model.indices import Indices
 from optimizer.model.program import Program, named
 from optimizer.model.terms import Terms
@@ -51,3 +52,16 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
     )
     terms.supply("refined", balance[which], shortfall, 1.0)
     terms.cost("shortfall_penalty", node[which], shortfall, penalty[position])
+
+
+def _explain_shortfall(ctx: Context, key: tuple[str, str, int, int], limit: float,
+                       bound: str) -> str:
+    return f"unmet {key[1]} demand in {key[0]}, tier {key[2]}, is capped at {amount(limit)} t " \
+           f"in {ctx.when(key[3])}"
+
+
+COMPONENT = Component(
+    "demand", define,
+    columns=(Columns("shortfall", "§6.5 shortfall tiers", _explain_shortfall),),
+    costs=(Cost("shortfall_penalty", "tier penalty × unmet demand"),),
+)

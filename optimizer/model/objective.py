@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.model.component import Columns, Component, Rows
 from optimizer.model.indices import Indices
 from optimizer.model.program import GREATER, Program
 from optimizer.model.terms import Terms
@@ -94,3 +95,10 @@ def _cvar_excess(program: Program, ix: Indices, terms: Terms, scenarios: list[st
         "cvar_excess", scenarios, GREATER, np.array(rhs), np.concatenate(rows),
         np.concatenate(entries), np.concatenate(values), _cvar_excess.__doc__,
     )
+
+
+COMPONENT = Component(
+    "objective", define,
+    rows=(Rows("cvar_excess", "§7 CVaR"),),
+    columns=(Columns("eta", "§7 CVaR"), Columns("excess", "§7 CVaR")),
+)

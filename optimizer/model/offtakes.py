@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.model.component import Columns, Component, Context, Cost, Rows, amount
 from optimizer.model.indices import Indices
 from optimizer.model.program import LESS, Program
 from optimizer.model.terms import Terms
@@ -62,3 +63,23 @@ def _take_within_output(program: Program, facility: list[str], node: list[int],
         np.concatenate([rows, rows]), np.concatenate([take, output]),
         np.concatenate([np.ones(len(rows)), -np.ones(len(rows))]), _take_within_output.__doc__,
     )
+
+
+# ---------------------------------------------------------------- words
+
+
+def _explain_take(ctx: Context, key: tuple[str, int]) -> str:
+    return f"contract take from {key[0]} within its output in {ctx.when(key[1])}"
+
+
+def _explain_take_bound(ctx: Context, key: tuple[str, int], limit: float, bound: str) -> str:
+    return f"contract take from {key[0]} is capped at {amount(limit)} t in {ctx.when(key[1])}"
+
+
+COMPONENT = Component(
+    "offtakes", define,
+    rows=(Rows("take_within_output", "§6.2 offtake", _explain_take),),
+    columns=(Columns("contract_take", "§6.2 offtake", _explain_take_bound),),
+    costs=(Cost("contract_cost", "take-or-pay payments: contract price × contract_t × years, "
+                "paid whether taken or not"),),
+)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -106,6 +106,28 @@ class Program:
             np.broadcast_to(np.asarray(coefficient, dtype=float), row.shape),
             doc or "", key_columns,
         ))
+
+    def add_entries(self, name: str, row: np.ndarray, column: np.ndarray,
+                    coefficient: np.ndarray | float) -> None:
+        """Add matrix entries to the rows of the block ``name``, declared earlier (``row``
+        counts within the block): how a hook closes rows that other components add
+        terms to after the block was declared (the stock flows of §6.6). The block keeps
+        its place, so no row moves."""
+        at = next((i for i, b in enumerate(self.constraints) if b.name == name), None)
+        if at is None:
+            raise KeyError(f"no constraint block {name!r} was declared")
+        block = self.constraints[at]
+        row = np.asarray(row, dtype=np.int64)
+        if len(row) and not (row.min() >= 0 and row.max() < len(block.keys)):
+            raise IndexError(f"a row outside the {len(block.keys)} rows of {name}")
+        self.constraints[at] = replace(
+            block,
+            row=np.concatenate([block.row, row]),
+            column=np.concatenate([block.column, np.asarray(column, dtype=np.int64)]),
+            coefficient=np.concatenate([
+                block.coefficient,
+                np.broadcast_to(np.asarray(coefficient, dtype=float), row.shape)]),
+        )
 
 
 @contextmanager

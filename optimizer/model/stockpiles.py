@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.model.component import (
+    Binding,
+    Columns,
+    Component,
+    Context,
+    Cost,
+    Limit,
+    Rows,
+    amount,
+)
 from optimizer.model.indices import Indices
 from optimizer.model.program import EQUAL, LESS, Program, node_key_columns, node_keys
-from optimizer.model.terms import Terms
+from optimizer.model.terms import Stocks, Terms
 
 
 def _rate(limits: list[float | None]) -> np.ndarray:
@@ -20,7 +30,8 @@ def _rate(limits: list[float | None]) -> np.ndarray:
 
 def define(program: Program, ix: Indices, terms: Terms) -> None:
     """Declare ``purchase``, ``release``, ``level``, the stock rows and the budget;
-    register purchases and releases in the balances and the holding cost."""
+    register the stocks (for other components' stock flows), purchases and releases in
+    the balances, and the holding cost."""
     derived = ix.derived
     stockpiles = derived.data.stockpiles
     names = [s.stockpile for s in stockpiles]
@@ -55,8 +66,10 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
 
     region = ix.codes([s.region for s in stockpiles], ix.region)
     mineral = ix.codes([s.mineral for s in stockpiles], ix.mineral)
-    balance = ix.balance_code(region[:, None], mineral[:, None], ix.node)
     stage = np.array([s.stage for s in stockpiles])
+    terms.stocks = Stocks(stockpile=position, purchase=purchase, release=release, level=level,
+                          region=region, mineral=mineral, stage=stage)
+    balance = ix.balance_code(region[:, None], mineral[:, None], ix.node)
     for product in ("concentrate", "refined"):
         held = stage == product
         terms.supply(product, np.stack([balance[held], balance[held]], axis=-1),
@@ -72,6 +85,10 @@ def _stock_balance(program: Program, ix: Indices, keys: list[tuple[str, int]],
     r"""§6.6 Stock: level = level at the parent node (or initial_t) + purchase − release.
 
     .. math:: s_{k,n} - s_{k,p(n)} - x^{buy}_{k,n} + x^{rel}_{k,n} = s^0_k [n \text{ first}]
+
+    Row ``k × nodes + n`` is stockpile ``k`` at node ``n``; flows other components
+    register (:meth:`~optimizer.model.terms.Terms.stock_flow`) join these rows when the
+    balances close.
     """
     rows = np.arange(level.size).reshape(level.shape)
     initial = np.array([s.initial_t for s in ix.derived.data.stockpiles])[:, None]
@@ -125,3 +142,66 @@ def _stockpile_budget(program: Program, ix: Indices, purchase: np.ndarray) -> No
         else np.zeros(0), np.concatenate(coefficients) if coefficients else np.zeros(0),
         _stockpile_budget.__doc__,
     )
+
+
+# ---------------------------------------------------------------- words
+
+
+def _explain_stock(ctx: Context, key: tuple[str, int]) -> str:
+    return (f"stockpile {key[0]}: level = previous level + purchases − releases "
+            f"in {ctx.when(key[1])}")
+
+
+def _explain_budget(ctx: Context, key: str) -> str:
+    budget = ctx.derived.data.settings.stockpile_budget
+    return f"stockpile purchases along scenario {key} within the budget of {amount(budget or 0)}"
+
+
+def _explain_purchase(ctx: Context, key: tuple[str, int], limit: float, bound: str) -> str:
+    return f"purchases into stockpile {key[0]} are capped at {amount(limit)} t " \
+           f"(max_purchase_t × years) in {ctx.when(key[1])}"
+
+
+def _explain_release(ctx: Context, key: tuple[str, int], limit: float, bound: str) -> str:
+    why = f"capped at {amount(limit)} t (max_release_t × years)" if limit else \
+        "not allowed (release needs a disruption of its mineral)"
+    return f"releases from stockpile {key[0]} are {why} in {ctx.when(key[1])}"
+
+
+def _explain_level(ctx: Context, key: tuple[str, int], limit: float, bound: str) -> str:
+    if bound == "upper":
+        return f"stockpile {key[0]} holds at most {amount(limit)} t (capacity_t) " \
+               f"in {ctx.when(key[1])}"
+    stockpile = ctx.stockpiles[key[0]]
+    last = ctx.derived.tree.nodes[key[1]].period == len(ctx.derived.data.periods) - 1
+    what = "terminal level (terminal_min_t)" \
+        if last and stockpile.terminal_min_t > stockpile.min_level_t \
+        else "minimum level (min_level_t)"
+    return f"stockpile {key[0]}: {what} {amount(limit)} t must be held at the end of " \
+           f"{ctx.when(key[1])}"
+
+
+def _budget_limit(ctx: Context, limit: Binding) -> str:
+    """A budget row stands for every scenario whose path ends at its leaf."""
+    paths = ctx.derived.tree.paths
+    leaf = paths[limit.key][-1]
+    sharing = [s for s, path in paths.items() if path[-1] == leaf]
+    who = ("scenario " if len(sharing) == 1 else "scenarios ") + ", ".join(sharing)
+    return (f"stockpile purchases at market prices along the path of {who} ≤ "
+            f"stockpile_budget")
+
+
+COMPONENT = Component(
+    "stockpiles", define,
+    rows=(
+        Rows("stock_balance", "§6.6 stock", _explain_stock),
+        Rows("stockpile_budget", "§6.10 stockpile budget", _explain_budget,
+             Limit("stockpile_budget", "§6.10 stockpile budget", _budget_limit, money=True)),
+    ),
+    columns=(
+        Columns("purchase", "§6.6 stock", _explain_purchase),
+        Columns("release", "§6.6 stock", _explain_release),
+        Columns("level", "§6.6 stock", _explain_level),
+    ),
+    costs=(Cost("holding_cost", "holding_cost_per_t × stock level × years"),),
+)

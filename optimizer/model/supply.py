@@ -7,8 +7,20 @@ track. Expansion is decided once, before period one, for all scenarios.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from optimizer.model.component import (
+    Binding,
+    Columns,
+    Component,
+    Context,
+    Cost,
+    Limit,
+    Rows,
+    amount,
+)
 from optimizer.model.indices import Indices
 from optimizer.model.program import LESS, Program, node_key_columns, node_keys
 from optimizer.model.terms import Capacity, Terms
@@ -127,3 +139,60 @@ def _expansion_budget(program: Program, ix: Indices, build: np.ndarray) -> None:
     program.add_constraints("expansion_budget", [None], LESS, budget,
                             np.zeros(int(priced.sum())), build[priced], capex[priced],
                             _expansion_budget.__doc__)
+
+
+# ---------------------------------------------------------------- words
+
+
+def _explain_capacity(ctx: Context, key: tuple[str, int]) -> str:
+    return (f"output of {key[0]} within its capacity, new capacity included, "
+            f"in {ctx.when(key[1])}")
+
+
+def _explain_expansion_budget(ctx: Context, key: Any) -> str:
+    budget = ctx.derived.data.settings.expansion_budget
+    return f"capacity expansion within the budget of {amount(budget or 0)}"
+
+
+def _explain_output(ctx: Context, key: tuple[str, int], limit: float, bound: str) -> str:
+    return f"output of {key[0]} is capped at {amount(limit)} t by its capacity " \
+           f"in {ctx.when(key[1])}"
+
+
+def _explain_build(ctx: Context, key: str, limit: float, bound: str) -> str:
+    return f"new capacity at {key} is capped at {amount(limit)} t/yr (expandable_t)"
+
+
+def _capacity_limit(ctx: Context, limit: Binding) -> str:
+    """A capacity row (where new capacity can come online) or ``output``'s bound."""
+    facility, node = limit.key
+    f = ctx.facilities[facility]
+    new = "; rhs is the existing capacity, new capacity adds to it" if limit.row else ""
+    return (f"output of {facility} ({f.stage}, {f.mineral}, {f.region}) ≤ its available "
+            f"capacity in {ctx.when(node)}{new}")
+
+
+def _expansion_budget_limit(ctx: Context, limit: Binding) -> str:
+    return "overnight capex of all expansions (build × capex_per_t) ≤ expansion_budget"
+
+
+CAPACITY = Limit("capacity", "§6.1 capacity", _capacity_limit)
+
+COMPONENT = Component(
+    "supply", define,
+    rows=(
+        Rows("capacity", "§6.1 capacity", _explain_capacity, CAPACITY),
+        Rows("expansion_budget", "§6.10 expansion budget", _explain_expansion_budget,
+             Limit("expansion_budget", "§6.10 expansion budget", _expansion_budget_limit,
+                   money=True)),
+    ),
+    columns=(
+        Columns("build", "§5", _explain_build),
+        Columns("output", "§6.1 capacity", _explain_output, (CAPACITY,)),
+    ),
+    costs=(
+        Cost("production_cost", "unit cost × (output − contract_take) of every facility"),
+        Cost("capex", "annualised capex × new capacity × years, from online_period to the "
+             "end of the horizon (the same in every scenario)", first_stage=True),
+    ),
+)

@@ -5,10 +5,16 @@ arrays (a balance or node for each term, the term's column, its coefficient), an
 ``balances.py`` and ``objective.py`` build their rows from whatever was registered.
 Adding an instrument therefore adds a module, not an edit to the sums.
 
-Two hooks let components use each other's decisions without reading each other's
+Hooks let components use each other's decisions without reading each other's
 variables: supply registers the facilities' :class:`Capacity` (their ``output``
 columns and available capacity, new capacity included), which offtakes and the
-export caps read.
+export caps read; stockpiles register their :class:`Stocks` (the ``purchase``,
+``release`` and ``level`` columns), and any component may add flows into or out of a
+stockpile with :meth:`Terms.stock_flow` (a reserve swap's loans and returns, say),
+which join the stock balance of §6.6 when the balances close.
+
+Cost terms name their cost component of §7; the names, in the order the results show
+them, are those the components declare (:func:`optimizer.model.component.cost_components`).
 """
 
 from __future__ import annotations
@@ -18,18 +24,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from optimizer.data import Product
-
-# The cost components of MODEL.md §7, in the order the results show them.
-COST_COMPONENTS: tuple[str, ...] = (
-    "production_cost",
-    "contract_cost",
-    "transport_cost",
-    "border_adjustment",
-    "holding_cost",
-    "shortfall_penalty",
-    "capex",
-)
-_COMPONENT = {name: i for i, name in enumerate(COST_COMPONENTS)}
 
 FIRST_STAGE_NODE = -1  # the node of a first-stage cost term: decided once, for all scenarios
 
@@ -79,6 +73,25 @@ class Capacity:
     build_column: np.ndarray  # int64 (facilities,), −1 where not expandable
 
 
+@dataclass(frozen=True, slots=True)
+class Stocks:
+    """The stockpiles' columns (MODEL.md §6.6), by stockpile (rows, in data order) and
+    node (columns): registered by stockpiles for the components that move stock.
+
+    The stock balance of stockpile ``k`` at node ``n`` is row ``k × nodes + n`` of the
+    ``stock_balance`` block: level = level at the parent node (or initial_t) + purchase
+    − release + the flows registered with :meth:`Terms.stock_flow`.
+    """
+
+    stockpile: dict[str, int]
+    purchase: np.ndarray  # int64 (stockpiles, nodes)
+    release: np.ndarray  # int64 (stockpiles, nodes)
+    level: np.ndarray  # int64 (stockpiles, nodes)
+    region: np.ndarray  # int64 (stockpiles,): region codes, as Indices.region has them
+    mineral: np.ndarray  # int64 (stockpiles,): mineral codes
+    stage: np.ndarray  # str (stockpiles,): the product held
+
+
 @dataclass(slots=True)
 class Terms:
     """What the components registered.
@@ -90,9 +103,13 @@ class Terms:
     terms of cost(n, t) of §7 (coded by node; ``cost_component`` says whose), the
     ``constant_*`` lists its constant part (take-or-pay payments), and ``first_stage``
     the discounted capex over the horizon, the same in every scenario. A column's cost
-    terms all sit at its own node (a variable belongs to one node).
+    terms all sit at its own node (a variable belongs to one node). ``cost_names`` are
+    the cost components a term may name, in the order the results show them.
+    ``stock_flows`` holds the flows into stock components registered, coded by their
+    stock balance row (:class:`Stocks`).
     """
 
+    cost_names: tuple[str, ...]
     concentrate: Entries = field(default_factory=Entries)
     refined: Entries = field(default_factory=Entries)
     demand_codes: list[np.ndarray] = field(default_factory=list)
@@ -105,6 +122,15 @@ class Terms:
     first_stage_component: list[np.ndarray] = field(default_factory=list)
     first_stage: Entries = field(default_factory=Entries)  # code: FIRST_STAGE_NODE
     capacity: Capacity | None = None
+    stocks: Stocks | None = None
+    stock_flows: Entries = field(default_factory=Entries)  # code: row of stock_balance
+
+    def cost_position(self, name: str) -> int:
+        """The position of cost component ``name`` among :attr:`cost_names`."""
+        try:
+            return self.cost_names.index(name)
+        except ValueError:
+            raise KeyError(f"no component declares the cost component {name!r}") from None
 
     def supply(self, product: Product, balance: np.ndarray, column: np.ndarray,
                coefficient: np.ndarray | float) -> None:
@@ -117,12 +143,22 @@ class Terms:
         self.demand_codes.append(np.asarray(balance, dtype=np.int64))
         self.demand_amounts.append(np.asarray(amount, dtype=float))
 
+    def stock_flow(self, stockpile: np.ndarray, node: np.ndarray, column: np.ndarray,
+                   coefficient: np.ndarray | float) -> None:
+        """Add ``coefficient × x[column]`` to the stock of ``stockpile`` (positions in data
+        order) at ``node``: into stock when positive, out of it when negative (§6.6)."""
+        assert self.stocks is not None, "stockpiles register their stocks first"
+        nodes = self.stocks.level.shape[1]
+        row = np.asarray(stockpile, dtype=np.int64) * nodes + np.asarray(node, dtype=np.int64)
+        self.stock_flows.add(row, column, coefficient)
+
     def cost(self, component: str, node: np.ndarray, column: np.ndarray,
              coefficient: np.ndarray) -> None:
         """Add ``coefficient × x[column]`` to ``component`` of cost(node, t), undiscounted;
         zero coefficients are left out."""
         node, column, coefficient = _nonzero(node, column, coefficient)
-        self.cost_component.append(np.full(len(node), _COMPONENT[component], dtype=np.int64))
+        self.cost_component.append(
+            np.full(len(node), self.cost_position(component), dtype=np.int64))
         self.node_cost.add(node, column, coefficient)
 
     def constant_cost(self, component: str, node: np.ndarray, amount: np.ndarray) -> None:
@@ -130,7 +166,7 @@ class Terms:
         amount = np.asarray(amount, dtype=float)
         keep = amount != 0.0
         self.constant_component.append(
-            np.full(int(keep.sum()), _COMPONENT[component], dtype=np.int64))
+            np.full(int(keep.sum()), self.cost_position(component), dtype=np.int64))
         self.constant_node.append(np.asarray(node, dtype=np.int64)[keep])
         self.constant_amount.append(amount[keep])
 
@@ -141,18 +177,19 @@ class Terms:
         node = np.full(len(column), FIRST_STAGE_NODE, dtype=np.int64)
         node, column, coefficient = _nonzero(node, column, coefficient)
         self.first_stage_component.append(
-            np.full(len(node), _COMPONENT[component], dtype=np.int64))
+            np.full(len(node), self.cost_position(component), dtype=np.int64))
         self.first_stage.add(node, column, coefficient)
 
     def constants(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The constants by node and component (component, node, amount), each summed in
         the order registered."""
-        cell = (_concatenate(self.constant_node, np.int64) * len(COST_COMPONENTS)
+        width = len(self.cost_names)
+        cell = (_concatenate(self.constant_node, np.int64) * width
                 + _concatenate(self.constant_component, np.int64))
         cells, inverse = np.unique(cell, return_inverse=True)
         amount = np.bincount(inverse, weights=_concatenate(self.constant_amount, float),
                              minlength=len(cells))
-        return cells % len(COST_COMPONENTS), cells // len(COST_COMPONENTS), amount
+        return cells % width, cells // width, amount
 
     def node_constants(self, nodes: int) -> np.ndarray:
         """The constant part of cost(n, t) by node: its components' sums, added up."""
@@ -172,6 +209,7 @@ class Terms:
             constant_component=c_component,
             constant_node=c_node,
             constant_amount=c_amount,
+            names=self.cost_names,
         )
 
 
@@ -187,7 +225,7 @@ class CostIndex:
     """Where every cost term of MODEL.md §7 sits among the LP's columns, as arrays.
 
     Term ``i`` adds ``coefficient[i] × x[column[i]]`` to cost component
-    ``COST_COMPONENTS[component[i]]`` at node ``node[i]``, undiscounted; a node of
+    ``names[component[i]]`` at node ``node[i]``, undiscounted; a node of
     :data:`FIRST_STAGE_NODE` marks a first-stage term whose coefficient is already
     discounted over the horizon (capex), the same in every scenario. The constants
     (take-or-pay payments) add ``constant_amount`` to their component at their node.
@@ -196,13 +234,14 @@ class CostIndex:
     object.
     """
 
-    component: np.ndarray  # int64, index into COST_COMPONENTS
+    component: np.ndarray  # int64, index into names
     node: np.ndarray  # int64, node id or FIRST_STAGE_NODE
     column: np.ndarray  # int64, column of the LP
     coefficient: np.ndarray  # float64
     constant_component: np.ndarray  # int64
     constant_node: np.ndarray  # int64
     constant_amount: np.ndarray  # float64
+    names: tuple[str, ...] = ()  # the cost components, in the order the results show them
 
     @classmethod
     def empty(cls) -> CostIndex:

@@ -10,6 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.model.component import (
+    Binding,
+    Columns,
+    Component,
+    Context,
+    Cost,
+    Limit,
+    Rows,
+    amount,
+)
 from optimizer.model.indices import Indices
 from optimizer.model.program import LESS, Program, named
 from optimizer.model.terms import Capacity, Terms
@@ -32,9 +42,9 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
     # §6.9 Zone exclusivity: nothing from a non-member into a member where a floor holds
     if derived.data.settings.zone_exclusive:
         member = derived.zone_member
-        for r, route in enumerate(routes):
-            if not member[route.origin] and member[route.destination]:
-                floored = np.array([(route.mineral, route.stage, t) in derived.floor_price
+        for r, into in enumerate(routes):
+            if not member[into.origin] and member[into.destination]:
+                floored = np.array([(into.mineral, into.stage, t) in derived.floor_price
                                     for t in range(len(derived.years))], dtype=bool)
                 limit[r, floored[ix.period]] = 0.0
     keys = [(r.origin, r.destination, r.mineral, r.stage, n)
@@ -104,3 +114,48 @@ def _export_cap(program: Program, ix: Indices, ship: np.ndarray, capacity: Capac
                         -(scale[facility_cap[new]] * available[new])]),
         _export_cap.__doc__,
     )
+
+
+# ---------------------------------------------------------------- words
+
+
+def _explain_export_cap(ctx: Context, key: int) -> str:
+    cap = ctx.derived.export_caps[key]
+    to = f" to {cap.destination}" if cap.destination else ""
+    return (f"export cap on {cap.mineral} {cap.stage} from {cap.region}{to}: at most "
+            f"{cap.factor:g} × its capacity in {ctx.when(cap.node)}")
+
+
+def _explain_ship(ctx: Context, key: tuple[str, str, str, str, int], limit: float,
+                  bound: str) -> str:
+    why = "closed (by a disruption or zone exclusivity)" if limit == 0 else \
+        f"capped at {amount(limit)} t"
+    return f"route {key[0]} → {key[1]} for {key[2]} {key[3]} is {why} in {ctx.when(key[4])}"
+
+
+def _route_limit(ctx: Context, limit: Binding) -> str:
+    origin, destination, mineral, stage, node = limit.key
+    return (f"shipments of {mineral} {stage} on {origin} → {destination} ≤ the route's "
+            f"capacity in {ctx.when(node)}")
+
+
+def _exclusivity_limit(ctx: Context, limit: Binding) -> str:
+    origin, destination, mineral, stage, node = limit.key
+    return (f"no {mineral} {stage} from non-member {origin} into member {destination} "
+            f"where a floor holds, in {ctx.when(node)}")
+
+
+COMPONENT = Component(
+    "trade", define,
+    rows=(Rows("export_cap", "§6.8 export cap", _explain_export_cap),),
+    columns=(Columns(
+        "ship", "§6.7 routes, §6.9 zone exclusivity", _explain_ship,
+        (Limit("routes", "§6.7 routes", _route_limit),
+         Limit("zone_exclusivity", "§6.9 zone exclusivity", _exclusivity_limit)),
+    ),),
+    costs=(
+        Cost("transport_cost", "route cost_per_t × shipments"),
+        Cost("border_adjustment", "border adjustment per t × shipments (tariff, plus the gap "
+             "between floor and market price on routes from non-members into members)"),
+    ),
+)

@@ -26,7 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from optimizer.derive import Derived
-from optimizer.model.terms import COST_COMPONENTS, FIRST_STAGE_NODE, CostIndex
+from optimizer.model.terms import FIRST_STAGE_NODE, CostIndex
 from optimizer.results.keys import route_index
 from optimizer.solve import CompiledLP, key_columns
 
@@ -92,6 +92,12 @@ class Accounts:
     def costs(self) -> CostIndex:
         return self.lp.costs
 
+    @property
+    def components(self) -> list[str]:
+        """The cost components, as the model compiled them (every component's, in the
+        order the results show them)."""
+        return list(self.costs.names)
+
     @cached_property
     def term_money(self) -> np.ndarray:
         """coefficient × value of every cost term."""
@@ -102,14 +108,14 @@ class Accounts:
     def node_costs(self) -> pd.DataFrame:
         """cost(n, t) of §7, undiscounted: node (rows) × component (columns); capex, a
         first-stage cost, is 0 here (see :attr:`first_stage`)."""
-        count, width = len(self.derived.tree.nodes), len(COST_COMPONENTS)
+        count, width = len(self.derived.tree.nodes), len(self.components)
         at_node = self.costs.node != FIRST_STAGE_NODE
         cell = self.costs.node[at_node] * width + self.costs.component[at_node]
         totals = np.bincount(cell, weights=self.term_money[at_node], minlength=count * width)
         constant_cell = self.costs.constant_node * width + self.costs.constant_component
         totals += np.bincount(constant_cell, weights=self.costs.constant_amount,
                               minlength=count * width)
-        frame = pd.DataFrame(totals.reshape(count, width), columns=list(COST_COMPONENTS))
+        frame = pd.DataFrame(totals.reshape(count, width), columns=self.components)
         frame.index.name = "node"
         return frame
 
@@ -119,14 +125,14 @@ class Accounts:
         in every scenario."""
         first = self.costs.node == FIRST_STAGE_NODE
         totals = np.bincount(self.costs.component[first], weights=self.term_money[first],
-                             minlength=len(COST_COMPONENTS))
-        return pd.Series(totals, index=list(COST_COMPONENTS))
+                             minlength=len(self.components))
+        return pd.Series(totals, index=self.components)
 
     @cached_property
     def scenario_costs(self) -> pd.DataFrame:
         """C_s by component and ``total_cost``, indexed by scenario in input order."""
         frame = self.along_paths(self.node_costs) + self.first_stage
-        frame["total_cost"] = frame[list(COST_COMPONENTS)].sum(axis=1)
+        frame["total_cost"] = frame[self.components].sum(axis=1)
         return frame
 
     @cached_property
@@ -224,7 +230,7 @@ class Accounts:
         """First-stage capex (discounted as the objective charges it) by the region of
         the facility expanded."""
         block = self.lp.layout.column_block("build")
-        capex = COST_COMPONENTS.index("capex")
+        capex = self.components.index("capex")
         chosen = (self.costs.node == FIRST_STAGE_NODE) & (self.costs.component == capex)
         region = {f.facility: f.region for f in self.derived.data.facilities}
         if block is None or not chosen.any():

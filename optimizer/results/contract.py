@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from optimizer.model import COSTS
+
 # Excel number formats, one per kind of quantity.
 TEXT = "General"
 TONNES = "#,##0.00"
@@ -124,19 +126,13 @@ NON_MEMBER_SHARE = ResultColumn(
     "from_non_members_t ÷ (from_members_t + from_non_members_t); blank when both are 0.",
     "share", SHARE,
 )
-COMPONENT_MEANINGS: dict[str, str] = {
-    "production_cost": "unit cost × (output − contract_take) of every facility",
-    "contract_cost": "take-or-pay payments: contract price × contract_t × years, "
-                     "paid whether taken or not",
-    "transport_cost": "route cost_per_t × shipments",
-    "border_adjustment": "border adjustment per t × shipments (tariff, plus the gap "
-                         "between floor and market price on routes from non-members "
-                         "into members)",
-    "holding_cost": "holding_cost_per_t × stock level × years",
-    "shortfall_penalty": "tier penalty × unmet demand",
-    "capex": "annualised capex × new capacity × years, from online_period to the end of "
-             "the horizon (the same in every scenario)",
-}
+# The cost components of MODEL.md §7 and what each sums, as the model's components
+# declare them (optimizer.model.component.Cost), in the order the results show them.
+COMPONENT_MEANINGS: dict[str, str] = {cost.name: cost.meaning for cost in COSTS}
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                 "ten", "eleven", "twelve")
+_COMPONENT_COUNT = _NUMBER_WORDS[len(COSTS)] if len(COSTS) < len(_NUMBER_WORDS) \
+    else str(len(COSTS))
 
 
 def _component_columns() -> tuple[ResultColumn, ...]:
@@ -197,13 +193,13 @@ FIGURES: tuple[Figure, ...] = (
     Figure("objective", "The objective the solver minimised: (1 − λ) × expected_cost + "
            "λ × cvar, which is expected_cost when risk_weight λ = 0.", "{currency}", MONEY),
     *(
-        Figure(name, f"Expected discounted {meaning}: Σ over nodes of probability × δ_t × "
-               "cost at the node" + (" (decided once, so not weighted)." if name == "capex"
-                                     else "."), "{currency}", MONEY)
-        for name, meaning in COMPONENT_MEANINGS.items()
+        Figure(cost.name, f"Expected discounted {cost.meaning}: Σ over nodes of probability "
+               "× δ_t × cost at the node" + (" (decided once, so not weighted)."
+                                            if cost.first_stage else "."), "{currency}", MONEY)
+        for cost in COSTS
     ),
-    Figure("expected_cost", "Sum of the seven cost components: the expected discounted "
-           "cost Σ_s p_s C_s.", "{currency}", MONEY),
+    Figure("expected_cost", f"Sum of the {_COMPONENT_COUNT} cost components: the expected "
+           "discounted cost Σ_s p_s C_s.", "{currency}", MONEY),
     Figure("zone_net_cost", "expected_cost less the expected discounted border adjustments "
            "paid on routes into member regions: that money stays inside the zone.",
            "{currency}", MONEY),
@@ -438,8 +434,8 @@ _SHOWN_SCENARIOS = (
 CHART_KINDS: tuple[ChartKind, ...] = (
     ChartKind("cost_breakdown", "Expected cost by component", "bar", False,
               "cost component", "expected discounted cost", "{currency}", MONEY,
-              "The seven expected discounted cost components of the summary, production_cost "
-              "to capex: one bar each."),
+              f"The {_COMPONENT_COUNT} expected discounted cost components of the summary, "
+              f"{COSTS[0].name} to {COSTS[-1].name}: one bar each."),
     ChartKind("shortfall_share", "Unmet demand by mineral and scenario", "column", False,
               "mineral", "unmet share of demand", "share", SHARE,
               "For each charted mineral and shown scenario: shortfall_t ÷ demand_t of the "

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.derive import PRODUCT_OF_STAGE
-from optimizer.model.terms import COST_COMPONENTS
+from optimizer.model import COST_COMPONENTS
 from optimizer.pipeline import Outcome
 from optimizer.results.burden import EXPECTED, ZONE
 

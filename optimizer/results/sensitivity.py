@@ -2,11 +2,14 @@
 
 For every binding budget (§6.10), capacity (§6.1, as a row where new capacity can
 come online, else as the bound on ``output``), route capacity (§6.7), zone exclusivity
-(§6.9) and member balance where a floor binds (§6.3, §6.4 with price_gap > 0): the
-dual, the right-hand side, and the range over which that dual holds, from HiGHS's
-ranging of the optimal basis (:class:`optimizer.solve.Solution` ``rhs_ranges`` and
+(§6.9) and member balance where a floor binds (§6.3, §6.4 with price_gap > 0), and
+every binding row of an instrument whose descriptor gives it a limit: the dual, the
+right-hand side, and the range over which that dual holds, from HiGHS's ranging of
+the optimal basis (:class:`optimizer.solve.Solution` ``rhs_ranges`` and
 ``bound_ranges``). A limit binds when its dual (a bound's reduced cost) is not 0; the
-columns are defined once, in :mod:`optimizer.results_contract`.
+columns are defined once, in :mod:`optimizer.results.contract`. This module decides
+which limits bind; their sections and words are the components' own
+(:class:`optimizer.model.component.Limit`).
 
 Duals are in objective units: the change in the objective (expected discounted cost,
 blended with CVaR when risk_weight > 0) per unit increase of the right-hand side.
@@ -17,12 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from optimizer.data import Product
+from optimizer.model import descriptors
+from optimizer.model.component import Context, Descriptors, Limit
+from optimizer.model.program import EQUAL, LESS
 from optimizer.pipeline import Outcome
 from optimizer.results.keys import positions
 from optimizer.solve import Block, key_columns
@@ -30,16 +37,12 @@ from optimizer.solve import Block, key_columns
 DUAL_TOLERANCE = 1e-7  # HiGHS's dual feasibility tolerance: smaller duals are noise
 GAP_TOLERANCE = 1e-9  # as the prices sheet shows a price_gap of 0
 
-SECTION: dict[str, str] = {
-    "stockpile_budget": "§6.10 stockpile budget",
-    "expansion_budget": "§6.10 expansion budget",
-    "capacity": "§6.1 capacity",
-    "routes": "§6.7 routes",
-    "zone_exclusivity": "§6.9 zone exclusivity",
-    "concentrate_balance": "§6.3 concentrate balance",
-    "refined_balance": "§6.4 refined balance",
-}
-ORDER = tuple(SECTION)  # rows come in this order, then in the model's order
+# The sheet's rows come grouped by kind in this order (an instrument's kinds follow, in
+# the order the model lists them), then in the model's order.
+ORDER = ("stockpile_budget", "expansion_budget", "capacity", "routes", "zone_exclusivity",
+         "concentrate_balance", "refined_balance")
+# The sections of the limits the model's components declare, by kind.
+SECTION: dict[str, str] = {kind: limit.section for kind, limit in descriptors().limits.items()}
 BALANCES: tuple[tuple[str, Product], ...] = (
     ("concentrate_balance", "concentrate"),
     ("refined_balance", "refined"),
@@ -51,7 +54,7 @@ COLUMNS = ("constraint", "what", "dual", "rhs", "rhs_low", "rhs_high", "unit")
 class _Limit:
     """One binding row or bound, where the layout places it."""
 
-    kind: str  # a key of SECTION
+    kind: str  # a Limit's kind
     row: bool  # a row of the matrix, else a column's upper bound
     position: int  # row or column index
     key: Any
@@ -64,13 +67,16 @@ class _Limit:
 def sensitivity(outcome: Outcome) -> pd.DataFrame:
     """The ``sensitivity`` sheet: one row per binding limit of the kinds above."""
     currency = outcome.data.settings.currency
-    describe = _Describer(outcome)
-    limits = sorted(_limits(outcome),
-                    key=lambda x: (ORDER.index(x.kind), not x.row, x.position))
+    described = descriptors()
+    limits = described.limits
+    rank = {kind: i for i, kind in enumerate(dict.fromkeys([*ORDER, *limits]))}
+    context = Context.for_sheet(outcome.derived)
+    found = sorted(_limits(outcome, described),
+                   key=lambda x: (rank[x.kind], not x.row, x.position))
     rows = [
-        (SECTION[x.kind], describe(x), x.dual, x.rhs, x.low, x.high,
-         currency if x.kind.endswith("budget") else "t")
-        for x in limits
+        (limits[x.kind].section, limits[x.kind].words(context, x), x.dual, x.rhs, x.low,
+         x.high, currency if limits[x.kind].money else "t")
+        for x in found
     ]
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     for column in ("dual", "rhs", "rhs_low", "rhs_high"):
@@ -80,17 +86,31 @@ def sensitivity(outcome: Outcome) -> pd.DataFrame:
     return frame
 
 
-def _limits(outcome: Outcome) -> Iterator[_Limit]:
+def _limits(outcome: Outcome, described: Descriptors) -> Iterator[_Limit]:
+    """Rows whose descriptor names a limit, where they bind (balances only where a
+    floor binds), then the binding bounds."""
     layout = outcome.lp.layout
-    for name in ("stockpile_budget", "expansion_budget", "capacity"):
-        block = layout.row_block(name)
+    floor_balances = {kind for kind, _ in BALANCES}
+    for rows in described.rows.values():
+        if rows.limit is None or rows.limit.kind in floor_balances:
+            continue
+        block = layout.row_block(rows.name)
         if block is not None:
-            yield from _rows(outcome, name, block, lambda dual: dual < -DUAL_TOLERANCE)
+            yield from _rows(outcome, rows.limit, block,
+                             partial(_binding, sense=layout.row_sense[block.start:block.stop]))
     yield from _bounds(outcome)
-    yield from _floor_balances(outcome)
+    yield from _floor_balances(outcome, described.limits)
 
 
-def _rows(outcome: Outcome, kind: str, block: Block,
+def _binding(dual: np.ndarray, sense: np.ndarray) -> np.ndarray:
+    """Rows whose dual is not 0: below 0 on a ≤ row (more room lowers the cost), above
+    0 on a ≥ row, either way on an equation."""
+    return np.where(sense == LESS, dual < -DUAL_TOLERANCE,
+                    np.where(sense == EQUAL, np.abs(dual) > DUAL_TOLERANCE,
+                             dual > DUAL_TOLERANCE))
+
+
+def _rows(outcome: Outcome, limit: Limit, block: Block,
           chosen: Callable[[np.ndarray], np.ndarray]) -> Iterator[_Limit]:
     """The rows of ``block`` whose duals ``chosen`` picks (a test on all of them at
     once), with their dual, active right-hand side and range."""
@@ -102,9 +122,10 @@ def _rows(outcome: Outcome, kind: str, block: Block,
         i = block.start + offset
         rhs = lp.row_upper[i] if lp.layout.row_sense[i] > 0 else lp.row_lower[i]
         low, high = _range(solution.rhs_ranges, i)
-        if kind != "concentrate_balance" and kind != "refined_balance":
+        if limit.nonnegative:
             low = _at_least(low, 0.0)  # a capacity or a budget is never negative
-        yield _Limit(kind, True, i, key, float(solution.duals[i]), float(rhs), low, high)
+        yield _Limit(limit.kind, True, i, key, float(solution.duals[i]), float(rhs), low,
+                     high)
 
 
 def _range(ranges: np.ndarray | None, index: int) -> tuple[float, float]:
@@ -151,7 +172,7 @@ def _bounds(outcome: Outcome) -> Iterator[_Limit]:
                          _at_least(low, float(lp.col_lower[j])), high)
 
 
-def _floor_balances(outcome: Outcome) -> Iterator[_Limit]:
+def _floor_balances(outcome: Outcome, limits: dict[str, Limit]) -> Iterator[_Limit]:
     """Member balance rows of a mineral and product with a floor in the period, where
     the marginal price (dual ÷ (π_n δ_t), as on the prices sheet) is below the floor
     and above 0: picked for all rows at once, described one by one."""
@@ -181,78 +202,9 @@ def _floor_balances(outcome: Outcome) -> Iterator[_Limit]:
             gap = floor - dual / np.where(weight[node] > 0, weight[node], 1.0)
         below = (member[positions(region, regions)] & ~np.isnan(floor) & (weight[node] > 0)
                  & (dual > DUAL_TOLERANCE) & (gap > GAP_TOLERANCE))
-        yield from _rows(outcome, kind, block, _fixed(below))
+        yield from _rows(outcome, limits[kind], block, _fixed(below))
 
 
 def _fixed(chosen: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     """A choice of rows made beforehand, whatever the duals."""
     return lambda _: chosen
-
-
-class _Describer:
-    """The ``what`` column: the limit in plain words."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        self.outcome = outcome
-        self.derived = outcome.derived
-        self.facilities = {f.facility: f for f in outcome.data.facilities}
-        self.periods = [p.period for p in outcome.data.periods]
-        self.currency = outcome.data.settings.currency
-
-    def __call__(self, limit: _Limit) -> str:
-        text: str = getattr(self, f"_{limit.kind}")(limit)
-        return text
-
-    def when(self, node_id: int) -> str:
-        """``period P, all scenarios`` on the trunk, else the node's scenarios."""
-        tree = self.derived.tree
-        node = tree.nodes[node_id]
-        if len(node.scenarios) == len(tree.paths):
-            who = "all scenarios"
-        else:
-            who = ("scenario " if len(node.scenarios) == 1 else "scenarios ") + ", ".join(
-                node.scenarios)
-        return f"period {self.periods[node.period]}, {who}"
-
-    def _stockpile_budget(self, limit: _Limit) -> str:
-        paths = self.derived.tree.paths
-        leaf = paths[limit.key][-1]
-        sharing = [s for s, path in paths.items() if path[-1] == leaf]
-        who = ("scenario " if len(sharing) == 1 else "scenarios ") + ", ".join(sharing)
-        return (f"stockpile purchases at market prices along the path of {who} ≤ "
-                f"stockpile_budget")
-
-    def _expansion_budget(self, limit: _Limit) -> str:
-        return "overnight capex of all expansions (build × capex_per_t) ≤ expansion_budget"
-
-    def _capacity(self, limit: _Limit) -> str:
-        facility, node = limit.key
-        f = self.facilities[facility]
-        new = "; rhs is the existing capacity, new capacity adds to it" if limit.row else ""
-        return (f"output of {facility} ({f.stage}, {f.mineral}, {f.region}) ≤ its available "
-                f"capacity in {self.when(node)}{new}")
-
-    def _routes(self, limit: _Limit) -> str:
-        origin, destination, mineral, stage, node = limit.key
-        return (f"shipments of {mineral} {stage} on {origin} → {destination} ≤ the route's "
-                f"capacity in {self.when(node)}")
-
-    def _zone_exclusivity(self, limit: _Limit) -> str:
-        origin, destination, mineral, stage, node = limit.key
-        return (f"no {mineral} {stage} from non-member {origin} into member {destination} "
-                f"where a floor holds, in {self.when(node)}")
-
-    def _concentrate_balance(self, limit: _Limit) -> str:
-        return self._balance(limit, "concentrate", "its refineries' needs")
-
-    def _refined_balance(self, limit: _Limit) -> str:
-        return self._balance(limit, "refined", "demand")
-
-    def _balance(self, limit: _Limit, stage: Product, needs: str) -> str:
-        region, mineral, node_id = limit.key
-        node = self.derived.tree.nodes[node_id]
-        floor = self.derived.floor_price[mineral, stage, node.period]
-        marginal = limit.dual / (node.probability * self.derived.discount[node.period])
-        return (f"{stage} {mineral} in {region}: supply ≥ {needs} in {self.when(node_id)}; "
-                f"marginal price {marginal:,.2f} below the floor {floor:,.2f} "
-                f"{self.currency}/t")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from optimizer import __version__
 from optimizer.data import ModelData
-from optimizer.model.terms import COST_COMPONENTS
+from optimizer.model import COST_COMPONENTS
 from optimizer.results.accounting import Accounts, clean
 from optimizer.results.contract import (
     CHART_KINDS,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer.contract import SHEETS
+from optimizer import contract
 from optimizer.data import ModelData
 from optimizer.problems import InputError, Problem, Problems
 from optimizer.reading import RawWorkbook, read_workbook
@@ -48,7 +48,7 @@ def load(
 def validate(raw: RawWorkbook, problems: Problems) -> ModelData | None:
     """Check every rule and build the model data; ``None`` when there were errors."""
     tables = read_records(raw, problems)
-    for sheet in SHEETS:
+    for sheet in contract.SHEETS:
         if sheet.name in tables:
             check_unique_keys(sheet, tables[sheet.name], problems)
             check_references(sheet, tables, problems)

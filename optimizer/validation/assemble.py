@@ -1,19 +1,23 @@
 """The most-specific-row rule (MODEL.md §2 Matching) and the assembly of ModelData.
 
-Only error-free tables are assembled; every default is filled in here.
+Only error-free tables are assembled; every default is filled in here. Records become
+dataclasses by column name (:func:`_from_record`), with the few fields whose rule is
+not a column's default given by hand; the sheets ModelData has no field for (an
+instrument's) become :class:`~optimizer.data.Row` records the same way, so a new
+sheet needs nothing here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from optimizer import contract
 from optimizer.cells import as_text
-from optimizer.contract import (
-    PRODUCTS,
-    SHEETS_BY_NAME,
-)
+from optimizer.contract import PRODUCTS, Kind, Sheet
 from optimizer.data import (
     Demand,
     Disruption,
@@ -25,6 +29,7 @@ from optimizer.data import (
     Price,
     Region,
     Route,
+    Row,
     Scenario,
     Settings,
     Stockpile,
@@ -34,6 +39,13 @@ from optimizer.matching import Key, resolve
 from optimizer.problems import Problems
 from optimizer.validation.records import DEFAULT_SCENARIO, Record, Tables
 from optimizer.validation.rules import tier_groups
+
+T = TypeVar("T")
+
+# The sheets ModelData holds in fields of their own; every other contract sheet is
+# kept as rows by name (ModelData.sheets).
+ASSEMBLED = ("settings", "regions", "minerals", "periods", "facilities", "routes", "demand",
+             "prices", "stockpiles", "offtakes", "scenarios", "disruptions", "shortfall_tiers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,90 +104,84 @@ def assemble(
     first, last = periods[0], periods[-1]
     return ModelData(
         settings=settings,
-        regions=tuple(
-            Region(r.text("region"), bool(r.values["zone_member"]), r.text("name"),
-                   r.text("group"))
-            for r in tables["regions"]
-        ),
-        minerals=tuple(
-            Mineral(r.text("mineral"), r.number("shortfall_penalty_per_t"),
-                    r.text("description"))
-            for r in tables["minerals"]
-        ),
-        periods=tuple(Period(r.text("period"), r.number("years")) for r in tables["periods"]),
+        regions=_records(Region, "regions", tables),
+        minerals=_records(Mineral, "minerals", tables),
+        periods=_records(Period, "periods", tables),
         facilities=tuple(_facility(r, first) for r in tables["facilities"]),
         routes=matched.routes,
         demand=matched.demand,
         prices=matched.prices,
         stockpiles=tuple(_stockpile(r) for r in tables.get("stockpiles", [])),
         offtakes=tuple(
-            Offtake(r.text("facility"), r.text("start_period") or first,
-                    r.text("end_period") or last, r.number("contract_t"),
-                    r.number("contract_price_per_t"))
+            _from_record(Offtake, _sheet("offtakes"), r,
+                         start_period=r.text("start_period") or first,
+                         end_period=r.text("end_period") or last)
             for r in tables.get("offtakes", [])
         ),
-        scenarios=tuple(
-            Scenario(r.text("scenario"), r.number("probability"), r.text("description"))
-            for r in tables.get("scenarios", [])
-        ) or (Scenario(DEFAULT_SCENARIO, 1.0, "the only scenario (no scenarios sheet)"),),
-        disruptions=tuple(_disruption(r, last) for r in tables.get("disruptions", [])),
+        scenarios=_records(Scenario, "scenarios", tables)
+        or (Scenario(DEFAULT_SCENARIO, 1.0, "the only scenario (no scenarios sheet)"),),
+        disruptions=tuple(
+            _from_record(Disruption, _sheet("disruptions"), r,
+                         end_period=r.text("end_period") or last)
+            for r in tables.get("disruptions", [])
+        ),
         tiers=types.MappingProxyType(
             _resolve_tiers(tables.get("shortfall_tiers", []), tables["minerals"], problems)
         ),
+        sheets=types.MappingProxyType({
+            sheet.name: tuple(_row(sheet, r) for r in tables.get(sheet.name, []))
+            for sheet in contract.SHEETS if sheet.name not in ASSEMBLED
+        }),
     )
 
 
+def _sheet(name: str) -> Sheet:
+    return contract.SHEETS_BY_NAME[name]
+
+
+def _value(column: contract.Column, record: Record) -> Any:
+    """A cell as read, its default filled in; a blank text is ``""``."""
+    value = record.values.get(column.name)
+    return "" if value is None and column.kind is Kind.TEXT else value
+
+
+def _from_record(cls: type[T], sheet: Sheet, record: Record, **given: Any) -> T:
+    """``cls`` from ``record``, field by column name (``yield_`` is ``yield``); ``given``
+    fills the fields whose rule is not the column's default."""
+    fields = {}
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if field.name in given:
+            fields[field.name] = given[field.name]
+        else:
+            fields[field.name] = _value(sheet.column(field.name.rstrip("_")), record)
+    return cls(**fields)
+
+
+def _records(cls: type[T], name: str, tables: Tables) -> tuple[T, ...]:
+    """Every record of sheet ``name`` as ``cls``, mechanically; none when it is absent."""
+    sheet = _sheet(name)
+    return tuple(_from_record(cls, sheet, r) for r in tables.get(name, []))
+
+
+def _row(sheet: Sheet, record: Record) -> Row:
+    """An instrument's record: every column of its sheet, in contract order."""
+    return Row(tuple((c.name, _value(c, record)) for c in sheet.columns))
+
+
 def _facility(record: Record, first_period: str) -> Facility:
-    stage = record.text("stage")
-    return Facility(
-        facility=record.text("facility"),
-        region=record.text("region"),
-        mineral=record.text("mineral"),
-        stage=stage,  # type: ignore[arg-type]
-        capacity_t=record.number("capacity_t"),
-        unit_cost_per_t=record.number("unit_cost_per_t"),
-        yield_=record.number("yield") if stage == "refine" else 1.0,
-        expandable_t=record.number("expandable_t"),
+    return _from_record(
+        Facility, _sheet("facilities"), record,
+        yield_=record.number("yield") if record.text("stage") == "refine" else 1.0,
         capex_per_t=record.optional_number("capex_per_t") or 0.0,
-        lifetime_years=record.number("lifetime_years"),
         online_period=record.text("online_period") or first_period,
     )
 
 
 def _stockpile(record: Record) -> Stockpile:
-    initial = record.number("initial_t")
     terminal = record.optional_number("terminal_min_t")
-    return Stockpile(
-        stockpile=record.text("stockpile"),
-        region=record.text("region"),
-        mineral=record.text("mineral"),
-        stage=record.text("stage"),  # type: ignore[arg-type]
-        capacity_t=record.number("capacity_t"),
-        initial_t=initial,
-        min_level_t=record.number("min_level_t"),
-        terminal_min_t=initial if terminal is None else terminal,
-        max_release_t=record.optional_number("max_release_t"),
-        max_purchase_t=record.optional_number("max_purchase_t"),
-        holding_cost_per_t=record.number("holding_cost_per_t"),
-        release_needs_disruption=bool(record.values["release_needs_disruption"]),
-    )
-
-
-def _disruption(record: Record, last_period: str) -> Disruption:
-    def wild(column: str) -> str | None:
-        value = record.values.get(column)
-        return None if value is None else str(value)
-
-    return Disruption(
-        scenario=record.text("scenario"),
-        kind=record.text("kind"),  # type: ignore[arg-type]
-        region=wild("region"),
-        mineral=wild("mineral"),
-        stage=wild("stage"),
-        destination=wild("destination"),
-        start_period=record.text("start_period"),
-        end_period=record.text("end_period") or last_period,
-        factor=record.number("factor"),
+    return _from_record(
+        Stockpile, _sheet("stockpiles"), record,
+        terminal_min_t=record.number("initial_t") if terminal is None else terminal,
     )
 
 
@@ -187,7 +193,7 @@ def _resolve(
     problems: Problems,
 ) -> dict[tuple[str, ...], int]:
     """The most specific row of ``records`` for each item; conflicts are errors."""
-    spec = SHEETS_BY_NAME[sheet]
+    spec = _sheet(sheet)
     wildcard_positions = [i for i, c in enumerate(columns) if spec.column(c).wildcard]
     keys: list[Key] = [
         tuple(None if r.values.get(c) is None else str(r.values[c]) for c in columns)

@@ -9,13 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from optimizer import contract
 from optimizer.cells import Invalid, as_text, is_wildcard, read_cell
-from optimizer.contract import (
-    SHEETS,
-    SHEETS_BY_NAME,
-    Column,
-    Sheet,
-)
+from optimizer.contract import Column, Sheet
 from optimizer.problems import Problems
 from optimizer.reading import RawSheet, RawWorkbook, is_blank
 
@@ -56,7 +52,7 @@ Tables = dict[str, list[Record]]
 def read_records(raw: RawWorkbook, problems: Problems) -> Tables:
     """Presence of sheets and columns, then every cell read by its column's rule."""
     tables: Tables = {}
-    for sheet in SHEETS:
+    for sheet in contract.SHEETS:
         found = raw.sheets.get(sheet.name)
         if found is None:
             if sheet.required:
@@ -153,7 +149,7 @@ def check_references(sheet: Sheet, tables: Tables, problems: Problems) -> None:
         target = column.references
         if target is None:
             continue
-        key = SHEETS_BY_NAME[target].keys[0].name
+        key = contract.SHEETS_BY_NAME[target].keys[0].name
         if target == "scenarios" and not tables.get("scenarios"):
             names = {DEFAULT_SCENARIO}
             hint = f"; without scenarios the only scenario is {DEFAULT_SCENARIO!r}"
