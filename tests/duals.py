@@ -36,10 +36,11 @@ class Face:
 
 
 def _at(value: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Where ``value`` sits at a finite ``bound``, to :data:`ACTIVE` relative."""
     finite = np.isfinite(bound)
     close = np.abs(value - np.where(finite, bound, 0.0)) <= ACTIVE * np.maximum(
         1.0, np.abs(np.where(finite, bound, 0.0)))
-    return finite & close
+    return np.asarray(finite & close)
 
 
 def face(lp: Any, x: np.ndarray) -> Face:
@@ -87,7 +88,7 @@ def ranges(lp: Any, x: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.nda
     per row, warm-started from one another."""
     f = face(lp, x)
     transposed = lp.matrix.tocsr()  # Aᵀ column-wise is A row-wise
-    highs = highspy.Highs()
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     model = highspy.HighsLp()
     height, width = lp.matrix.shape
@@ -134,7 +135,7 @@ def agree(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def optimum(lp: Any) -> tuple[float, np.ndarray, np.ndarray]:
     """Solve ``lp`` with HiGHS's defaults (seed pinned): the objective (with ``lp.offset``),
     the primal values and the row duals."""
-    highs = highspy.Highs()
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("random_seed", 0)
     model = highspy.HighsLp()
