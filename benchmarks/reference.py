@@ -20,6 +20,12 @@ annuities, contract quantities and payments, floors and border adjustments.
 
 prints the reference objective (and with ``--compare`` the pipeline's, and whether
 they agree to 1e-7 relative).
+
+Each column and row also has a key in the optimizer's vocabulary, ``(component, key)``
+as :class:`optimizer.solve.Layout` names them (``("ship", (origin, destination,
+mineral, stage, node))``), computed only when asked for (:class:`Keys`), so that the
+two matrices can be compared entry by entry whatever their order
+(``tests/test_reference.py``).
 """
 
 from __future__ import annotations
@@ -28,13 +34,15 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import highspy
 import numpy as np
-import scipy.sparse as sp  # type: ignore[import-untyped]  # no stubs installed
+import scipy.sparse as sp
 
 from optimizer.data import ModelData
 from optimizer.derive import Derived, derive
@@ -44,6 +52,28 @@ from optimizer.derive import Derived, derive
 RELATIVE_TOLERANCE = 1e-7
 
 _INF = np.inf
+
+Named = list[tuple[str, Any]]  # (component, key) per column or row, in order
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """The columns' and rows' keys, ``(component, key)`` as the optimizer's Layout has
+    them, each family's made only when asked for (so the assembly time stays the
+    matrices' own)."""
+
+    column_parts: tuple[Callable[[], Named], ...] = ()
+    row_parts: tuple[Callable[[], Named], ...] = ()
+    retained: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def columns(self) -> Named:
+        """Every column's key, in column order."""
+        return [key for part in self.column_parts for key in part()]
+
+    def rows(self) -> Named:
+        """Every row's key, in row order (the rows left out as empty are left out)."""
+        every = [key for part in self.row_parts for key in part()]
+        return [key for key, kept in zip(every, self.retained.tolist(), strict=True) if kept]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +89,7 @@ class ReferenceLP:
     col_upper: np.ndarray
     column_blocks: dict[str, int]  # columns per variable family, in column order
     row_blocks: dict[str, int]  # rows per constraint family (after dropping empty rows)
+    keys: Keys = field(default_factory=Keys)
 
     @property
     def columns(self) -> int:
@@ -101,6 +132,7 @@ class _Columns:
     def __init__(self) -> None:
         self.count = 0
         self.blocks: dict[str, int] = {}
+        self.keys: list[Callable[[], Named]] = []
         self._lower: list[np.ndarray] = []
         self._upper: list[np.ndarray] = []
         self._node: list[np.ndarray] = []
@@ -115,12 +147,15 @@ class _Columns:
         node: np.ndarray | None = None,
         node_cost: np.ndarray | None = None,
         first_stage: np.ndarray | None = None,
+        keys: Callable[[], Sequence[Any]] = list,
     ) -> np.ndarray:
-        """Add ``len(lower)`` columns; returns their indices."""
+        """Add ``len(lower)`` columns; returns their indices. ``keys`` gives their keys
+        in the optimizer's vocabulary, in order, when called."""
         size = len(lower)
         index = np.arange(self.count, self.count + size)
         self.count += size
         self.blocks[name] = self.blocks.get(name, 0) + size
+        self.keys.append(lambda: [(name, key) for key in keys()])
         zeros = np.zeros(size)
         self._lower.append(np.asarray(lower, dtype=float))
         self._upper.append(np.asarray(upper, dtype=float))
@@ -147,15 +182,22 @@ class _Rows:
         self.count = 0
         self.family: list[np.ndarray] = []  # family name index per row
         self.names: list[str] = []
+        self.keys: list[Callable[[], Named]] = []
         self._lower: list[np.ndarray] = []
         self._upper: list[np.ndarray] = []
         self._entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def add(self, name: str, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-        """Add ``len(lower)`` rows; returns their indices."""
+    def add(self, name: str, lower: np.ndarray, upper: np.ndarray,
+            keys: Callable[[], Sequence[Any]] = list,
+            named: Callable[[], Named] | None = None) -> np.ndarray:
+        """Add ``len(lower)`` rows; returns their indices. ``keys`` gives their keys in
+        the optimizer's vocabulary when called (``named``: (component, key) pairs, for
+        a family the optimizer splits into components)."""
         size = len(lower)
         index = np.arange(self.count, self.count + size)
         self.count += size
+        self.keys.append(named if named is not None
+                         else (lambda: [(name, key) for key in keys()]))
         if name not in self.names:
             self.names.append(name)
         self.family.append(np.full(size, self.names.index(name), dtype=np.int64))
@@ -172,9 +214,10 @@ class _Rows:
 
     def matrix(
         self, width: int
-    ) -> tuple[sp.csc_array, np.ndarray, np.ndarray, dict[str, int]]:
-        """The matrix, row bounds and rows per family, without rows that have no
-        coefficient and hold trivially (an empty balance, say), as Pyomo leaves them out."""
+    ) -> tuple[sp.csc_array, np.ndarray, np.ndarray, dict[str, int], np.ndarray]:
+        """The matrix, row bounds, rows per family and which rows were kept: not those
+        that have no coefficient and hold trivially (an empty balance, say), as Pyomo
+        leaves them out."""
         rows = np.concatenate([e[0] for e in self._entries]) if self._entries else np.zeros(0)
         columns = np.concatenate([e[1] for e in self._entries]) if self._entries else rows
         values = np.concatenate([e[2] for e in self._entries]) if self._entries else rows
@@ -196,7 +239,7 @@ class _Rows:
         matrix.sum_duplicates()
         counts = np.bincount(family[retained], minlength=len(self.names))
         return (matrix, lower[retained], upper[retained],
-                {name: int(c) for name, c in zip(self.names, counts, strict=True)})
+                {name: int(c) for name, c in zip(self.names, counts, strict=True)}, retained)
 
 
 def _dense(mapping: dict[tuple[int, int], float] | None, shape: tuple[int, int],
@@ -247,6 +290,10 @@ def assemble(derived: Derived) -> ReferenceLP:
 
     columns = _Columns()
     rows = _Rows()
+    # names by position, for the keys
+    region_names = [r.region for r in data.regions]
+    mineral_names = [m.mineral for m in data.minerals]
+    every_node = range(nodes)
 
     # Balances (§6.3, §6.4): one virtual row per product, region, mineral and node,
     # ≥ the demand (refined) or 0; empty ones are dropped at the end.
@@ -255,7 +302,11 @@ def assemble(derived: Derived) -> ReferenceLP:
     for (region, mineral, node), demand in derived.demand_t.items():
         g = region_index[region] * n_minerals + mineral_index[mineral]
         balance_lower[(groups + g) * nodes + node] = demand
-    balance_start = rows.add("balance", balance_lower, np.full(2 * groups * nodes, _INF))[0]
+    balance_start = rows.add(
+        "balance", balance_lower, np.full(2 * groups * nodes, _INF),
+        named=lambda: [(f"{product}_balance", (region, mineral, n))
+                       for product in product_code for region in region_names
+                       for mineral in mineral_names for n in every_node])[0]
 
     def balance_row(product: int | np.ndarray, group: int | np.ndarray,
                     node: int | np.ndarray) -> np.ndarray:
@@ -286,7 +337,9 @@ def assemble(derived: Derived) -> ReferenceLP:
     ])
     build_column = np.full(n_fac, -1, dtype=np.int64)
     build_column[built] = columns.add("build", np.zeros(len(built)), expandable[built],
-                                      first_stage=capex_cost)
+                                      first_stage=capex_cost,
+                                      keys=lambda: [facilities[i].facility for i in built])
+    facility_names = [f.facility for f in facilities]
 
     limit = avail * capacity[:, None] * years_n[None, :]
     with_row = ((expandable[:, None] > 0) & (period_of[None, :] >= online[:, None])
@@ -294,9 +347,13 @@ def assemble(derived: Derived) -> ReferenceLP:
     output = columns.add(
         "output", np.zeros(n_fac * nodes), np.where(with_row, _INF, limit).ravel(),
         node=np.tile(node_ids, n_fac), node_cost=np.repeat(unit_cost, nodes),
+        keys=lambda: [(f, n) for f in facility_names for n in every_node],
     ).reshape(n_fac, nodes)
     f_rows, n_rows = np.nonzero(with_row)
-    capacity_rows = rows.add("capacity", np.full(len(f_rows), -_INF), limit[f_rows, n_rows])
+    capacity_rows = rows.add(
+        "capacity", np.full(len(f_rows), -_INF), limit[f_rows, n_rows],
+        keys=lambda: [(facility_names[f], n) for f, n in zip(f_rows.tolist(), n_rows.tolist(),
+                                                             strict=True)])
     rows.entries(capacity_rows, output[f_rows, n_rows], 1.0)
     rows.entries(capacity_rows, build_column[f_rows],
                  -avail[f_rows, n_rows] * years_n[n_rows])
@@ -316,7 +373,8 @@ def assemble(derived: Derived) -> ReferenceLP:
     budget = data.settings.expansion_budget
     priced = [i for i in built if facilities[i].capex_per_t > 0]
     if budget is not None and priced:
-        row = rows.add("expansion_budget", np.array([-_INF]), np.array([budget]))
+        row = rows.add("expansion_budget", np.array([-_INF]), np.array([budget]),
+                       keys=lambda: [None])
         rows.entries(np.repeat(row, len(priced)), build_column[priced],
                      np.array([facilities[i].capex_per_t for i in priced]))
 
@@ -336,9 +394,14 @@ def assemble(derived: Derived) -> ReferenceLP:
         "contract_take", np.zeros(len(t_fac)),
         avail[t_fac, t_node] * np.minimum(contract[t_fac, t_period], capacity[t_fac])
         * years_n[t_node],
-        node=t_node, node_cost=-unit_cost[t_fac],
+        node=t_node, node_cost=-unit_cost[t_fac], keys=lambda: take_keys(),
     )
-    take_rows = rows.add("take_within_output", np.full(len(t_fac), -_INF), np.zeros(len(t_fac)))
+    take_rows = rows.add("take_within_output", np.full(len(t_fac), -_INF), np.zeros(len(t_fac)),
+                         keys=lambda: take_keys())
+
+    def take_keys() -> list[tuple[str, int]]:
+        return [(facility_names[f], n) for f, n in zip(t_fac.tolist(), t_node.tolist(),
+                                                       strict=True)]
     rows.entries(take_rows, take, 1.0)
     rows.entries(take_rows, output[t_fac, t_node], -1.0)
     node_constant = np.zeros(nodes)
@@ -381,6 +444,8 @@ def assemble(derived: Derived) -> ReferenceLP:
         "ship", np.zeros(n_routes * nodes), ship_upper.ravel(),
         node=np.tile(node_ids, n_routes),
         node_cost=(cost_per_t[:, None] + tariff[:, None] + gap).ravel(),
+        keys=lambda: [(r.origin, r.destination, r.mineral, r.stage, n)
+                      for r in routes for n in every_node],
     ).reshape(n_routes, nodes)
     for sign, end in ((-1.0, origin), (1.0, destination)):
         end_group = end * n_minerals + route_mineral
@@ -395,7 +460,9 @@ def assemble(derived: Derived) -> ReferenceLP:
                 for f in c.facilities)
             for c in caps
         ])
-        cap_rows = rows.add("export_cap", np.full(len(caps), -_INF), scale * existing)
+        # the optimizer numbers export caps by their position in derived.export_caps
+        cap_rows = rows.add("export_cap", np.full(len(caps), -_INF), scale * existing,
+                            keys=lambda: list(range(len(caps))))
         ship_r: list[int] = []
         ship_c: list[int] = []
         build_r: list[int] = []
@@ -431,25 +498,31 @@ def assemble(derived: Derived) -> ReferenceLP:
     level_lower = np.where(period_of[None, :] == last,
                            np.maximum(min_level, terminal)[:, None], min_level[:, None])
     holding = np.array([s.holding_cost_per_t for s in stockpiles])
+
+    def stock_keys() -> list[tuple[str, int]]:
+        return [(s.stockpile, n) for s in stockpiles for n in every_node]
+
     purchase = columns.add(
         "purchase", np.zeros(n_stock * nodes), per_period([s.max_purchase_t for s in stockpiles]),
-        node=np.tile(node_ids, n_stock),
+        node=np.tile(node_ids, n_stock), keys=stock_keys,
     ).reshape(n_stock, nodes)
     release_upper = per_period([s.max_release_t for s in stockpiles])
     release = columns.add(
         "release", np.zeros(n_stock * nodes),
         np.where(allowed.ravel(), release_upper, 0.0), node=np.tile(node_ids, n_stock),
+        keys=stock_keys,
     ).reshape(n_stock, nodes)
     level = columns.add(
         "level", level_lower.ravel(),
         np.repeat([s.capacity_t for s in stockpiles], nodes),
         node=np.tile(node_ids, n_stock),
-        node_cost=(holding[:, None] * years_n[None, :]).ravel(),
+        node_cost=(holding[:, None] * years_n[None, :]).ravel(), keys=stock_keys,
     ).reshape(n_stock, nodes)
     # level − level(parent) − purchase + release = initial_t at the root, else 0
     initial = np.array([s.initial_t for s in stockpiles])
     stock_rhs = np.where(parent_of[None, :] < 0, initial[:, None], 0.0).ravel()
-    stock_rows = rows.add("stock_balance", stock_rhs, stock_rhs).reshape(n_stock, nodes)
+    stock_rows = rows.add("stock_balance", stock_rhs, stock_rhs,
+                          keys=stock_keys).reshape(n_stock, nodes)
     rows.entries(stock_rows, level, 1.0)
     rows.entries(stock_rows, purchase, -1.0)
     rows.entries(stock_rows, release, 1.0)
@@ -466,14 +539,16 @@ def assemble(derived: Derived) -> ReferenceLP:
     if stock_budget is not None and n_stock:
         stock_mineral = np.array([mineral_index[s.mineral] for s in stockpiles])
         price = market[stock_mineral, stock_product]  # (stockpile, node)
-        # one row per distinct path: scenarios that share every node share the row
-        paths = {path[-1]: path for path in derived.tree.paths.values()}
-        for path in paths.values():
+        # one row per distinct path: scenarios that share every node share the row, named
+        # (as the optimizer names it) after the last of them in the scenarios' order
+        paths = {path[-1]: (scenario, path) for scenario, path in derived.tree.paths.items()}
+        for scenario, path in paths.values():
             on_path = np.array(path, dtype=np.int64)
             spend = price[:, on_path]
             k, j = np.nonzero(spend > 0)
             if len(k):
-                row = rows.add("stockpile_budget", np.array([-_INF]), np.array([stock_budget]))
+                row = rows.add("stockpile_budget", np.array([-_INF]), np.array([stock_budget]),
+                               keys=partial(list, [scenario]))
                 rows.entries(np.repeat(row, len(k)), purchase[k, on_path[j]], spend[k, j])
 
     # ---- demand and shortfall tiers (§6.4, §6.5)
@@ -491,8 +566,12 @@ def assemble(derived: Derived) -> ReferenceLP:
         return np.array([v for part in parts for v in part])
 
     short_node = flat(node_parts).astype(np.int64)
-    shortfall = columns.add("shortfall", np.zeros(len(short_node)), flat(width_parts),
-                            node=short_node, node_cost=flat(penalty_parts))
+    shortfall = columns.add(
+        "shortfall", np.zeros(len(short_node)), flat(width_parts), node=short_node,
+        node_cost=flat(penalty_parts),
+        keys=lambda: [(region, mineral, step.tier, node)
+                      for (region, mineral, node), _ in keys
+                      for step in derived.tiers[mineral]])
     rows.entries(balance_row(1, flat(group_parts).astype(np.int64), short_node), shortfall, 1.0)
 
     # ---- objective (§7)
@@ -511,8 +590,10 @@ def assemble(derived: Derived) -> ReferenceLP:
         # CVaR: min (1 − λ) E[C] + λ (η + Σ_s p_s excess_s / (1 − α)), excess_s ≥ C_s − η
         scenarios = data.scenarios
         n_scen = len(scenarios)
-        eta = columns.add("eta", np.array([-_INF]), np.array([_INF]))
-        excess = columns.add("excess", np.zeros(n_scen), np.full(n_scen, _INF))
+        scenario_names = [s.scenario for s in scenarios]
+        eta = columns.add("eta", np.array([-_INF]), np.array([_INF]), keys=lambda: [None])
+        excess = columns.add("excess", np.zeros(n_scen), np.full(n_scen, _INF),
+                             keys=lambda: scenario_names)
         width = columns.count
         # node × scenario incidence: a node lies on the path of each of its scenarios
         scenario_index = {s.scenario: i for i, s in enumerate(scenarios)}
@@ -526,7 +607,8 @@ def assemble(derived: Derived) -> ReferenceLP:
         # C_s(x) by scenario: Σ over the path's columns of δ_t × cost(n, t), plus capex
         scenario_cost = (discounted @ incidence[col_node[costed]]).T.tocoo()
         cvar_const = incidence.T @ (discount[period_of] * node_constant)
-        cvar_rows = rows.add("cvar_excess", cvar_const, np.full(n_scen, _INF))
+        cvar_rows = rows.add("cvar_excess", cvar_const, np.full(n_scen, _INF),
+                             keys=lambda: scenario_names)
         rows.entries(cvar_rows[scenario_cost.row], costed[scenario_cost.col],
                      -scenario_cost.data)
         capex_columns = np.flatnonzero(first_stage)
@@ -543,9 +625,10 @@ def assemble(derived: Derived) -> ReferenceLP:
         col_lower = np.concatenate((col_lower, [-_INF], np.zeros(n_scen)))
         col_upper = np.concatenate((col_upper, [_INF], np.full(n_scen, _INF)))
 
-    matrix, row_lower, row_upper, row_blocks = rows.matrix(columns.count)
+    matrix, row_lower, row_upper, row_blocks, retained = rows.matrix(columns.count)
     return ReferenceLP(cost, offset, matrix, row_lower, row_upper, col_lower, col_upper,
-                       dict(columns.blocks), row_blocks)
+                       dict(columns.blocks), row_blocks,
+                       Keys(tuple(columns.keys), tuple(rows.keys), retained))
 
 
 # ---------------------------------------------------------------- solving

@@ -96,6 +96,12 @@ def run(
         Path | None, typer.Option("--write-model", metavar="FILE.mps",
                                   help="Also write the LP exactly as solved, in MPS.")
     ] = None,
+    solver_option: Annotated[
+        list[str] | None,
+        typer.Option("--solver-option", metavar="KEY=VALUE",
+                     help="Any HiGHS option, such as solver=ipm or run_crossover=off "
+                          "(repeatable; checked with HiGHS before anything is read).")
+    ] = None,
     value_of_information: Annotated[
         bool, typer.Option("--value-of-information",
                            help="Also solve the expected-value and wait-and-see problems and "
@@ -121,7 +127,12 @@ def run(
     from optimizer.files import same_file
     from optimizer.run import RunRequest, default_output
     from optimizer.run import run as run_case  # the command shares the function's name
+    from optimizer.solver_options import SolverOptionError, checked
 
+    try:
+        solver_options = checked(solver_option or ())
+    except SolverOptionError as error:
+        raise _RefusedError(str(error)) from error
     target = output or default_output(input_path)
     if same_file(target, input_path):
         raise _RefusedError(f"{target}: is the input workbook; choose another results file")
@@ -129,6 +140,7 @@ def run(
         done = run_case(RunRequest(
             input_path, output, time_limit, threads, write_model,
             value_of_information=value_of_information, pdf=pdf, detail=detail,
+            solver_options=solver_options,
             on_solver=None if progress is None else progress.solver,
         ))
     _say_written(done)

@@ -46,6 +46,8 @@ class RunRequest:
     value_of_information: bool = False  # also VSS and EVPI (optimizer.results.information)
     pdf: bool = False  # also the results as a PDF, through LibreOffice (optimizer.report.pdf)
     detail: bool = False  # the Parquet detail even when every detail sheet fits
+    # other HiGHS options, (name, value), checked by optimizer.solver_options
+    solver_options: tuple[tuple[str, str], ...] = ()
     # told (iterations, objective) now and then during the solve (the progress display)
     on_solver: Callable[[int, float], None] | None = None
 
@@ -239,12 +241,19 @@ def _solve(request: RunRequest, highs_log: Path) -> Outcome:
         log_file=highs_log,
         ranging=True,  # the sensitivity sheet's ranges
         progress=request.on_solver,
+        extra=request.solver_options,
     )
+    if request.solver_options:
+        log.info("HiGHS options: %s", ", ".join(f"{k}={v}" for k, v in request.solver_options))
     if request.time_limit_s is not None or request.threads is not None:
         data = replace(data, settings=replace(
             settings, time_limit_s=options.time_limit_s, threads=options.threads
         ))
-    return optimize(data, options, timings)
+    outcome = optimize(data, options, timings)
+    if outcome.solution.printed:  # HiGHS's log is closed with its instance: append
+        with highs_log.open("a", encoding="utf-8") as text:
+            text.write("\n--- printed by the solver itself ---\n" + outcome.solution.printed)
+    return outcome
 
 
 def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float,
@@ -256,8 +265,11 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
     if request.value_of_information:
         from optimizer.results.information import value_of_information
 
+        settings = outcome.data.settings
         with timed(outcome.timings, "value of information"):
-            information = value_of_information(outcome)
+            information = value_of_information(outcome, SolverOptions(
+                time_limit_s=settings.time_limit_s, threads=settings.threads,
+                extra=request.solver_options))
     folder = parquet.detail_folder(output)
     with timed(outcome.timings, "extract"):
         results = collect(

@@ -12,11 +12,14 @@ interface, a cluster) without touching the model.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,6 +127,9 @@ class SolverOptions:
     ranging: bool = False  # also compute HiGHS's ranging of an optimal solution
     # Told (iterations, objective) every PROGRESS_INTERVAL_S seconds during the solve.
     progress: Callable[[int, float], None] | None = None
+    # Any other HiGHS options, (name, value as text), set in order after the pinned
+    # ones; checked beforehand by optimizer.solver_options.
+    extra: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -145,6 +151,9 @@ class Solution:
     reduced_costs: np.ndarray | None = None
     rhs_ranges: np.ndarray | None = None  # (rows, 2), in row order
     bound_ranges: np.ndarray | None = None  # (columns, 2), in column order
+    # What the solver printed to standard output itself during the solve, rather than
+    # to HiGHS's log (cuPDLP-C, HiGHS's PDLP, does so): kept for the run's log.
+    printed: str = ""
 
     def value_map(self, layout: Layout, name: str) -> dict[Any, float]:
         """A variable component's values by its keys (empty when it has none)."""
@@ -285,7 +294,7 @@ def _warn_tiny(matrix: Any) -> None:
         )
 
 
-def _new_highs() -> highspy.Highs:
+def new_highs() -> highspy.Highs:
     """A HiGHS instance, without the banner HiGHS prints to standard output on the
     first construction in a process (it would mix into the command's own output)."""
     sys.stdout.flush()
@@ -301,12 +310,15 @@ def _new_highs() -> highspy.Highs:
 
 def _highs(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
     global _threads_in_use
-    highs = _new_highs()
+    highs = new_highs()
     highs.setOptionValue("output_flag", options.log_file is not None)
     if options.log_file is not None:
         highs.setOptionValue("log_to_console", False)
         highs.setOptionValue("log_file", str(options.log_file))
     highs.setOptionValue("random_seed", 0)
+    for name, value in options.extra:  # HiGHS reads the text by the option's type
+        if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise ValueError(f"HiGHS refuses {value!r} for its option {name}")
     if options.time_limit_s is not None:
         highs.setOptionValue("time_limit", float(options.time_limit_s))
     if options.threads is not None:
@@ -346,9 +358,11 @@ def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
     highs = _highs(lp, options)
     if options.progress is not None:
         _report_progress(highs, options.progress)
-    started = time.perf_counter()
-    highs.run()
-    seconds = time.perf_counter() - started
+    printed: list[str] = []
+    with _printed_into(printed):
+        started = time.perf_counter()
+        highs.run()
+        seconds = time.perf_counter() - started
     model_status = highs.getModelStatus()
     status = _STATUS.get(model_status, "error")
     message = highs.modelStatusToString(model_status)
@@ -357,15 +371,45 @@ def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
         optimum = Solution(
             status, message, float(highs.getInfo().objective_function_value),
             np.asarray(solution.col_value), np.asarray(solution.row_dual), seconds,
-            reduced_costs=np.asarray(solution.col_dual),
+            reduced_costs=np.asarray(solution.col_dual), printed="".join(printed),
         )
         if options.ranging:
             _add_ranging(highs, optimum)
         return optimum
-    result = Solution(status, message, None, None, None, seconds)
+    result = Solution(status, message, None, None, None, seconds, printed="".join(printed))
     if status in ("infeasible", "infeasible or unbounded"):
         _add_iis(highs, result)
     return result
+
+
+@contextlib.contextmanager
+def _printed_into(printed: list[str]) -> Iterator[None]:
+    """Standard output (file descriptor 1) into a temporary file while the block runs,
+    its text then appended to ``printed``: a solver that prints there itself (cuPDLP-C,
+    whatever HiGHS's log options say) would otherwise write into the command's output
+    and through the progress line."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no standard output to keep clean
+        yield
+        return
+    with tempfile.TemporaryFile() as kept:
+        os.dup2(kept.fileno(), 1)
+        try:
+            yield
+        finally:
+            _flush_c_stdio()
+            os.dup2(saved, 1)
+            os.close(saved)
+            kept.seek(0)
+            printed.append(kept.read().decode("utf-8", errors="replace"))
+
+
+def _flush_c_stdio() -> None:
+    """Flush the C library's output buffers (a solver's printf), where it can be reached."""
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # none that way (Windows)
+        ctypes.CDLL(None).fflush(None)
 
 
 def _report_progress(highs: highspy.Highs, progress: Callable[[int, float], None]) -> None:

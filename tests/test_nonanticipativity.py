@@ -55,7 +55,12 @@ class PlainLP:
             coefficients[column] += coefficient
         self.rows.append((dict(coefficients), lower, upper))
 
-    def minimum(self) -> float:
+    @property
+    def nonzeros(self) -> int:
+        return sum(len(coefficients) for coefficients, _, _ in self.rows)
+
+    def highs(self) -> highspy.Highs:
+        """A silent HiGHS holding the LP (without the constant), ready to run."""
         highs = highspy.Highs()
         highs.setOptionValue("output_flag", False)
         n = len(self.cost)
@@ -72,6 +77,10 @@ class PlainLP:
                       np.array([r[2] for r in self.rows]), len(index),
                       np.array(starts, dtype=np.int32), np.array(index, dtype=np.int32),
                       np.array(value, dtype=np.float64))
+        return highs
+
+    def minimum(self) -> float:
+        highs = self.highs()
         highs.run()
         assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
         return float(highs.getInfo().objective_function_value) + self.constant
@@ -87,6 +96,13 @@ def _fits(cell: str | None, value: str) -> bool:
 def scenario_wise_optimum(data: ModelData, nonanticipative: bool = True) -> float:
     """Build and solve the model as one copy per scenario plus nonanticipativity rows
     (without them: the wait-and-see optimum, as if each scenario were known)."""
+    return scenario_wise_lp(data, nonanticipative).minimum()
+
+
+def scenario_wise_lp(data: ModelData, nonanticipative: bool = True) -> PlainLP:
+    """The model as one copy of every operational decision per scenario and period, one
+    ``build`` for all, and (when ``nonanticipative``) equality rows between the copies
+    of scenarios whose disruption states agree in every period so far."""
     lp = PlainLP()
     periods = [p.period for p in data.periods]
     when = {p: t for t, p in enumerate(periods)}
@@ -256,7 +272,7 @@ def scenario_wise_optimum(data: ModelData, nonanticipative: bool = True) -> floa
                     for key, column in x[a, t].items():
                         lp.row([(column, 1.0), (x[b, t][key], -1.0)], 0.0, 0.0)
                     break
-    return lp.minimum()
+    return lp
 
 
 # ---------------------------------------------------------------- random small cases
