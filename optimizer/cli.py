@@ -19,13 +19,13 @@ import typer
 from optimizer import __version__
 from optimizer.problems import (
     InputError,
+    KeptSolutionError,
     NotAWorkbookError,
     NotSolvedError,
     Problem,
     ResultsNotWrittenError,
     render,
 )
-from optimizer.report.solution import KeptSolutionError
 
 if TYPE_CHECKING:
     from optimizer.progress import Progress

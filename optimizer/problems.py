@@ -116,6 +116,11 @@ class ResultsNotWrittenError(Exception):
     failed and where the solution is kept (exit status 1)."""
 
 
+class KeptSolutionError(Exception):
+    """A folder given to ``optimizer report`` holds no kept solution this optimizer can
+    read, or one that does not match its input (exit status 2)."""
+
+
 class NotAWorkbookError(Exception):
     """The input file is not an ``.xlsx`` workbook the optimizer can read."""
 

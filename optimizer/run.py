@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from optimizer.explain import not_solved_message
 from optimizer.files import file_sha256, replacing
 from optimizer.pipeline import Outcome, optimize, prepare
-from optimizer.problems import NotSolvedError, ResultsNotWrittenError
+from optimizer.problems import KeptSolutionError, NotSolvedError, ResultsNotWrittenError
 from optimizer.solve import SolverOptions, names, write_mps
 from optimizer.timing import timed
 from optimizer.validation import load
@@ -121,10 +121,10 @@ def report(folder: Path, request: RunRequest) -> RunResult:
     written (``optimizer report FOLDER``), without solving again.
 
     ``request.input_path`` is ignored: the input is the copy kept in ``folder``.
-    Raises :class:`~optimizer.report.solution.KeptSolutionError` for a folder that
+    Raises :class:`~optimizer.problems.KeptSolutionError` for a folder that
     holds no kept solution, or one that does not match the LP its input gives.
     """
-    from optimizer.report.solution import KeptSolutionError, read
+    from optimizer.report.solution import read
 
     started = time.perf_counter()
     kept = read(folder)

@@ -30,14 +30,11 @@ import pyarrow.parquet as pq
 
 from optimizer import __version__
 from optimizer.files import replacing_folder
+from optimizer.problems import KeptSolutionError
 from optimizer.solve import Solution
 
 INPUT = "input.xlsx"
 META = "solution.json"
-
-
-class KeptSolutionError(Exception):
-    """A folder that does not hold a kept solution this optimizer can read."""
 
 
 @dataclass(frozen=True)
