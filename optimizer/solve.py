@@ -327,8 +327,15 @@ def _highs(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
         else:
             highs.setOptionValue("threads", int(options.threads))
             _threads_in_use = options.threads
+    highs.passModel(highs_lp(lp))
+    return highs
+
+
+def highs_lp(lp: CompiledLP) -> highspy.HighsLp:
+    """The compiled LP (or anything with its matrices) as HiGHS takes it, column-wise,
+    without copying the arrays."""
     model = highspy.HighsLp()
-    n_cols, n_rows = lp.size
+    n_rows, n_cols = lp.matrix.shape
     model.num_col_, model.num_row_ = n_cols, n_rows
     model.col_cost_ = lp.cost
     model.offset_ = lp.offset
@@ -338,8 +345,7 @@ def _highs(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
     model.a_matrix_.start_ = lp.matrix.indptr
     model.a_matrix_.index_ = lp.matrix.indices
     model.a_matrix_.value_ = lp.matrix.data
-    highs.passModel(model)
-    return highs
+    return model
 
 
 _STATUS = {

@@ -21,6 +21,8 @@ from typing import Any
 import highspy
 import numpy as np
 
+from optimizer.solve import highs_lp
+
 ACTIVE = 1e-7  # relative distance to a bound under which a row or column is at it
 RELATIVE = 1e-6  # duals and objectives compare to this, relative (floor 1)
 
@@ -138,18 +140,7 @@ def optimum(lp: Any) -> tuple[float, np.ndarray, np.ndarray]:
     highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("random_seed", 0)
-    model = highspy.HighsLp()
-    height, width = lp.matrix.shape
-    model.num_col_, model.num_row_ = width, height
-    model.col_cost_ = lp.cost
-    model.offset_ = lp.offset
-    model.col_lower_, model.col_upper_ = lp.col_lower, lp.col_upper
-    model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
-    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_ = lp.matrix.indptr
-    model.a_matrix_.index_ = lp.matrix.indices
-    model.a_matrix_.value_ = lp.matrix.data
-    highs.passModel(model)
+    highs.passModel(highs_lp(lp))
     highs.run()
     status = highs.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
