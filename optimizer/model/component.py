@@ -73,10 +73,19 @@ class Context:
         return ("scenario " if len(through) == 1 else "scenarios ") + ", ".join(through)
 
     def when(self, node: int) -> str:
-        """The node's period and scenarios, as this reader writes them."""
-        period = self.derived.data.periods[self.derived.tree.nodes[node].period].period
-        who = self.scenarios(node)
-        return f"period {period} ({who})" if self.parenthesised else f"period {period}, {who}"
+        """The node's period and scenarios, as this reader writes them (each node's
+        words made once: a sheet names the same nodes thousands of times)."""
+        found = self._when.get(node)
+        if found is None:
+            period = self.derived.data.periods[self.derived.tree.nodes[node].period].period
+            who = self.scenarios(node)
+            found = self._when[node] = (f"period {period} ({who})" if self.parenthesised
+                                        else f"period {period}, {who}")
+        return found
+
+    @cached_property
+    def _when(self) -> dict[int, str]:
+        return {}
 
 
 class Binding(Protocol):
