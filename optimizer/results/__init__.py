@@ -129,8 +129,7 @@ def collect(
         "scenarios": scenarios(data, tree, accounts, detail),
         "expansions": expansions(solved),
     }
-    results.sheets = sheets
-    complete = results.complete()
+    results.sheets = sheets  # the report sheets below read it, complete, as it grows
     sheets["burden"] = burden(outcome, accounts, detail)
     sheets["sensitivity"], sensitivity_note = _largest_duals(sensitivity(outcome), limit)
     complete = results.complete()
