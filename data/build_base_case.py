@@ -1371,7 +1371,7 @@ def headlines(o: Outcome) -> Headlines:
         dumping_price = derived.market_price[mi.mineral, "refined", dumping_node]
         gap[mi.mineral] = (max(0.0, floor - calm_price), max(0.0, floor - dumping_price))
     paid = accounts.border_by_region
-    weighted = paid["border_floor_gap"] * accounts.node_weight[paid["node"].to_numpy()]
+    weighted = paid["border_floor_gap"] * accounts.tree.weight[paid["node"].to_numpy()]
     border = {str(m): float(v) for m, v in weighted.groupby(paid["mineral"]).sum().items()}
 
     supply = results.by_scenario("dependence").groupby(["scenario", "mineral"], sort=False)[

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.derive import PRODUCTS
 from optimizer.model.component import (
     Binding,
     Columns,
@@ -70,7 +71,7 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
     terms.stocks = Stocks(stockpile=position, purchase=purchase, release=release, level=level,
                           region=region, mineral=mineral, stage=stage)
     balance = ix.balance_code(region[:, None], mineral[:, None], ix.node)
-    for product in ("concentrate", "refined"):
+    for product in PRODUCTS:
         held = stage == product
         terms.supply(product, np.stack([balance[held], balance[held]], axis=-1),
                      np.stack([release[held], purchase[held]], axis=-1),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.derive import PRODUCTS
 from optimizer.model.component import (
     Binding,
     Columns,
@@ -23,8 +24,6 @@ from optimizer.model.component import (
 from optimizer.model.indices import Indices
 from optimizer.model.program import LESS, Program, named
 from optimizer.model.terms import Capacity, Terms
-
-STAGES = ("concentrate", "refined")  # the products a route carries
 
 
 def define(program: Program, ix: Indices, terms: Terms) -> None:
@@ -55,8 +54,8 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
         named(ix.codes([r.origin for r in routes], ix.region)[of_column], regions),
         named(ix.codes([r.destination for r in routes], ix.region)[of_column], regions),
         named(ix.codes([r.mineral for r in routes], ix.mineral)[of_column], ix.minerals),
-        named(np.array([STAGES.index(r.stage) for r in routes], dtype=np.int64)[of_column],
-              STAGES),
+        named(np.array([PRODUCTS.index(r.stage) for r in routes], dtype=np.int64)[of_column],
+              PRODUCTS),
         np.tile(ix.node, count),
     )
     ship = program.add_variables("ship", keys, 0.0, limit.ravel(),
@@ -68,7 +67,7 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
     destination = ix.balance_code(
         ix.codes([r.destination for r in routes], ix.region)[:, None], mineral[:, None], nodes)
     stage = np.array([r.stage for r in routes])
-    for product in ("concentrate", "refined"):
+    for product in PRODUCTS:
         carried = stage == product
         # out of the origin, into the destination: route by route, node by node
         terms.supply(product, np.stack([origin[carried], destination[carried]], axis=-1),

@@ -19,6 +19,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from optimizer.derive import PRODUCTS
 from optimizer.pipeline import Outcome
 from optimizer.results.accounting import Accounts
 from optimizer.results.burden import burden
@@ -27,7 +28,7 @@ from optimizer.results.contract import RESULT_SHEETS_BY_NAME
 from optimizer.results.forms import SheetForm, detail_form, expected_note
 from optimizer.results.headlines import headlines
 from optimizer.results.information import ValueOfInformation
-from optimizer.results.keys import STAGES, positions
+from optimizer.results.keys import positions
 from optimizer.results.sensitivity import sensitivity
 from optimizer.results.summary import (
     Provenance,
@@ -40,11 +41,11 @@ from optimizer.results.summary import (
 from optimizer.results.tables import (
     DETAIL_SHEETS,
     Solved,
-    Tree,
     detail_tables,
     expansions,
     plain,
 )
+from optimizer.results.tree import Tree
 
 __all__ = ["Provenance", "Results", "collect"]
 
@@ -109,9 +110,9 @@ def collect(
         raise ValueError(f"no results without an optimal solution (status: {solution.status})")
     data, derived = outcome.data, outcome.derived
     settings = data.settings
-    solved = Solved(derived, outcome.lp, solution)
-    tree = solved.tree
     accounts = Accounts(derived, outcome.lp, solution.values)
+    tree = accounts.tree  # one tree for the money and the tables
+    solved = Solved(derived, outcome.lp, solution, tree)
     detail = detail_tables(solved)
     results = Results(outcome, accounts, tree, detail, {}, detail_requested=detail_requested)
     limit = settings.max_sheet_rows if max_sheet_rows is None else max_sheet_rows
@@ -188,16 +189,16 @@ def _with_helpers(name: str, table: pd.DataFrame,
     np.add.at(demand, (positions(short["region"].array, regions),
                        positions(short["mineral"].array, minerals),
                        short["node"].to_numpy()), short["demand_t"].to_numpy())
-    inflow = np.zeros((len(regions), len(minerals), len(STAGES), nodes))
+    inflow = np.zeros((len(regions), len(minerals), len(PRODUCTS), nodes))
     flows = detail["flows"]
     np.add.at(inflow, (positions(flows["destination"].array, regions),
                        positions(flows["mineral"].array, minerals),
-                       positions(flows["stage"].array, STAGES), flows["node"].to_numpy()),
+                       positions(flows["stage"].array, PRODUCTS), flows["node"].to_numpy()),
               flows["flow_t"].to_numpy())
     region = positions(table["region"].array, regions)
     mineral = positions(table["mineral"].array, minerals)
     node = table["node"].to_numpy()
     return table.assign(
         _demand=demand[region, mineral, node],
-        _inflow=inflow[region, mineral, positions(table["stage"].array, STAGES), node],
+        _inflow=inflow[region, mineral, positions(table["stage"].array, PRODUCTS), node],
     )

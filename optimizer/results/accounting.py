@@ -23,11 +23,11 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from optimizer.derive import Derived
 from optimizer.model.terms import FIRST_STAGE_NODE, CostIndex
 from optimizer.results.keys import route_index
+from optimizer.results.tree import Tree
 from optimizer.solve import CompiledLP, key_columns
 
 TINY = 1e-9  # solver noise below this many tonnes or money units is shown as 0
@@ -41,49 +41,20 @@ class Accounts:
     lp: CompiledLP
     values: np.ndarray  # the solution, by column
 
-    # ---------------------------------------------------------------- the tree as arrays
-
     @cached_property
-    def node_period(self) -> np.ndarray:
-        period: np.ndarray = np.array([n.period for n in self.derived.tree.nodes], dtype=np.int64)
-        return period
-
-    @cached_property
-    def node_weight(self) -> np.ndarray:
-        """π_n × δ_t of every node: what one unit of money there weighs in the objective."""
-        discount = np.asarray(self.derived.discount, dtype=float)
-        probability = np.array([n.probability for n in self.derived.tree.nodes], dtype=float)
-        weight: np.ndarray = probability * discount[self.node_period]
-        return weight
-
-    @cached_property
-    def node_discount(self) -> np.ndarray:
-        discount: np.ndarray = np.asarray(self.derived.discount, dtype=float)[self.node_period]
-        return discount
-
-    @cached_property
-    def scenarios(self) -> tuple[str, ...]:
-        return tuple(s.scenario for s in self.derived.data.scenarios)
-
-    @cached_property
-    def incidence(self) -> sp.csr_array:
-        """Scenario × node, 1 where the scenario's path passes through the node."""
-        paths = self.derived.tree.paths
-        rows = np.repeat(np.arange(len(self.scenarios)), len(self.derived.data.periods))
-        columns = np.array([n for s in self.scenarios for n in paths[s]], dtype=np.int64)
-        shape = (len(self.scenarios), len(self.derived.tree.nodes))
-        return sp.csr_array((np.ones(len(columns)), (rows, columns)), shape=shape)
+    def tree(self) -> Tree:
+        return Tree(self.derived)
 
     def along_paths(self, by_node: pd.DataFrame) -> pd.DataFrame:
         """Σ over each scenario's path of δ_t × the node's amounts (``by_node`` indexed
         by node id 0…N−1, one column per amount), indexed by scenario."""
-        discounted = by_node.to_numpy(dtype=float) * self.node_discount[:, None]
-        return pd.DataFrame(self.incidence @ discounted, index=pd.Index(self.scenarios,
-                            name="scenario"), columns=by_node.columns)
+        discounted = by_node.to_numpy(dtype=float) * self.tree.discount[:, None]
+        return pd.DataFrame(self.tree.incidence @ discounted, index=pd.Index(
+            self.tree.scenarios, name="scenario"), columns=by_node.columns)
 
     def expected(self, by_node: pd.DataFrame) -> pd.Series:
         """Σ_n π_n δ_t × the node's amounts."""
-        return pd.Series(self.node_weight @ by_node.to_numpy(dtype=float),
+        return pd.Series(self.tree.weight @ by_node.to_numpy(dtype=float),
                          index=by_node.columns)
 
     # ---------------------------------------------------------------- cost components
@@ -211,7 +182,7 @@ class Accounts:
         expected_cost − zone_net_cost of the summary."""
         paid = self.border_by_region
         amount = (paid["border_tariff"] + paid["border_floor_gap"]).to_numpy()
-        return float(self.node_weight[paid["node"].to_numpy()] @ amount) if len(paid) else 0.0
+        return float(self.tree.weight[paid["node"].to_numpy()] @ amount) if len(paid) else 0.0
 
     @cached_property
     def contract_payments_by_region(self) -> pd.DataFrame:
@@ -221,7 +192,7 @@ class Accounts:
         rows = [
             (region[facility], node, payment * self.derived.years[period])
             for (facility, period), payment in self.derived.contract_payment.items()
-            for node in np.flatnonzero(self.node_period == period).tolist()
+            for node in np.flatnonzero(self.tree.period == period).tolist()
         ]
         return pd.DataFrame(rows, columns=["region", "node", "contract_payments"])
 

@@ -59,9 +59,9 @@ def burden(outcome: Outcome, accounts: Accounts,
     wide = wide.reindex(pd.RangeIndex(len(outcome.derived.tree.nodes), name="node"),
                         fill_value=0.0)
     along = accounts.along_paths(wide) if wide.shape[1] else pd.DataFrame(
-        index=pd.Index(accounts.scenarios, name="scenario"))
+        index=pd.Index(accounts.tree.scenarios, name="scenario"))
     # scenario × region × amount, then the members' rows and the zone's
-    money = np.zeros((len(accounts.scenarios), len(regions), len(AMOUNTS)))
+    money = np.zeros((len(accounts.tree.scenarios), len(regions), len(AMOUNTS)))
     for key, column in along.items():
         name, region = str(key[0]), str(key[1])  # type: ignore[index]  # (amount, region)
         money[:, regions.index(region), AMOUNTS.index(name)] = column.to_numpy()

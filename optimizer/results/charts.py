@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from optimizer.derive import PRODUCTS
 from optimizer.pipeline import Outcome
 from optimizer.results.contract import (
     CHART_DATA_SHEET,
@@ -35,7 +36,6 @@ EXPECTED = "expected"  # the cost chart's one series
 MEMBERS = "members"
 NON_MEMBERS = "non-members"
 TINY = 1e-9  # as the other sheets: less demand than this is none
-STAGES = ("concentrate", "refined")
 # Value axes of large numbers show them scaled, the scale as a suffix: the number
 # format's trailing commas divide by a thousand each, in Excel and LibreOffice alike.
 SCALES = (  # from this largest value on: the divisor, its commas and its suffix
@@ -69,13 +69,13 @@ def chart_data(outcome: Outcome, sheets: Sheets) -> pd.DataFrame:
     price, floor = _member_prices(case, sheets["prices"], sheets["shortfalls"])
     floored = {key[:2] for key in floor.index.tolist()}  # (mineral, stage)
     for mineral in case.minerals:
-        for stage in STAGES:
+        for stage in PRODUCTS:
             if (mineral, stage) in stocked:
                 wide = _wide(stock, (mineral, stage), case.shown, case.periods)
                 parts.append(_points(case, "stock_level", wide, mineral, stage))
         wide = _wide(supply, (mineral,), (MEMBERS, NON_MEMBERS), case.periods)
         parts.append(_points(case, "supply_by_origin", wide, mineral))
-        for stage in STAGES:
+        for stage in PRODUCTS:
             if (mineral, stage) in floored:
                 wide = _wide(price, (mineral, stage), case.shown, case.periods)
                 wide.loc[FLOOR_SERIES] = floor.loc[mineral, stage].reindex(list(case.periods))

@@ -31,7 +31,8 @@ from optimizer.results.contract import (
     RESULT_SHEETS_BY_NAME,
     ResultSheet,
 )
-from optimizer.results.tables import DETAIL_KEYS, Tree, share
+from optimizer.results.tables import DETAIL_KEYS, share
+from optimizer.results.tree import Tree
 
 Reading = Callable[[pd.DataFrame], np.ndarray]
 

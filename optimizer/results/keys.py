@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.data import Route
-
-STAGES = ("concentrate", "refined")
+from optimizer.derive import PRODUCTS
 
 
 def positions(values: Any, names: Sequence[str]) -> np.ndarray:
@@ -41,15 +40,15 @@ def route_index(columns: Sequence[Any], routes: Sequence[Route], regions: Sequen
     def code(origin: np.ndarray, destination: np.ndarray, mineral: np.ndarray,
              stage: np.ndarray) -> np.ndarray:
         combined: np.ndarray = ((origin * len(regions) + destination) * len(minerals)
-                                + mineral) * len(STAGES) + stage
+                                + mineral) * len(PRODUCTS) + stage
         return combined
 
     known = code(positions([r.origin for r in routes], regions),
                  positions([r.destination for r in routes], regions),
                  positions([r.mineral for r in routes], minerals),
-                 positions([r.stage for r in routes], STAGES))
+                 positions([r.stage for r in routes], PRODUCTS))
     wanted = code(positions(columns[0], regions), positions(columns[1], regions),
-                  positions(columns[2], minerals), positions(columns[3], STAGES))
+                  positions(columns[2], minerals), positions(columns[3], PRODUCTS))
     order = np.argsort(known, kind="stable")
     at = np.searchsorted(known[order], wanted)
     route = order[np.minimum(at, len(order) - 1)]

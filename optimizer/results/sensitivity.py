@@ -32,6 +32,7 @@ from optimizer.model.component import Context, Descriptors, Limit
 from optimizer.model.program import EQUAL, LESS
 from optimizer.pipeline import Outcome
 from optimizer.results.keys import positions
+from optimizer.results.tree import Tree
 from optimizer.solve import Block, key_columns
 
 DUAL_TOLERANCE = 1e-7  # HiGHS's dual feasibility tolerance: smaller duals are noise
@@ -181,9 +182,8 @@ def _floor_balances(outcome: Outcome, limits: dict[str, Limit]) -> Iterator[_Lim
     minerals = [m.mineral for m in data.minerals]
     regions = [r.region for r in data.regions]
     member = np.array([derived.zone_member[r] for r in regions], dtype=bool)
-    nodes = derived.tree.nodes
-    period = np.array([n.period for n in nodes], dtype=np.int64)
-    weight = np.array([n.probability for n in nodes]) * np.asarray(derived.discount)[period]
+    tree = Tree(derived)
+    period, weight = tree.period, tree.weight
     solution = outcome.solution
     assert solution.duals is not None
     for kind, stage in BALANCES:

@@ -28,7 +28,8 @@ from optimizer.results.contract import (
     ResultSheet,
     unit_text,
 )
-from optimizer.results.tables import Tree, share
+from optimizer.results.tables import share
+from optimizer.results.tree import Tree
 
 if TYPE_CHECKING:  # information.py solves sub-problems with the pipeline
     from optimizer.results.information import ValueOfInformation

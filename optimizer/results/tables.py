@@ -24,9 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimizer.derive import PRODUCT_OF_STAGE, Derived
+from optimizer.derive import PRODUCT_OF_STAGE, PRODUCTS, Derived
 from optimizer.results.accounting import TINY, clean
-from optimizer.results.keys import STAGES, positions, route_index
+from optimizer.results.keys import positions, route_index
+from optimizer.results.tree import Tree
 from optimizer.solve import CompiledLP, Solution, key_columns
 
 DAYS_PER_YEAR = 365.0
@@ -47,11 +48,6 @@ DETAIL_KEYS: dict[str, tuple[str, ...]] = {
 DETAIL_SHEETS = tuple(DETAIL_KEYS)
 
 
-def categorical(values: Any, names: Sequence[str]) -> pd.Categorical:
-    """``values`` as a categorical over ``names`` (the input's order)."""
-    return pd.Categorical(values, categories=pd.Index(list(dict.fromkeys(names)), dtype=object))
-
-
 def attribute(records: Sequence[Any], name: str, names: Sequence[str],
               index: np.ndarray) -> pd.Categorical:
     """Attribute ``name`` of ``records[index]`` as a categorical over ``names``, looked
@@ -68,111 +64,6 @@ def share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
         return np.where(whole > TINY, part / np.where(whole > TINY, whole, 1.0), np.nan)
 
 
-# ---------------------------------------------------------------- the tree
-
-
-@dataclass(frozen=True)
-class Tree:
-    """The scenario tree as arrays and tables: what every table needs to place a node."""
-
-    derived: Derived
-
-    @cached_property
-    def scenarios(self) -> tuple[str, ...]:
-        return tuple(s.scenario for s in self.derived.data.scenarios)
-
-    @cached_property
-    def period_names(self) -> tuple[str, ...]:
-        return tuple(p.period for p in self.derived.data.periods)
-
-    @cached_property
-    def period(self) -> np.ndarray:
-        """The period index of every node."""
-        return np.array([n.period for n in self.derived.tree.nodes], dtype=np.int64)
-
-    @cached_property
-    def probability(self) -> np.ndarray:
-        return np.array([n.probability for n in self.derived.tree.nodes], dtype=float)
-
-    @cached_property
-    def weight(self) -> np.ndarray:
-        """π_n × δ_t of every node."""
-        weight: np.ndarray = self.probability * np.asarray(self.derived.discount)[self.period]
-        return weight
-
-    @cached_property
-    def years(self) -> np.ndarray:
-        """The years of every node's period."""
-        years: np.ndarray = np.asarray(self.derived.years, dtype=float)[self.period]
-        return years
-
-    @cached_property
-    def on_path(self) -> np.ndarray:
-        """Scenario × node: True where the scenario passes through the node."""
-        passes = np.zeros((len(self.scenarios), len(self.derived.tree.nodes)), dtype=bool)
-        for row, scenario in enumerate(self.scenarios):
-            passes[row, list(self.derived.tree.paths[scenario])] = True
-        return passes
-
-    @cached_property
-    def nodes(self) -> pd.DataFrame:
-        """One row per node: ``node``, ``period``, ``probability``, ``parent`` (blank at
-        the first period) and the ``scenarios`` that pass through it, in words."""
-        nodes = self.derived.tree.nodes
-        return pd.DataFrame({
-            "node": np.arange(len(nodes), dtype=np.int64),
-            "period": self.period_column(np.arange(len(nodes))),
-            "probability": self.probability,
-            "parent": pd.array([n.parent for n in nodes], dtype="Int64"),
-            "scenarios": [scenario_list(n.scenarios, len(self.scenarios)) for n in nodes],
-        })
-
-    @cached_property
-    def paths(self) -> pd.DataFrame:
-        """One row per scenario and period: the node the scenario is at."""
-        count = len(self.period_names)
-        return pd.DataFrame({
-            "scenario": categorical(np.repeat(np.asarray(self.scenarios, dtype=object), count),
-                                    self.scenarios),
-            "period": categorical(np.tile(np.asarray(self.period_names, dtype=object),
-                                          len(self.scenarios)), self.period_names),
-            "node": np.array([n for s in self.scenarios for n in self.derived.tree.paths[s]],
-                             dtype=np.int64),
-        })
-
-    def period_column(self, node: np.ndarray) -> pd.Categorical:
-        """The period names of ``node`` ids, as a categorical in time order."""
-        return pd.Categorical.from_codes(self.period[node], categories=pd.Index(
-            list(self.period_names), dtype=object))
-
-    def by_scenario(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Node rows repeated under every scenario through their node: rows by
-        scenario, then in the order of ``frame``; ``node`` gives way to ``scenario``."""
-        nodes = frame["node"].to_numpy(dtype=np.int64)
-        chosen = [np.flatnonzero(self.on_path[row, nodes]) for row in range(len(self.scenarios))]
-        rows = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
-        codes = np.repeat(np.arange(len(self.scenarios)), [len(c) for c in chosen])
-        view = frame.drop(columns=["node"]).take(rows).reset_index(drop=True)
-        view["scenario"] = pd.Categorical.from_codes(
-            codes, categories=pd.Index(list(self.scenarios), dtype=object))
-        return view
-
-    def scenario_count(self, node: np.ndarray) -> np.ndarray:
-        """How many scenarios pass through each of ``node``."""
-        count: np.ndarray = self.on_path.sum(axis=0)[node]
-        return count
-
-
-def scenario_list(scenarios: Sequence[str], total: int, shown: int = 5) -> str:
-    """The scenarios through a node in words: all of them, a short list, or a count
-    with the first few."""
-    if len(scenarios) == total and total > 1:
-        return f"all {total}"
-    if len(scenarios) <= shown:
-        return ", ".join(scenarios)
-    return f"{len(scenarios)}: {', '.join(scenarios[:shown])}, …"
-
-
 # ---------------------------------------------------------------- reading the solution
 
 
@@ -183,10 +74,7 @@ class Solved:
     derived: Derived
     lp: CompiledLP
     solution: Solution
-
-    @cached_property
-    def tree(self) -> Tree:
-        return Tree(self.derived)
+    tree: Tree
 
     def values(self, name: str) -> np.ndarray:
         block = self.lp.layout.column_block(name)
@@ -261,7 +149,7 @@ def production(solved: Solved) -> pd.DataFrame:
         "node": np.tile(np.arange(nodes, dtype=np.int64), count),
         "region": attribute(facilities, "region", _regions(derived), of_row),
         "mineral": attribute(facilities, "mineral", _minerals(derived), of_row),
-        "stage": attribute(facilities, "stage", ["mine", "refine", "recycle"], of_row),
+        "stage": attribute(facilities, "stage", list(PRODUCT_OF_STAGE), of_row),
         "output_t": clean(output.ravel()),
         "contract_take_t": clean(take.ravel()),
         "capacity_t": clean(capacity.ravel()),
@@ -287,7 +175,7 @@ def flows(solved: Solved) -> pd.DataFrame:
         "origin": attribute(routes, "origin", regions, route),
         "destination": attribute(routes, "destination", regions, route),
         "mineral": attribute(routes, "mineral", _minerals(derived), route),
-        "stage": attribute(routes, "stage", STAGES, route),
+        "stage": attribute(routes, "stage", PRODUCTS, route),
         "node": node,
         "flow_t": clean(solved.values("ship")),
         "cost_per_t": cost[route] if len(route) else np.zeros(0),
@@ -326,7 +214,7 @@ def stockpiles(solved: Solved) -> pd.DataFrame:
         "node": node,
         "region": attribute(piles, "region", _regions(derived), pile),
         "mineral": attribute(piles, "mineral", _minerals(derived), pile),
-        "stage": attribute(piles, "stage", STAGES, pile),
+        "stage": attribute(piles, "stage", PRODUCTS, pile),
         "level_t": clean(level),
         "purchase_t": clean(purchase),
         "release_t": clean(release),
@@ -388,13 +276,13 @@ def prices(solved: Solved) -> pd.DataFrame:
         gap = np.maximum(0.0, floor - marginal)  # NaN where either is blank
         parts.append(pd.DataFrame({
             "region": positions(region, regions), "mineral": positions(mineral, minerals),
-            "stage": STAGES.index(stage), "node": node,
+            "stage": PRODUCTS.index(stage), "node": node,
             "marginal_price_per_t": clean(marginal), "market_price_per_t": market,
             "floor_price_per_t": floor, "price_gap": clean(gap),
         }))
     frame = pd.concat(parts, ignore_index=True).sort_values(
         ["region", "mineral", "stage", "node"], kind="stable", ignore_index=True)
-    for column, names in (("region", regions), ("mineral", minerals), ("stage", list(STAGES))):
+    for column, names in (("region", regions), ("mineral", minerals), ("stage", list(PRODUCTS))):
         frame[column] = pd.Categorical.from_codes(frame[column].to_numpy(),
                                                   categories=_names(names))
     return frame
@@ -490,9 +378,3 @@ def plain(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its categoricals as plain text columns (as a workbook holds them)."""
     return frame.astype({c: object for c, t in frame.dtypes.items()
                          if isinstance(t, pd.CategoricalDtype)})
-
-
-def by_key(frame: pd.DataFrame, columns: Sequence[str]) -> Mapping[tuple[Any, ...], int]:
-    """Row positions of ``frame`` by the tuple of ``columns``."""
-    return {key: i for i, key in enumerate(zip(*(frame[c].tolist() for c in columns),
-                                               strict=True))}
