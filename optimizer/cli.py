@@ -76,14 +76,30 @@ def _say_warnings(warnings: list[Problem] | tuple[Problem, ...]) -> None:
         typer.echo(render(warnings), err=True)
 
 
+# Options that run and report share, declared once.
+Output = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", metavar="OUTPUT.xlsx",
+                 help="Results workbook (default: reports/<input name>_results.xlsx)."),
+]
+Detail = Annotated[
+    bool, typer.Option("--detail",
+                       help="Also write the complete detail tables as Parquet files in "
+                            "<results name>_detail/ beside the workbook (written anyway "
+                            "when a detail sheet had to be reduced to fit).")
+]
+Pdf = Annotated[
+    bool, typer.Option("--pdf",
+                       help="Also write the sheets a person reads as OUTPUT.pdf, through "
+                            "LibreOffice (soffice) when it is installed.")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress, only the outcome.")]
+
+
 @app.command()
 def run(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
-    output: Annotated[
-        Path | None,
-        typer.Option("-o", "--output", metavar="OUTPUT.xlsx",
-                     help="Results workbook (default: reports/<input name>_results.xlsx)."),
-    ] = None,
+    output: Output = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", metavar="S", min=0.001,
                                    help="Solver time limit in seconds (overrides settings).")
@@ -108,20 +124,9 @@ def run(
                                 "report the value of the stochastic solution (VSS) and of "
                                 "perfect information (EVPI).")
     ] = False,
-    detail: Annotated[
-        bool, typer.Option("--detail",
-                           help="Also write the complete detail tables as Parquet files in "
-                                "<results name>_detail/ beside the workbook (written anyway "
-                                "when a detail sheet had to be reduced to fit).")
-    ] = False,
-    pdf: Annotated[
-        bool, typer.Option("--pdf",
-                           help="Also write the results as OUTPUT.pdf, through LibreOffice "
-                                "(soffice) when it is installed.")
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print no progress, only the outcome.")
-    ] = False,
+    detail: Detail = False,
+    pdf: Pdf = False,
+    quiet: Quiet = False,
 ) -> None:
     """Solve INPUT.xlsx and write the results workbook and a log beside it."""
     from optimizer.files import same_file
@@ -151,21 +156,10 @@ def report(
     folder: Annotated[Path, typer.Argument(metavar="SOLUTION_FOLDER",
                                            help="A solution kept by a run whose results "
                                                 "could not be written.")],
-    output: Annotated[
-        Path | None,
-        typer.Option("-o", "--output", metavar="OUTPUT.xlsx",
-                     help="Results workbook (default: reports/<input name>_results.xlsx)."),
-    ] = None,
-    detail: Annotated[
-        bool, typer.Option("--detail", help="Also write the complete detail tables as "
-                                            "Parquet files beside the workbook.")
-    ] = False,
-    pdf: Annotated[
-        bool, typer.Option("--pdf", help="Also write the results as OUTPUT.pdf.")
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print no progress, only the outcome.")
-    ] = False,
+    output: Output = None,
+    detail: Detail = False,
+    pdf: Pdf = False,
+    quiet: Quiet = False,
 ) -> None:
     """Write the results of a kept solution, without solving again."""
     from optimizer.run import RunRequest
@@ -189,7 +183,9 @@ def _progress(quiet: bool) -> Iterator[Progress | None]:
 
 
 def _say_written(done: RunResult) -> None:
-    written = f"log: {done.results.with_suffix('.log')}"
+    from optimizer.run import log_path
+
+    written = f"log: {log_path(done.results)}"
     if done.pdf is not None:
         written += f", PDF: {done.pdf}"
     typer.echo(f"{done.results}: results written ({written}).")

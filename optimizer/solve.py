@@ -297,15 +297,8 @@ def _warn_tiny(matrix: Any) -> None:
 def new_highs() -> highspy.Highs:
     """A HiGHS instance, without the banner HiGHS prints to standard output on the
     first construction in a process (it would mix into the command's own output)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            return highspy.Highs()  # type: ignore[no-untyped-call]
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+    with open(os.devnull, "w") as devnull, _standard_output_to(devnull.fileno()):
+        return highspy.Highs()  # type: ignore[no-untyped-call]
 
 
 def _highs(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
@@ -390,26 +383,34 @@ def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
 
 @contextlib.contextmanager
 def _printed_into(printed: list[str]) -> Iterator[None]:
-    """Standard output (file descriptor 1) into a temporary file while the block runs,
-    its text then appended to ``printed``: a solver that prints there itself (cuPDLP-C,
-    whatever HiGHS's log options say) would otherwise write into the command's output
-    and through the progress line."""
+    """Standard output into a temporary file while the block runs, its text then
+    appended to ``printed``: a solver that prints there itself (cuPDLP-C, whatever
+    HiGHS's log options say) would otherwise write into the command's output and
+    through the progress line."""
+    with tempfile.TemporaryFile() as kept:
+        with _standard_output_to(kept.fileno()):
+            yield
+        kept.seek(0)
+        printed.append(kept.read().decode("utf-8", errors="replace"))
+
+
+@contextlib.contextmanager
+def _standard_output_to(target: int) -> Iterator[None]:
+    """File descriptor 1, where the solver's C code prints, pointed at ``target``
+    while the block runs (nothing changes where there is no standard output)."""
     sys.stdout.flush()
     try:
         saved = os.dup(1)
     except OSError:  # no standard output to keep clean
         yield
         return
-    with tempfile.TemporaryFile() as kept:
-        os.dup2(kept.fileno(), 1)
-        try:
-            yield
-        finally:
-            _flush_c_stdio()
-            os.dup2(saved, 1)
-            os.close(saved)
-            kept.seek(0)
-            printed.append(kept.read().decode("utf-8", errors="replace"))
+    os.dup2(target, 1)
+    try:
+        yield
+    finally:
+        _flush_c_stdio()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _flush_c_stdio() -> None:
