@@ -11,11 +11,12 @@ succeeds with its results, and says why there is no PDF.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,26 +94,20 @@ def run(request: RunRequest) -> RunResult:
     """
     started = time.perf_counter()
     output = request.output_path or default_output(request.input_path)
-    capture = _Capture()
-    package_log = logging.getLogger("optimizer")
-    level = package_log.level
-    package_log.setLevel(logging.INFO)  # the log file always gets the stages
-    package_log.addHandler(capture)
     highs_log = Path(tempfile.mkstemp(prefix="highs-", suffix=".log")[1])
     try:
-        outcome = _solve(request, highs_log)
-        if request.write_model is not None:
-            write_mps(outcome.lp, request.write_model, names(outcome.lp.layout))
-            log.info("model written to %s", request.write_model)
-        if not outcome.optimal:
-            message = not_solved_message(outcome.derived, outcome.lp, outcome.solution)
-            capture.lines.append(message)  # the command line says it too: not logged twice
-            _write_log(output, capture, highs_log)
-            raise NotSolvedError(message)
-        return _deliver(outcome, request, output, started, capture, highs_log)
+        with _capturing() as capture:
+            outcome = _solve(request, highs_log)
+            if request.write_model is not None:
+                write_mps(outcome.lp, request.write_model, names(outcome.lp.layout))
+                log.info("model written to %s", request.write_model)
+            if not outcome.optimal:
+                message = not_solved_message(outcome.derived, outcome.lp, outcome.solution)
+                capture.lines.append(message)  # the command line says it too, not logged
+                _write_log(output, capture, highs_log)
+                raise NotSolvedError(message)
+            return _deliver(outcome, request, output, started, capture, highs_log)
     finally:
-        package_log.removeHandler(capture)
-        package_log.setLevel(level)
         highs_log.unlink(missing_ok=True)
 
 
@@ -130,12 +125,7 @@ def report(folder: Path, request: RunRequest) -> RunResult:
     kept = read(folder)
     original = Path(str(kept.meta.get("input_file", kept.input_path)))
     output = request.output_path or default_output(original)
-    capture = _Capture()
-    package_log = logging.getLogger("optimizer")
-    level = package_log.level
-    package_log.setLevel(logging.INFO)
-    package_log.addHandler(capture)
-    try:
+    with _capturing() as capture:
         timings: dict[str, float] = {}
         if file_sha256(kept.input_path) != kept.meta.get("input_sha256"):
             raise KeptSolutionError(f"{folder}: its {kept.input_path.name} is not the input "
@@ -155,6 +145,19 @@ def report(folder: Path, request: RunRequest) -> RunResult:
         kept_request = replace(request, input_path=kept.input_path, output_path=output)
         return _deliver(outcome, kept_request, output, started, capture, None,
                         input_name=original)
+
+
+@contextlib.contextmanager
+def _capturing() -> Iterator[_Capture]:
+    """The package's log records kept in memory while the block runs, every stage
+    included whatever the screen shows, for the log file written at the end."""
+    capture = _Capture()
+    package_log = logging.getLogger("optimizer")
+    level = package_log.level
+    package_log.setLevel(logging.INFO)
+    package_log.addHandler(capture)
+    try:
+        yield capture
     finally:
         package_log.removeHandler(capture)
         package_log.setLevel(level)
