@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from optimizer.pipeline import prepare
-from optimizer.validation import load
+from optimizer.workbook.validation import load
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -75,8 +75,8 @@ def measure(knob: str, value: int, folder: Path, repeats: int) -> Growth:
     import highspy
 
     from optimizer.pipeline import prepare
-    from optimizer.solve import SolverOptions, solve
-    from optimizer.validation import load
+    from optimizer.solve.highs import SolverOptions, solve
+    from optimizer.workbook.validation import load
     from tests.test_nonanticipativity import scenario_wise_lp
 
     case = generate_preset(folder / f"{knob}_{value}.xlsx", BASE, **{knob: value})

@@ -1,7 +1,7 @@
 """An independent assembly of the LP of MODEL.md §5–§7, straight into scipy.sparse.
 
 The optimizer builds its LP through Pyomo (``optimizer.model``) and compiles it
-(``optimizer.solve``). This module builds the same LP a second way, with numpy index
+(``optimizer.solve.highs``). This module builds the same LP a second way, with numpy index
 arithmetic over the derived data and nothing from either of those modules, and solves
 it with HiGHS. It serves two purposes:
 
@@ -10,7 +10,7 @@ it with HiGHS. It serves two purposes:
 - a yardstick: its assembly time is about what building the matrices needs, so the
   pipeline's time outside the solver can be compared with it.
 
-What it takes from :func:`optimizer.derive.derive` is the part of §3–§4 that is about
+What it takes from :func:`optimizer.model.derive.derive` is the part of §3–§4 that is about
 matching and the tree (nodes and their parents and probabilities, capacity, route,
 demand and price multipliers per node, release bans, export caps, tier widths). It
 recomputes the simple arithmetic itself: period lengths, discount factors, capex
@@ -22,7 +22,7 @@ prints the reference objective (and with ``--compare`` the pipeline's, and wheth
 they agree to 1e-7 relative).
 
 Each column and row also has a key in the optimizer's vocabulary, ``(component, key)``
-as :class:`optimizer.solve.Layout` names them (``("ship", (origin, destination,
+as :class:`optimizer.solve.highs.Layout` names them (``("ship", (origin, destination,
 mineral, stage, node))``), computed only when asked for (:class:`Keys`), so that the
 two matrices can be compared entry by entry whatever their order
 (``tests/test_reference.py``).
@@ -45,7 +45,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from optimizer.data import ModelData
-from optimizer.derive import Derived, derive
+from optimizer.model.derive import Derived, derive
 
 # Tolerance of the objective check: relative, with an absolute floor of 1 currency unit
 # so a case whose optimum is 0 still compares sensibly.
@@ -702,7 +702,7 @@ def agrees(reference_objective: float | None, objective: float | None) -> bool:
 
 def main(argv: Sequence[str]) -> int:
     """Print the reference objective of a case (and compare it with the pipeline's)."""
-    from optimizer.validation import load
+    from optimizer.workbook.validation import load
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("case", type=Path)
@@ -720,7 +720,7 @@ def main(argv: Sequence[str]) -> int:
     if not args.compare:
         return 0 if result.objective is not None else 1
     from optimizer.pipeline import optimize
-    from optimizer.solve import SolverOptions
+    from optimizer.solve.highs import SolverOptions
 
     outcome = optimize(data, SolverOptions())
     columns, rows = outcome.lp.size

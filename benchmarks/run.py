@@ -235,7 +235,7 @@ def measure(size: str, folder: Path, repeats: int, seed: int,
     runs = [run_once(case, folder, threads) for _ in range(repeats)]
     good = [r for r in runs if r.status == 0]
 
-    from optimizer.validation import load
+    from optimizer.workbook.validation import load
 
     data, _ = load(case)
     ref = reference_of(data, threads)

@@ -2,8 +2,8 @@
 
 For each size, a case is generated once (``benchmarks/generate.py``); each solver
 configuration then solves it in a fresh process (HiGHS fixes its thread pool for the
-life of a process, see ``optimizer.solve``), through the optimizer's own path: read,
-derive, build, compile, then :func:`optimizer.solve.solve` with the configuration's
+life of a process, see ``optimizer.solve.highs``), through the optimizer's own path: read,
+derive, build, compile, then :func:`optimizer.solve.highs.solve` with the configuration's
 ``SolverOptions`` (the options ``optimizer run --solver-option`` passes). The child
 reports HiGHS's status, the objective and the seconds of ``highs.run()`` alone.
 
@@ -102,8 +102,8 @@ class Row:
 def child(case: Path, threads: int | None, options: Sequence[str], time_limit: float) -> int:
     """Solve ``case`` once in this process and print the outcome as one JSON line."""
     from optimizer.pipeline import prepare
-    from optimizer.solve import SolverOptions, solve
-    from optimizer.validation import load
+    from optimizer.solve.highs import SolverOptions, solve
+    from optimizer.workbook.validation import load
 
     extra = tuple((name, value) for name, value in (o.split("=", 1) for o in options))
     data, _ = load(case)

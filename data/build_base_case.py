@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optimizer.contract import SHEETS_BY_NAME
-from optimizer.template import write_workbook
+from optimizer.workbook.contract import SHEETS_BY_NAME
+from optimizer.workbook.template import write_workbook
 
 if TYPE_CHECKING:
     from optimizer.pipeline import Outcome
@@ -1410,8 +1410,8 @@ def headlines(o: Outcome) -> Headlines:
 def solve_case(path: Path) -> Outcome:
     """Load and solve a case workbook; the :class:`optimizer.pipeline.Outcome`."""
     from optimizer.pipeline import optimize
-    from optimizer.solve import SolverOptions
-    from optimizer.validation import load
+    from optimizer.solve.highs import SolverOptions
+    from optimizer.workbook.validation import load
 
     data, _ = load(path)
     return optimize(data, SolverOptions())

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from optimizer.contract import SHEETS_BY_NAME
-from optimizer.template import write_workbook
+from optimizer.workbook.contract import SHEETS_BY_NAME
+from optimizer.workbook.template import write_workbook
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUTPUT = HERE / "example.xlsx"

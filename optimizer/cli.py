@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from optimizer import __version__
-from optimizer.problems import (
+from optimizer.workbook.problems import (
     InputError,
     KeptSolutionError,
     NotAWorkbookError,
@@ -132,7 +132,7 @@ def run(
     from optimizer.files import same_file
     from optimizer.run import RunRequest, default_output
     from optimizer.run import run as run_case  # the command shares the function's name
-    from optimizer.solver_options import SolverOptionError, checked
+    from optimizer.solve.options import SolverOptionError, checked
 
     try:
         solver_options = checked(solver_option or ())
@@ -201,7 +201,7 @@ def validate(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
 ) -> None:
     """Check INPUT.xlsx against the workbook contract and say what it holds."""
-    from optimizer.validation import load
+    from optimizer.workbook.validation import load
 
     data, warnings = load(input_path)
     _say_warnings(warnings)
@@ -216,7 +216,7 @@ def template(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write an empty input workbook with every sheet, column, drop-down and note."""
-    from optimizer.template import write_workbook
+    from optimizer.workbook.template import write_workbook
 
     if output.exists() and not force:
         raise _RefusedError(f"{output}: already exists; choose another name or pass --force")

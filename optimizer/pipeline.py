@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer.data import ModelData
-from optimizer.derive import Derived, derive
+from optimizer.model.derive import Derived, derive
 from optimizer.model import Extra, build
-from optimizer.solve import CompiledLP, Solution, SolverOptions, compile_program, solve
+from optimizer.solve.highs import CompiledLP, Solution, SolverOptions, compile_program, solve
 from optimizer.timing import timed
 
 log = logging.getLogger(__name__)

@@ -21,13 +21,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optimizer.explain import not_solved_message
+from optimizer.solve.explain import not_solved_message
 from optimizer.files import file_sha256, replacing
 from optimizer.pipeline import Outcome, optimize, prepare
-from optimizer.problems import KeptSolutionError, NotSolvedError, ResultsNotWrittenError
-from optimizer.solve import SolverOptions, names, write_mps
+from optimizer.workbook.problems import KeptSolutionError, NotSolvedError, ResultsNotWrittenError
+from optimizer.solve.highs import SolverOptions, names, write_mps
 from optimizer.timing import timed
-from optimizer.validation import load
+from optimizer.workbook.validation import load
 
 if TYPE_CHECKING:
     from optimizer.results import Results
@@ -47,7 +47,7 @@ class RunRequest:
     value_of_information: bool = False  # also VSS and EVPI (optimizer.results.information)
     pdf: bool = False  # also the results as a PDF, through LibreOffice (optimizer.report.pdf)
     detail: bool = False  # the Parquet detail even when every detail sheet fits
-    # other HiGHS options, (name, value), checked by optimizer.solver_options
+    # other HiGHS options, (name, value), checked by optimizer.solve.options
     solver_options: tuple[tuple[str, str], ...] = ()
     # told (iterations, objective) now and then during the solve (the progress display)
     on_solver: Callable[[int, float], None] | None = None
@@ -88,8 +88,8 @@ class _Capture(logging.Handler):
 def run(request: RunRequest) -> RunResult:
     """Carry out one run; returns what it wrote.
 
-    Raises :class:`~optimizer.problems.InputError` or
-    :class:`~optimizer.problems.NotAWorkbookError` on bad input (nothing written),
+    Raises :class:`~optimizer.workbook.problems.InputError` or
+    :class:`~optimizer.workbook.problems.NotAWorkbookError` on bad input (nothing written),
     :class:`NotSolvedError` when there is no optimal plan (only the log is written).
     """
     started = time.perf_counter()
@@ -116,7 +116,7 @@ def report(folder: Path, request: RunRequest) -> RunResult:
     written (``optimizer report FOLDER``), without solving again.
 
     ``request.input_path`` is ignored: the input is the copy kept in ``folder``.
-    Raises :class:`~optimizer.problems.KeptSolutionError` for a folder that
+    Raises :class:`~optimizer.workbook.problems.KeptSolutionError` for a folder that
     holds no kept solution, or one that does not match the LP its input gives.
     """
     from optimizer.report.solution import read

@@ -9,7 +9,7 @@ polyhedron, the optimal dual face; a row's dual is unique when the face's minimu
 maximum of it coincide. Degenerate LPs (a route full and a balance tight at once, say)
 have faces of more than one point, so two correct solvers may return different duals.
 
-These helpers take any object with the matrices of :class:`optimizer.solve.CompiledLP`
+These helpers take any object with the matrices of :class:`optimizer.solve.highs.CompiledLP`
 (``cost``, ``matrix``, ``row_lower``, ``row_upper``, ``col_lower``, ``col_upper``).
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 import highspy
 import numpy as np
 
-from optimizer.solve import highs_lp
+from optimizer.solve.highs import highs_lp
 
 ACTIVE = 1e-7  # relative distance to a bound under which a row or column is at it
 RELATIVE = 1e-6  # duals and objectives compare to this, relative (floor 1)

@@ -21,8 +21,8 @@ import pytest
 from openpyxl.workbook.workbook import Workbook
 
 from optimizer.cli import EXIT_OK, main
-from optimizer.contract import SHEETS
-from optimizer.validation import load
+from optimizer.workbook.contract import SHEETS
+from optimizer.workbook.validation import load
 from tests.committed import DATA, assert_same_content, builder, cells
 
 CASE = DATA / "base_case.xlsx"

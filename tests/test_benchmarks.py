@@ -1,7 +1,7 @@
 """benchmarks/: the case generator, the independent reference LP and the benchmark runner.
 
 The reference LP (``benchmarks/reference.py``) is assembled without Pyomo or any of
-``optimizer.model`` and ``optimizer.solve``; its optimum equalling the pipeline's on the
+``optimizer.model`` and ``optimizer.solve.highs``; its optimum equalling the pipeline's on the
 committed cases and on generated ones of several shapes is the check that the model
 formulates MODEL.md §5–§7 as written. No test here asserts a time.
 """
@@ -20,8 +20,8 @@ from benchmarks.generate import PRESETS, Knobs, generate, generate_preset, table
 from benchmarks.reference import agrees, reference_of
 from benchmarks.run import HIGHS_MARKER, parse_log
 from optimizer.pipeline import optimize
-from optimizer.solve import SolverOptions
-from optimizer.validation import load
+from optimizer.solve.highs import SolverOptions
+from optimizer.workbook.validation import load
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -1,8 +1,8 @@
 """The matrices assembled from the declarations are the LP Pyomo compiles.
 
 The run declares the model's blocks from index arrays and assembles the matrices
-itself (``optimizer.model.build`` and ``optimizer.solve.compile_program``). Here its
-:class:`~optimizer.solve.CompiledLP` is compared, exactly and in the same order, with
+itself (``optimizer.model.build`` and ``optimizer.solve.highs.compile_program``). Here its
+:class:`~optimizer.solve.highs.CompiledLP` is compared, exactly and in the same order, with
 the Pyomo model built from the same declarations
 (:func:`optimizer.model.concrete.concrete_model`) compiled by Pyomo's
 ``LinearStandardFormCompiler``: the same blocks, keys, row senses, costs, offset,
@@ -27,11 +27,11 @@ import numpy as np
 import pytest
 
 from optimizer.data import ModelData
-from optimizer.derive import derive
+from optimizer.model.derive import derive
 from optimizer.model import build
 from optimizer.model.concrete import concrete_model
-from optimizer.solve import CompiledLP, compile_model, compile_program
-from optimizer.validation import load
+from optimizer.solve.highs import CompiledLP, compile_model, compile_program
+from optimizer.workbook.validation import load
 from tests.cases import write_tables
 from tests.test_nonanticipativity import random_case
 from tests.test_optima import _ban_case, _border_case, _expansion_case

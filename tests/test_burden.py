@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from optimizer.derive import PRODUCT_OF_STAGE
+from optimizer.model.derive import PRODUCT_OF_STAGE
 from optimizer.pipeline import Outcome
 from optimizer.results.burden import AMOUNTS, EXPECTED, ZONE
 from tests.solved import complete_tables

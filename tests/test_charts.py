@@ -39,8 +39,8 @@ from optimizer.results.contract import (
     MAX_SCENARIO_SERIES,
     RESULT_SHEETS,
 )
-from optimizer.solve import SolverOptions
-from optimizer.validation import load
+from optimizer.solve.highs import SolverOptions
+from optimizer.workbook.validation import load
 from tests.cases import valid_tables, write_tables
 from tests.committed import DATA
 from tests.solved import complete_tables

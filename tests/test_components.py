@@ -17,22 +17,22 @@ import openpyxl
 import pytest
 
 import optimizer.model
-from optimizer import contract
+from optimizer.workbook import contract
 from optimizer.data import ModelData
-from optimizer.derive import derive
-from optimizer.explain import explain_infeasible, not_solved_message
+from optimizer.model.derive import derive
+from optimizer.solve.explain import explain_infeasible, not_solved_message
 from optimizer.model import Extra, build, components, costs, descriptors
 from optimizer.model.component import Columns, Component, Cost
 from optimizer.model.indices import Indices
 from optimizer.model.program import GREATER, LESS, Program, node_keys
 from optimizer.model.terms import Terms
 from optimizer.pipeline import optimize
-from optimizer.problems import InputError
+from optimizer.workbook.problems import InputError
 from optimizer.results.accounting import Accounts
 from optimizer.results.sensitivity import sensitivity
-from optimizer.solve import SolverOptions
-from optimizer.template import write_workbook
-from optimizer.validation import load
+from optimizer.solve.highs import SolverOptions
+from optimizer.workbook.template import write_workbook
+from optimizer.workbook.validation import load
 from tests.committed import DATA, assert_same_content, builder
 from tests.test_structure import _two_regions
 from tests.workbooks import case, demand, facility, solved
@@ -190,7 +190,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.contract import NON_NEGATIVE, UNIT_INTERVAL, Column, Kind, Sheet
+from optimizer.workbook.contract import NON_NEGATIVE, UNIT_INTERVAL, Column, Kind, Sheet
 from optimizer.model.component import Binding, Columns, Component, Context, Cost, Limit, Rows
 from optimizer.model.component import amount
 from optimizer.model.indices import Indices

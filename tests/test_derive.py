@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from optimizer.data import ModelData
-from optimizer.derive import Derived, ExportCap, TierStep, derive
+from optimizer.model.derive import Derived, ExportCap, TierStep, derive
 from tests.workbooks import case, demand, facility, route, scenarios
 
 TWO_PERIODS = {"p1": 1.0, "p2": 1.0}

@@ -29,8 +29,8 @@ from optimizer.results.contract import (
 )
 from optimizer.results.forms import QUANTITIES, TO_READ, expected_values
 from optimizer.results.tables import DETAIL_KEYS, DETAIL_SHEETS, plain
-from optimizer.solve import SolverOptions
-from optimizer.validation import load
+from optimizer.solve.highs import SolverOptions
+from optimizer.workbook.validation import load
 from tests.solved import collected, write_workbook
 
 TOLERANCE = 1e-9

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer.contract import SETTINGS, SHEETS
-from optimizer.reference import markdown
+from optimizer.workbook.contract import SETTINGS, SHEETS
+from optimizer.workbook.reference import markdown
 
 WORKBOOK_MD = Path(__file__).resolve().parent.parent / "docs" / "workbook.md"
-REGENERATE = "python -m optimizer.reference docs/workbook.md"
+REGENERATE = "python -m optimizer.workbook.reference docs/workbook.md"
 
 
 def test_workbook_reference_is_up_to_date() -> None:

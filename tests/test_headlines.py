@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer.derive import PRODUCT_OF_STAGE
+from optimizer.model.derive import PRODUCT_OF_STAGE
 from optimizer.model import COST_COMPONENTS
 from optimizer.pipeline import Outcome
 from optimizer.results.burden import EXPECTED, ZONE

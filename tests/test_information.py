@@ -16,7 +16,7 @@ import pytest
 
 from optimizer.cli import main
 from optimizer.data import ModelData
-from optimizer.derive import derive
+from optimizer.model.derive import derive
 from optimizer.pipeline import optimize
 from optimizer.results.contract import RESULT_SHEETS_BY_NAME
 from optimizer.results.information import (
@@ -26,7 +26,7 @@ from optimizer.results.information import (
     risk_objective,
     value_of_information,
 )
-from optimizer.solve import SolverOptions
+from optimizer.solve.highs import SolverOptions
 from tests.test_nonanticipativity import random_case, scenario_wise_optimum
 from tests.workbooks import case, demand, facility, route, scenarios, solved
 

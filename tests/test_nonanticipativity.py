@@ -1,8 +1,8 @@
 """An independent check of the scenario tree and the whole LP (MODEL.md §3–§7).
 
 The model indexes decisions by tree node, so shared history is built once. Here the
-same problem is built a second way, with nothing from ``optimizer.derive``,
-``optimizer.tree`` or ``optimizer.model``: one full copy of every operational decision
+same problem is built a second way, with nothing from ``optimizer.model.derive``,
+``optimizer.model.tree`` or ``optimizer.model``: one full copy of every operational decision
 per scenario and period, plus explicit equalities between the copies of scenarios
 whose disruption states agree in every period so far (nonanticipativity), and one
 ``build`` for all. Its objective, Σ_s p_s Σ_t δ_t cost_s,t + capex, must equal the

@@ -9,7 +9,7 @@ import pytest
 
 from optimizer.cli import EXIT_OK, main
 from optimizer.progress import Progress, _Line, on_terminal
-from optimizer.solve import SolverOptions, solve
+from optimizer.solve.highs import SolverOptions, solve
 from optimizer.timing import listening, timed
 from tests.committed import DATA
 
@@ -37,9 +37,9 @@ def test_no_display_off_a_terminal() -> None:
 def test_the_solver_reports_its_iterations(tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """HiGHS calls back on every iteration; the listener hears at most every interval."""
-    from optimizer import solve as solving
+    from optimizer.solve import highs as solving
     from optimizer.pipeline import prepare
-    from optimizer.validation import load
+    from optimizer.workbook.validation import load
 
     monkeypatch.setattr(solving, "PROGRESS_INTERVAL_S", 0.0)
     heard: list[tuple[int, float]] = []

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from optimizer.cli import EXIT_BAD_INPUT, EXIT_OK, main
-from optimizer.contract import SHEETS_BY_NAME, Column, Kind
-from optimizer.problems import InputError, Problem
-from optimizer.validation import load
+from optimizer.workbook.contract import SHEETS_BY_NAME, Column, Kind
+from optimizer.workbook.problems import InputError, Problem
+from optimizer.workbook.validation import load
 from tests.cases import valid_tables
 
 Grid = dict[str, list[list[object]]]

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from optimizer.data import ModelData
-from optimizer.problems import InputError
-from optimizer.validation import load
+from optimizer.workbook.problems import InputError
+from optimizer.workbook.validation import load
 from tests.cases import Tables, valid_tables, write_tables
 
 Writer = Callable[..., Path]  # the ``write`` fixture

@@ -2,7 +2,7 @@
 (``benchmarks/reference.py``), entry by entry, and the same marginal prices.
 
 Columns and rows are matched by their keys, ``(component, key)`` as
-:class:`optimizer.solve.Layout` names them and as the reference names its own; the
+:class:`optimizer.solve.highs.Layout` names them and as the reference names its own; the
 matrices, bounds, costs and objective constant must then be the same, whatever order
 each assembly put them in. Duals: the balance duals (the marginal prices, §8) of the
 two LPs, each solved by HiGHS in its own row and column order, must agree wherever the
@@ -23,10 +23,10 @@ import pytest
 
 from benchmarks.generate import generate_preset
 from benchmarks.reference import ReferenceLP, assemble
-from optimizer.derive import Derived
+from optimizer.model.derive import Derived
 from optimizer.pipeline import prepare
-from optimizer.solve import CompiledLP
-from optimizer.validation import load
+from optimizer.solve.highs import CompiledLP
+from optimizer.workbook.validation import load
 from tests import duals
 from tests.committed import DATA
 

@@ -37,8 +37,8 @@ from optimizer.results.contract import (
     ROW_FORMATS,
     TEXT,
 )
-from optimizer.solve import SolverOptions
-from optimizer.validation import load
+from optimizer.solve.highs import SolverOptions
+from optimizer.workbook.validation import load
 from tests.cases import Tables, valid_tables, write_tables
 from tests.solved import collected, complete_tables, write_workbook
 

@@ -10,8 +10,8 @@ import pytest
 
 from optimizer.cli import main
 from optimizer.pipeline import optimize
-from optimizer.solve import SolverOptions
-from optimizer.validation import load
+from optimizer.solve.highs import SolverOptions
+from optimizer.workbook.validation import load
 from tests.cases import valid_tables, write_tables
 
 
@@ -85,7 +85,7 @@ def test_written_model_resolves_to_the_same_objective(tmp_path: Path) -> None:
     data, _ = load(source)
     outcome = optimize(data, SolverOptions())
     assert outcome.optimal
-    from optimizer.solve import names, write_mps
+    from optimizer.solve.highs import names, write_mps
 
     write_mps(outcome.lp, mps, names(outcome.lp.layout))
 

@@ -14,8 +14,8 @@ import pytest
 from optimizer.data import ModelData
 from optimizer.pipeline import Outcome, optimize
 from optimizer.results.sensitivity import SECTION, sensitivity
-from optimizer.solve import SolverOptions
-from optimizer.validation import load
+from optimizer.solve.highs import SolverOptions
+from optimizer.workbook.validation import load
 from tests.cases import write_tables
 from tests.solved import complete_tables
 from tests.test_results import CASES

@@ -17,8 +17,8 @@ from optimizer.data import ModelData
 from optimizer.model import build
 from optimizer.model.concrete import concrete_model
 from optimizer.pipeline import Outcome, optimize
-from optimizer.solve import CompiledLP, Solution, SolverOptions, compile_model
-from optimizer.validation import load
+from optimizer.solve.highs import CompiledLP, Solution, SolverOptions, compile_model
+from optimizer.workbook.validation import load
 from tests.cases import valid_tables, write_tables
 from tests.solved import complete_tables
 from tests.workbooks import case, demand, facility, route, scenarios, solved
@@ -156,10 +156,10 @@ def test_a_coefficient_at_or_below_1e_9_is_warned_about(
     caplog: pytest.LogCaptureFixture, coefficient: float, warned: bool
 ) -> None:
     """HiGHS drops |a| ≤ 1e-9 (``small_matrix_value``); exactly one such entry here."""
-    caplog.set_level(logging.WARNING, logger="optimizer.solve")
+    caplog.set_level(logging.WARNING, logger="optimizer.solve.highs")
     lp = compile_model(_tiny_model(coefficient))
     assert lp.matrix.toarray()[0].tolist() == [1.0, coefficient]
-    messages = [r.getMessage() for r in caplog.records if r.name == "optimizer.solve"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "optimizer.solve.highs"]
     expected = ["1 matrix coefficient(s) at or below 1e-09 would be dropped by HiGHS; "
                 "check the units of the input"]
     assert messages == (expected if warned else [])
@@ -267,7 +267,7 @@ def test_the_same_input_solved_twice_gives_the_same_plan(tmp_path: Path) -> None
 def test_a_variable_in_no_row_and_no_cost_keeps_its_column() -> None:
     """A free expansion (capex 0) whose capacity is disrupted to 0 in every period it
     could run appears nowhere; its column stays in the Layout, empty, and solves to 0."""
-    from optimizer.solve import solve
+    from optimizer.solve.highs import solve
 
     model = pyo.ConcreteModel()
     model.x = pyo.Var(["a", "b"], domain=pyo.NonNegativeReals, bounds=(0, 5))

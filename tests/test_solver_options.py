@@ -15,9 +15,9 @@ from python_calamine import CalamineWorkbook
 
 from optimizer.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from optimizer.pipeline import Outcome, optimize
-from optimizer.solve import SolverOptions
-from optimizer.solver_options import checked
-from optimizer.validation import load
+from optimizer.solve.highs import SolverOptions
+from optimizer.solve.options import checked
+from optimizer.workbook.validation import load
 from tests import duals
 from tests.committed import DATA
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.data import ModelData
-from optimizer.derive import derive
+from optimizer.model.derive import derive
 from optimizer.model import build
 from optimizer.pipeline import prepare
 from tests.workbooks import case, demand, facility, route, scenarios

@@ -13,10 +13,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.cli import EXIT_BAD_INPUT, EXIT_OK, main
-from optimizer.contract import SETTINGS, SHEETS, SHEETS_BY_NAME, WILDCARD, Column, Kind, Sheet
-from optimizer.problems import InputError
-from optimizer.template import write_workbook
-from optimizer.validation import load
+from optimizer.workbook.contract import SETTINGS, SHEETS, SHEETS_BY_NAME, WILDCARD, Column, Kind, Sheet
+from optimizer.workbook.problems import InputError
+from optimizer.workbook.template import write_workbook
+from optimizer.workbook.validation import load
 from tests.cases import valid_tables, write_tables
 
 

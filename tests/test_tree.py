@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from optimizer.data import ModelData
-from optimizer.tree import ScenarioTree, build_tree
+from optimizer.model.tree import ScenarioTree, build_tree
 from tests.workbooks import case, demand, facility, scenarios
 
 THREE_PERIODS = {"p1": 1.0, "p2": 1.0, "p3": 1.0}

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from optimizer.cli import main
-from optimizer.contract import SHEETS
+from optimizer.workbook.contract import SHEETS
 from tests.cases import Tables, valid_tables
 
 Writer = Callable[..., Path]  # the ``write`` fixture

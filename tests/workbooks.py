@@ -13,8 +13,8 @@ from typing import Any
 
 from optimizer.data import ModelData
 from optimizer.pipeline import Outcome, optimize
-from optimizer.solve import SolverOptions
-from optimizer.validation import load
+from optimizer.solve.highs import SolverOptions
+from optimizer.workbook.validation import load
 from tests.cases import write_tables
 
 Records = Sequence[Mapping[str, Any]]

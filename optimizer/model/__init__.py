@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from optimizer.derive import Derived
+from optimizer.model.derive import Derived
 from optimizer.model import balances, demand, objective, offtakes, stockpiles, supply, trade
 from optimizer.model.component import Component, Cost, Descriptors, cost_components
 from optimizer.model.indices import Indices

@@ -4,7 +4,7 @@ A :class:`Component` is one concept of MODEL.md (supply, trade, a mandate, …):
 ``define(program, indices, terms)`` that declares its blocks, and a descriptor for each
 block it declares. A block's descriptor carries its MODEL.md section and the component's
 own words for it: what an infeasibility explanation says of a row or a bound
-(:mod:`optimizer.explain`), and what the ``sensitivity`` sheet says of a binding limit
+(:mod:`optimizer.solve.explain`), and what the ``sensitivity`` sheet says of a binding limit
 (:mod:`optimizer.results.sensitivity`). A component also declares the cost components
 of MODEL.md §7 it adds, with their meaning, which the results' accounting and read_me
 show. Readers iterate over the components that :mod:`optimizer.model` lists instead of
@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from optimizer.data import Facility, Stockpile
-from optimizer.derive import Derived
+from optimizer.model.derive import Derived
 
 if TYPE_CHECKING:  # the build step's types; the descriptors themselves need none of them
     from optimizer.model.indices import Indices

@@ -1,6 +1,6 @@
 """The declared program as a Pyomo ``ConcreteModel``, for engines and checks that need one.
 
-The run itself never builds this model (:func:`optimizer.solve.compile_program`
+The run itself never builds this model (:func:`optimizer.solve.highs.compile_program`
 assembles the matrices from the declarations directly). Engines that take a Pyomo
 model (mpi-sppy, say) and checks that write or compile the model through Pyomo build
 it here, from the same declarations: one ``Var`` per variable block with its bounds,

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.derive import Derived
+from optimizer.model.derive import Derived
 
 
 @dataclass(frozen=True, slots=True)

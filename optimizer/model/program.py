@@ -4,7 +4,7 @@ Each ``model/`` module declares its variables (keys, bounds) and constraints (ke
 sense, right-hand side, and the matrix entries as row, column and coefficient arrays)
 here, whole blocks at a time. Columns and rows are numbered in the order of
 declaration, so a block's position is fixed when it is declared and components can
-refer to each other's columns by number. :func:`optimizer.solve.compile_program`
+refer to each other's columns by number. :func:`optimizer.solve.highs.compile_program`
 assembles the matrices from these blocks; :func:`optimizer.model.concrete.concrete_model`
 builds the same program as a Pyomo model.
 """

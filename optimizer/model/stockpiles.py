@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.derive import PRODUCTS
+from optimizer.model.derive import PRODUCTS
 from optimizer.model.component import (
     Binding,
     Columns,

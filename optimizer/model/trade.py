@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.derive import PRODUCTS
+from optimizer.model.derive import PRODUCTS
 from optimizer.model.component import (
     Binding,
     Columns,

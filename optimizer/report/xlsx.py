@@ -38,7 +38,7 @@ from optimizer.results.contract import (
     ResultColumn,
     ResultSheet,
 )
-from optimizer.template import HEADER_FILL, HEADER_FONT
+from optimizer.workbook.template import HEADER_FILL, HEADER_FONT
 
 TABLE_STYLE = "TableStyleMedium2"
 MIN_WIDTH = 8

@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from optimizer.derive import PRODUCTS
+from optimizer.model.derive import PRODUCTS
 from optimizer.pipeline import Outcome
 from optimizer.results.accounting import Accounts
 from optimizer.results.burden import burden

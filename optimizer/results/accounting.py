@@ -24,11 +24,11 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from optimizer.derive import Derived
+from optimizer.model.derive import Derived
 from optimizer.model.terms import FIRST_STAGE_NODE, CostIndex
 from optimizer.results.keys import route_index
 from optimizer.results.tree import Tree
-from optimizer.solve import CompiledLP, key_columns
+from optimizer.solve.highs import CompiledLP, key_columns
 
 TINY = 1e-9  # solver noise below this many tonnes or money units is shown as 0
 

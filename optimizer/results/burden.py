@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from optimizer.derive import PRODUCT_OF_STAGE
+from optimizer.model.derive import PRODUCT_OF_STAGE
 from optimizer.pipeline import Outcome
 from optimizer.results.accounting import TINY, Accounts
 

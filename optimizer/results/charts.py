@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimizer.derive import PRODUCTS
+from optimizer.model.derive import PRODUCTS
 from optimizer.pipeline import Outcome
 from optimizer.results.contract import (
     CHART_DATA_SHEET,

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimizer.derive import PRODUCT_OF_STAGE
+from optimizer.model.derive import PRODUCT_OF_STAGE
 from optimizer.model import COST_COMPONENTS
 from optimizer.pipeline import Outcome
 from optimizer.results.burden import EXPECTED, ZONE

@@ -49,7 +49,7 @@ any run. Two parameters are not plain multipliers:
 
 EEV is computed on the run's own matrices: the columns of ``build`` and of every
 variable on a trunk node (a variable's node is the last part of its index) get the EV
-optimum's value as both bounds, found through the :class:`~optimizer.solve.Layout` by
+optimum's value as both bounds, found through the :class:`~optimizer.solve.highs.Layout` by
 position, and the LP is solved again.
 """
 
@@ -63,11 +63,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from optimizer.data import Disruption, DisruptionKind, ModelData, Scenario
-from optimizer.derive import Derived, unlocks_release
-from optimizer.explain import explain_infeasible, not_solved_message
+from optimizer.model.derive import Derived, unlocks_release
+from optimizer.solve.explain import explain_infeasible, not_solved_message
 from optimizer.pipeline import Outcome, optimize
 from optimizer.results.accounting import Accounts, cvar
-from optimizer.solve import CompiledLP, Solution, SolverOptions, solve
+from optimizer.solve.highs import CompiledLP, Solution, SolverOptions, solve
 
 log = logging.getLogger(__name__)
 

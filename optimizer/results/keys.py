@@ -1,6 +1,6 @@
 """Keys of the solution's blocks as positions in the input's own lists.
 
-A block's keys come as columns (:func:`optimizer.solve.key_columns`): names as
+A block's keys come as columns (:func:`optimizer.solve.highs.key_columns`): names as
 categoricals over the input's lists when the model declared them so (then a name's
 position is its code, and nothing is hashed), else as plain arrays, looked up once.
 """
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.data import Route
-from optimizer.derive import PRODUCTS
+from optimizer.model.derive import PRODUCTS
 
 
 def positions(values: Any, names: Sequence[str]) -> np.ndarray:

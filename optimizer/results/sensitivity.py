@@ -5,7 +5,7 @@ come online, else as the bound on ``output``), route capacity (§6.7), zone excl
 (§6.9) and member balance where a floor binds (§6.3, §6.4 with price_gap > 0), and
 every binding row of an instrument whose descriptor gives it a limit: the dual, the
 right-hand side, and the range over which that dual holds, from HiGHS's ranging of
-the optimal basis (:class:`optimizer.solve.Solution` ``rhs_ranges`` and
+the optimal basis (:class:`optimizer.solve.highs.Solution` ``rhs_ranges`` and
 ``bound_ranges``). A limit binds when its dual (a bound's reduced cost) is not 0; the
 columns are defined once, in :mod:`optimizer.results.contract`. This module decides
 which limits bind; their sections and words are the components' own
@@ -33,7 +33,7 @@ from optimizer.model.program import EQUAL, LESS
 from optimizer.pipeline import Outcome
 from optimizer.results.keys import positions
 from optimizer.results.tree import Tree
-from optimizer.solve import Block, key_columns
+from optimizer.solve.highs import Block, key_columns
 
 DUAL_TOLERANCE = 1e-7  # HiGHS's dual feasibility tolerance: smaller duals are noise
 GAP_TOLERANCE = 1e-9  # as the prices sheet shows a price_gap of 0

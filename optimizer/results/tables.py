@@ -8,7 +8,7 @@ vectorised repeat; the Parquet detail keeps the node form beside the tree, so th
 view is one join away.
 
 Pure and vectorised: values and duals are sliced from the solution by the
-:class:`~optimizer.solve.Layout`'s blocks, keys become integer positions into the
+:class:`~optimizer.solve.highs.Layout`'s blocks, keys become integer positions into the
 input's own lists (so rows sort in the input's order), and every column is an array
 operation. Names are categoricals in input order; periods appear by name. Columns are
 those of :mod:`optimizer.results.contract`, with ``node`` in place of ``scenario``.
@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimizer.derive import PRODUCT_OF_STAGE, PRODUCTS, Derived
+from optimizer.model.derive import PRODUCT_OF_STAGE, PRODUCTS, Derived
 from optimizer.results.accounting import TINY, clean
 from optimizer.results.keys import positions, route_index
 from optimizer.results.tree import Tree
-from optimizer.solve import CompiledLP, Solution, key_columns
+from optimizer.solve.highs import CompiledLP, Solution, key_columns
 
 DAYS_PER_YEAR = 365.0
 BALANCES: tuple[tuple[str, str], ...] = (

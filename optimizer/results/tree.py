@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from optimizer.derive import Derived
+from optimizer.model.derive import Derived
 
 
 def categorical(values: Any, names: Sequence[str]) -> pd.Categorical:

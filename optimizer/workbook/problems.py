@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from optimizer import contract
+from optimizer.workbook import contract
 
 
 def _sheet_rank(sheet: str) -> int:

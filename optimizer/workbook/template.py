@@ -18,9 +18,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from optimizer import contract
-from optimizer.contract import SETTINGS, WILDCARD, Column, Kind, Sheet
-from optimizer.reference import allowed, column_docs, header_comment
+from optimizer.workbook import contract
+from optimizer.workbook.contract import SETTINGS, WILDCARD, Column, Kind, Sheet
+from optimizer.workbook.reference import allowed, column_docs, header_comment
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")

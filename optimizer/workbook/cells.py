@@ -6,8 +6,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from optimizer.contract import NO_WORDS, WILDCARD, YES_WORDS, Bound, Kind
-from optimizer.reading import Cell, is_blank
+from optimizer.workbook.contract import NO_WORDS, WILDCARD, YES_WORDS, Bound, Kind
+from optimizer.workbook.reading import Cell, is_blank
 
 
 @dataclass(frozen=True, slots=True)

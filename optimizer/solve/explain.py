@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from optimizer.derive import Derived
+from optimizer.model.derive import Derived
 from optimizer.model import descriptors
 from optimizer.model.component import Context, Descriptors
-from optimizer.solve import CompiledLP, Solution
+from optimizer.solve.highs import CompiledLP, Solution
 
 
 class _Namer:

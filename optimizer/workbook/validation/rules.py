@@ -10,8 +10,8 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
-from optimizer.cells import Invalid, as_text, read_cell
-from optimizer.contract import (
+from optimizer.workbook.cells import Invalid, as_text, read_cell
+from optimizer.workbook.contract import (
     FACILITY_STAGES,
     PRODUCTS,
     SETTINGS_BY_KEY,
@@ -20,8 +20,8 @@ from optimizer.contract import (
 from optimizer.data import (
     Settings,
 )
-from optimizer.problems import Problems
-from optimizer.validation.records import Record, report_duplicate
+from optimizer.workbook.problems import Problems
+from optimizer.workbook.validation.records import Record, report_duplicate
 
 PROBABILITY_TOLERANCE = 1e-6
 

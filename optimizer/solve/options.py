@@ -9,7 +9,7 @@ takes and HiGHS's own reason when it gives one. Options the optimizer sets itsel
 are refused with the reason, and those with a flag of their own point to the flag.
 
 The checked options travel as text, ``(name, value)`` pairs in the order given, in
-:class:`optimizer.solve.SolverOptions` ``extra``; :mod:`optimizer.solve` sets them
+:class:`optimizer.solve.highs.SolverOptions` ``extra``; :mod:`optimizer.solve.highs` sets them
 after its own, so a later one of the same name wins.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import highspy
 
-from optimizer.solve import new_highs
+from optimizer.solve.highs import new_highs
 
 # Options the optimizer sets itself, and why they cannot be given.
 PINNED: dict[str, str] = {

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from optimizer import contract
-from optimizer.cells import Invalid, as_text, is_wildcard, read_cell
-from optimizer.contract import Column, Sheet
-from optimizer.problems import Problems
-from optimizer.reading import RawSheet, RawWorkbook, is_blank
+from optimizer.workbook import contract
+from optimizer.workbook.cells import Invalid, as_text, is_wildcard, read_cell
+from optimizer.workbook.contract import Column, Sheet
+from optimizer.workbook.problems import Problems
+from optimizer.workbook.reading import RawSheet, RawWorkbook, is_blank
 
 DEFAULT_SCENARIO = "base"
 

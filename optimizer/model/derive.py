@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from optimizer.data import Disruption, Facility, ModelData, Product, Route
-from optimizer.tree import ScenarioTree, build_tree
+from optimizer.model.tree import ScenarioTree, build_tree
 
 PRODUCTS: tuple[Product, ...] = ("concentrate", "refined")
 PRODUCT_OF_STAGE: Mapping[str, Product] = {

@@ -128,7 +128,7 @@ class SolverOptions:
     # Told (iterations, objective) every PROGRESS_INTERVAL_S seconds during the solve.
     progress: Callable[[int, float], None] | None = None
     # Any other HiGHS options, (name, value as text), set in order after the pinned
-    # ones; checked beforehand by optimizer.solver_options.
+    # ones; checked beforehand by optimizer.solve.options.
     extra: tuple[tuple[str, str], ...] = ()
 
 

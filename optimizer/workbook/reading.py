@@ -15,9 +15,9 @@ from pathlib import Path
 
 import python_calamine
 
-from optimizer import contract
-from optimizer.contract import IGNORED_SHEETS
-from optimizer.problems import NotAWorkbookError, Problems
+from optimizer.workbook import contract
+from optimizer.workbook.contract import IGNORED_SHEETS
+from optimizer.workbook.problems import NotAWorkbookError, Problems
 
 log = logging.getLogger(__name__)
 

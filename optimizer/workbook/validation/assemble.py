@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from optimizer import contract
-from optimizer.cells import as_text
-from optimizer.contract import PRODUCTS, Kind, Sheet
+from optimizer.workbook import contract
+from optimizer.workbook.cells import as_text
+from optimizer.workbook.contract import PRODUCTS, Kind, Sheet
 from optimizer.data import (
     Demand,
     Disruption,
@@ -35,10 +35,10 @@ from optimizer.data import (
     Stockpile,
     Tier,
 )
-from optimizer.matching import Key, resolve
-from optimizer.problems import Problems
-from optimizer.validation.records import DEFAULT_SCENARIO, Record, Tables
-from optimizer.validation.rules import tier_groups
+from optimizer.workbook.matching import Key, resolve
+from optimizer.workbook.problems import Problems
+from optimizer.workbook.validation.records import DEFAULT_SCENARIO, Record, Tables
+from optimizer.workbook.validation.rules import tier_groups
 
 T = TypeVar("T")
 

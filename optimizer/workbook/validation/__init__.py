@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer import contract
+from optimizer.workbook import contract
 from optimizer.data import ModelData
-from optimizer.problems import InputError, Problem, Problems
-from optimizer.reading import RawWorkbook, read_workbook
+from optimizer.workbook.problems import InputError, Problem, Problems
+from optimizer.workbook.reading import RawWorkbook, read_workbook
 from optimizer.timing import timed
-from optimizer.validation.assemble import assemble, match
-from optimizer.validation.records import (
+from optimizer.workbook.validation.assemble import assemble, match
+from optimizer.workbook.validation.records import (
     check_references,
     check_unique_keys,
     read_records,
 )
-from optimizer.validation.rules import SHEET_RULES, read_settings
+from optimizer.workbook.validation.rules import SHEET_RULES, read_settings
 
 
 def load(
@@ -31,7 +31,7 @@ def load(
 
     Returns the model data and the warnings; raises :class:`InputError` with every
     error (and the warnings) when anything is wrong, or
-    :class:`~optimizer.problems.NotAWorkbookError` when the file is no workbook.
+    :class:`~optimizer.workbook.problems.NotAWorkbookError` when the file is no workbook.
     """
     timings = {} if timings is None else timings
     problems = Problems()
