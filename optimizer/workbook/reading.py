@@ -15,6 +15,7 @@ from pathlib import Path
 
 import python_calamine
 
+from optimizer.workbook import archive as parts
 from optimizer.workbook import contract
 from optimizer.workbook.contract import IGNORED_SHEETS
 from optimizer.workbook.problems import NotAWorkbookError, Problems
@@ -101,6 +102,7 @@ def _check_file(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
+            parts.check_members(str(path), archive)
     except zipfile.BadZipFile:
         raise NotAWorkbookError(
             f"{path}: the workbook is damaged or incomplete (not a readable .xlsx file)"
@@ -109,6 +111,27 @@ def _check_file(path: Path) -> None:
         raise NotAWorkbookError(
             f"{path}: is a zip archive but not an Excel workbook (.xlsx)"
         )
+
+
+def _scan(path: Path, titles: Sequence[str]) -> dict[str, parts.SheetScan]:
+    """Each contract sheet's extent and formula cells, refusing sheets beyond the caps
+    before calamine materialises them."""
+    scans: dict[str, parts.SheetScan] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = parts.sheet_parts(archive)
+            for title in titles:
+                member = members.get(title)
+                if member is None or member not in archive.namelist():
+                    continue
+                sheet = contract.SHEETS_BY_NAME[normalise_name(title)]
+                limit = len(sheet.column_names) + parts.EXTRA_COLUMNS
+                scans[title] = parts.scan_sheet(str(path), title, archive, member, limit)
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise NotAWorkbookError(
+            f"{path}: the workbook is damaged or incomplete and cannot be read ({error})"
+        ) from None
+    return scans
 
 
 def _looks_like_text(path: Path) -> bool:
@@ -141,6 +164,9 @@ def read_workbook(path: Path, problems: Problems) -> RawWorkbook:
             f"{path}: the workbook is damaged or incomplete and cannot be read ({error})"
         ) from None
 
+    contract_titles = [t for t in workbook.sheet_names
+                       if normalise_name(t) in contract.SHEETS_BY_NAME]
+    scans = _scan(path, contract_titles)
     found: dict[str, RawSheet] = {}
     for title in workbook.sheet_names:
         name = normalise_name(title)
@@ -163,14 +189,27 @@ def read_workbook(path: Path, problems: Problems) -> RawWorkbook:
             raise NotAWorkbookError(
                 f"{path}: sheet {title!r} is damaged and cannot be read ({error})"
             ) from None
-        found[name] = _read_sheet(name, title, rows, problems)
+        scan = scans.get(title)
+        found[name] = _read_sheet(name, title, rows, problems,
+                                  scan.formulas if scan else ())
     return RawWorkbook(path=path, sheets=found)
 
 
+UNSAVED_FORMULA = (
+    "formula without a saved value: open and save the workbook in Excel or LibreOffice"
+)
+ERROR_FORMULA = "formula whose saved value is an error; correct it and save the workbook"
+
+
 def _read_sheet(
-    name: str, title: str, rows: Sequence[Sequence[Cell]], problems: Problems
+    name: str, title: str, rows: Sequence[Sequence[Cell]], problems: Problems,
+    formulas: Sequence[parts.FormulaCell] = (),
 ) -> RawSheet:
-    """Turn a sheet's cells into records keyed by contract column names."""
+    """Turn a sheet's cells into records keyed by contract column names.
+
+    A formula cell without a stored value, or with a stored error, is an error naming
+    the cell (calamine would read it as blank, and the default would apply silently).
+    """
     sheet = contract.SHEETS_BY_NAME[name]
     header = rows[0] if rows else []
     positions: dict[str, int] = {}
@@ -205,6 +244,20 @@ def _read_sheet(
         if all(is_blank(cell) for cell in cells.values()):
             continue  # only unknown columns are filled: nothing the contract reads
         records.append(RawRecord(row=offset, cells=cells))
+    by_position = {index: column for column, index in positions.items()}
+    untrusted = {(cell.row, cell.column) for cell in formulas if cell.column in by_position}
+    for cell in formulas:
+        if cell.column in by_position:
+            message = UNSAVED_FORMULA if cell.reason == "unsaved" else ERROR_FORMULA
+            problems.error(name, cell.row, by_position[cell.column], message)
+    if untrusted:
+        records = [
+            RawRecord(record.row, {
+                column: None if (record.row, positions[column]) in untrusted else value
+                for column, value in record.cells.items()
+            })
+            for record in records
+        ]
     columns = tuple(c for c in sheet.column_names if c in positions)
     return RawSheet(name, title, columns, tuple(records), last_row)
 
