@@ -18,6 +18,7 @@ import typer
 
 from optimizer import __version__
 from optimizer.workbook.problems import (
+    FilesRefusedError,
     InputError,
     KeptSolutionError,
     NotAWorkbookError,
@@ -246,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"{len(error.errors)} problem(s) in the input:", err=True)
         typer.echo(render(error.errors), err=True)
         status = EXIT_BAD_INPUT
-    except (NotAWorkbookError, _RefusedError, KeptSolutionError) as error:
+    except (NotAWorkbookError, _RefusedError, KeptSolutionError, FilesRefusedError) as error:
         typer.echo(str(error), err=True)
         status = EXIT_BAD_INPUT
     except NotSolvedError as error:

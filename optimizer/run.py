@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import tempfile
 import time
 import traceback
@@ -21,12 +22,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optimizer.solve.explain import not_solved_message
 from optimizer.files import file_sha256, replacing
 from optimizer.pipeline import Outcome, optimize, prepare
-from optimizer.workbook.problems import KeptSolutionError, NotSolvedError, ResultsNotWrittenError
+from optimizer.solve.explain import not_solved_message
 from optimizer.solve.highs import SolverOptions, names, write_mps
 from optimizer.timing import timed
+from optimizer.workbook.problems import (
+    FilesRefusedError,
+    KeptSolutionError,
+    NotSolvedError,
+    ResultsNotWrittenError,
+)
 from optimizer.workbook.validation import load
 
 if TYPE_CHECKING:
@@ -68,6 +74,75 @@ def default_output(input_path: Path) -> Path:
     return Path("reports") / f"{input_path.stem}_results.xlsx"
 
 
+_RUN_LOG_START = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} optimizer[.\w]* [A-Z]+ ")
+
+
+def check_files(request: RunRequest, output: Path) -> None:
+    """Refuse, before anything is read or solved, files a run must not write.
+
+    The results must be an ``.xlsx``; the results (when named) and the model file go
+    to folders that exist and can be written; the
+    results, the log, the model file and the detail folder may be neither the input nor
+    each other; an existing file at the log's name is replaced only when a run wrote it.
+    """
+    from optimizer.files import same_file
+    from optimizer.report.parquet import detail_folder
+
+    if output.suffix.lower() != ".xlsx":
+        raise FilesRefusedError(
+            f"{output}: the results are an Excel workbook; give a name ending .xlsx")
+    chosen = [request.write_model] if request.write_model is not None else []
+    if request.output_path is not None:  # the default folder, reports/, is created
+        chosen.append(output)
+    for path in chosen:
+        if not path.parent.is_dir():
+            raise FilesRefusedError(f"{path}: its folder {path.parent} does not exist")
+        if not _writable(path.parent):
+            raise FilesRefusedError(f"{path}: its folder {path.parent} cannot be written")
+    files = {"the results": output, "the log": log_path(output),
+             "the detail folder": detail_folder(output)}
+    if request.write_model is not None:
+        files["the model file"] = request.write_model
+    for what, path in files.items():
+        if same_file(path, request.input_path):
+            raise FilesRefusedError(
+                f"{path}: is the input workbook and would be overwritten as {what}; "
+                "choose another results name")
+    named = list(files.items())
+    for index, (what, path) in enumerate(named):
+        for other, other_path in named[index + 1:]:
+            if same_file(path, other_path):
+                raise FilesRefusedError(f"{path}: would be written as both {what} and "
+                                        f"{other}; choose other names")
+    log_file = files["the log"]
+    if log_file.exists() and not _written_by_a_run(log_file):
+        raise FilesRefusedError(
+            f"{log_file}: exists and is not a run's log; it would be overwritten by the "
+            "log of this run; move it or choose another results name")
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a file can be created in ``folder`` (tried: permissions alone do not tell,
+    for root or on read-only mounts)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def _written_by_a_run(path: Path) -> bool:
+    """Whether the file at ``path`` is a log a run wrote (its first line says so)."""
+    if not path.is_file():
+        return False
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as text:
+            first = text.readline(200)
+    except OSError:
+        return False
+    return first == "\n" or _RUN_LOG_START.match(first) is not None
+
+
 def log_path(output_path: Path) -> Path:
     """The log beside the results: ``<results name>.log``."""
     return output_path.with_suffix(".log")
@@ -94,6 +169,7 @@ def run(request: RunRequest) -> RunResult:
     """
     started = time.perf_counter()
     output = request.output_path or default_output(request.input_path)
+    check_files(request, output)
     highs_log = Path(tempfile.mkstemp(prefix="highs-", suffix=".log")[1])
     try:
         with _capturing() as capture:

@@ -60,11 +60,11 @@ def test_bad_input_run_exits_2_and_writes_nothing(
     source = write_tables(tmp_path / "bad.xlsx", tables)
     before = source.read_bytes()
 
-    status = main(["run", str(source), "-o", str(tmp_path / "out" / "r.xlsx")])
+    status = main(["run", str(source), "-o", str(tmp_path / "r.xlsx")])
 
     assert status == 2
     assert "facilities, row 2, capacity_t: must be ≥ 0 (-5)" in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.xlsx"]
     assert source.read_bytes() == before
 
 

@@ -481,7 +481,8 @@ def write_mps(lp: CompiledLP, path: Path, names: Mapping[str, Sequence[str]]) ->
         highs.passColName(index, name)
     for index, name in enumerate(names["rows"]):
         highs.passRowName(index, name)
-    highs.writeModel(str(path))
+    if highs.writeModel(str(path)) != highspy.HighsStatus.kOk or not path.is_file():
+        raise OSError(f"{path}: the model file could not be written")
 
 
 def names(layout: Layout) -> dict[str, list[str]]:

@@ -121,6 +121,11 @@ class KeptSolutionError(Exception):
     read, or one that does not match its input (exit status 2)."""
 
 
+class FilesRefusedError(Exception):
+    """The files a run would write clash with the input, with each other, or with a file
+    that is not a run's; or their folder cannot take them. Raised before reading."""
+
+
 class NotAWorkbookError(Exception):
     """The input file is not an ``.xlsx`` workbook the optimizer can read."""
 

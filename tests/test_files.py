@@ -1,0 +1,113 @@
+"""The files a run writes (issue 15, rows 5, 6 and 8): the results, the log, the model
+file and the detail folder are checked before anything is read or solved; none may be
+the input, each other, or an existing file that a run did not write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimizer.cli import main
+from tests.cases import valid_tables, write_tables
+
+
+def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """The one line a refused run prints; asserts exit 2 and no traceback."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def test_an_input_named_like_the_log_is_refused_and_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Row 5: `optimizer run case.log -o case.xlsx` overwrote its input with the log.
+    source = write_tables(tmp_path / "case.log", valid_tables())
+    before = source.read_bytes()
+    line = _refused(["run", str(source), "-o", str(tmp_path / "case.xlsx")], capsys)
+    assert line == (f"{source}: is the input workbook and would be overwritten as the log; "
+                    "choose another results name")
+    assert source.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.log"]
+
+
+def test_results_not_ending_xlsx_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Row 6: `-o res.log` said "results written" and the file held the text log.
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    line = _refused(["run", str(source), "-o", str(tmp_path / "res.log")], capsys)
+    assert line == (f"{tmp_path / 'res.log'}: the results are an Excel workbook; "
+                    "give a name ending .xlsx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx"]
+
+
+def test_a_missing_results_folder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    results = tmp_path / "nowhere" / "r.xlsx"
+    line = _refused(["run", str(source), "-o", str(results)], capsys)
+    assert line == f"{results}: its folder {results.parent} does not exist"
+    assert not results.parent.exists()
+
+
+def test_a_model_file_in_a_missing_folder_is_refused_before_solving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Row 8: `--write-model` into a missing folder logged "model written", wrote nothing.
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    model = tmp_path / "nowhere" / "m.mps"
+    line = _refused(["run", str(source), "-o", str(tmp_path / "r.xlsx"),
+                     "--write-model", str(model)], capsys)
+    assert line == f"{model}: its folder {model.parent} does not exist"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx"]
+
+
+def test_the_model_file_may_not_be_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    line = _refused(["run", str(source), "-o", str(tmp_path / "r.xlsx"),
+                     "--write-model", str(tmp_path / "r.log")], capsys)
+    assert line == (f"{tmp_path / 'r.log'}: would be written as both the log and the model "
+                    "file; choose other names")
+
+
+def test_an_existing_file_that_is_not_a_runs_log_is_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    notes = tmp_path / "r.log"
+    notes.write_text("my notes on the 2027 review\n", encoding="utf-8")
+    line = _refused(["run", str(source), "-o", str(tmp_path / "r.xlsx")], capsys)
+    assert line == (f"{notes}: exists and is not a run's log; it would be overwritten by "
+                    "the log of this run; move it or choose another results name")
+    assert notes.read_text(encoding="utf-8") == "my notes on the 2027 review\n"
+
+
+def test_a_runs_own_log_is_replaced_by_the_next_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    results = tmp_path / "r.xlsx"
+    assert main(["run", str(source), "-o", str(results), "--quiet"]) == 0
+    first = (tmp_path / "r.log").read_text(encoding="utf-8")
+    assert main(["run", str(source), "-o", str(results), "--quiet"]) == 0
+    second = (tmp_path / "r.log").read_text(encoding="utf-8")
+    assert first.split(" ", 2)[2].startswith("optimizer")  # date, time, then the logger
+    assert second != first  # rewritten: its timestamps are the second run's
+
+
+def test_a_results_folder_that_cannot_be_written_is_refused_before_solving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Tried by creating a file: root passes every permission check, yet /proc takes none.
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    results = Path("/proc/r.xlsx")
+    line = _refused(["run", str(source), "-o", str(results)], capsys)
+    assert line == f"{results}: its folder /proc cannot be written"
