@@ -29,7 +29,9 @@ from optimizer.solve.highs import SolverOptions, names, write_mps
 from optimizer.timing import timed
 from optimizer.workbook.problems import (
     FilesRefusedError,
+    InputError,
     KeptSolutionError,
+    NotAWorkbookError,
     NotSolvedError,
     ResultsNotWrittenError,
 )
@@ -100,6 +102,7 @@ def check_files(request: RunRequest, output: Path) -> None:
         if not _writable(path.parent):
             raise FilesRefusedError(f"{path}: its folder {path.parent} cannot be written")
     files = {"the results": output, "the log": log_path(output),
+             "the failed run's log": failed_log_path(output),
              "the detail folder": detail_folder(output)}
     if request.write_model is not None:
         files["the model file"] = request.write_model
@@ -114,11 +117,11 @@ def check_files(request: RunRequest, output: Path) -> None:
             if same_file(path, other_path):
                 raise FilesRefusedError(f"{path}: would be written as both {what} and "
                                         f"{other}; choose other names")
-    log_file = files["the log"]
-    if log_file.exists() and not _written_by_a_run(log_file):
-        raise FilesRefusedError(
-            f"{log_file}: exists and is not a run's log; it would be overwritten by the "
-            "log of this run; move it or choose another results name")
+    for log_file in (files["the log"], files["the failed run's log"]):
+        if log_file.exists() and not _written_by_a_run(log_file):
+            raise FilesRefusedError(
+                f"{log_file}: exists and is not a run's log; it would be overwritten by "
+                "the log of this run; move it or choose another results name")
 
 
 def _writable(folder: Path) -> bool:
@@ -148,6 +151,22 @@ def log_path(output_path: Path) -> Path:
     return output_path.with_suffix(".log")
 
 
+def failed_log_path(output_path: Path) -> Path:
+    """The log of a run that wrote no results: ``<results name>.failed.log``, so that
+    the log of the results kept in place stays beside them."""
+    return output_path.with_suffix(".failed.log")
+
+
+def _log_failure(output: Path, capture: _Capture, highs_log: Path | None,
+                 error: BaseException) -> None:
+    """Write the failed log of a run stopped by an unexpected error, traceback included;
+    the error itself is the command line's to tell, in one line."""
+    capture.lines.append("the run stopped on an unexpected error:\n" + "".join(
+        traceback.format_exception(error)).rstrip())
+    with contextlib.suppress(OSError):
+        _write_log_to(failed_log_path(output), capture, highs_log)
+
+
 class _Capture(logging.Handler):
     """Keeps the run's log records in memory until it is safe to write the log file."""
 
@@ -165,7 +184,8 @@ def run(request: RunRequest) -> RunResult:
 
     Raises :class:`~optimizer.workbook.problems.InputError` or
     :class:`~optimizer.workbook.problems.NotAWorkbookError` on bad input (nothing written),
-    :class:`NotSolvedError` when there is no optimal plan (only the log is written).
+    :class:`NotSolvedError` when there is no optimal plan (only ``<results>.failed.log``
+    is written); any other error writes ``<results>.failed.log`` with its traceback.
     """
     started = time.perf_counter()
     output = request.output_path or default_output(request.input_path)
@@ -173,14 +193,20 @@ def run(request: RunRequest) -> RunResult:
     highs_log = Path(tempfile.mkstemp(prefix="highs-", suffix=".log")[1])
     try:
         with _capturing() as capture:
-            outcome = _solve(request, highs_log)
-            if request.write_model is not None:
-                write_mps(outcome.lp, request.write_model, names(outcome.lp.layout))
-                log.info("model written to %s", request.write_model)
+            try:
+                outcome = _solve(request, highs_log)
+                if request.write_model is not None:
+                    write_mps(outcome.lp, request.write_model, names(outcome.lp.layout))
+                    log.info("model written to %s", request.write_model)
+            except (InputError, NotAWorkbookError):
+                raise  # bad input: the command line says all, nothing is written
+            except Exception as error:
+                _log_failure(output, capture, highs_log, error)
+                raise
             if not outcome.optimal:
                 message = not_solved_message(outcome.derived, outcome.lp, outcome.solution)
                 capture.lines.append(message)  # the command line says it too, not logged
-                _write_log(output, capture, highs_log)
+                _write_log_to(failed_log_path(output), capture, highs_log)
                 raise NotSolvedError(message)
             return _deliver(outcome, request, output, started, capture, highs_log)
     finally:
@@ -256,6 +282,7 @@ def _deliver(outcome: Outcome, request: RunRequest, output: Path, started: float
         raise _keep(outcome, request, output, error, capture, highs_log,
                     input_name) from error
     _write_log(output, capture, highs_log)
+    failed_log_path(output).unlink(missing_ok=True)  # the failure it told of is past
     return done
 
 
@@ -292,7 +319,7 @@ def _keep(outcome: Outcome, request: RunRequest, output: Path, error: Exception,
                    f"The solution is kept in {folder}: `optimizer report {folder} -o "
                    f"{output}` writes the results from it without solving again.")
     capture.lines.append(message)  # the command line says it too
-    for log_file in (log_path(output), *((folder / "run.log",) if folder else ())):
+    for log_file in (failed_log_path(output), *((folder / "run.log",) if folder else ())):
         try:
             _write_log_to(log_file, capture, highs_log)
             break

@@ -238,7 +238,7 @@ def test_a_directory_in_the_way_keeps_the_solution_and_report_writes_it(
         f"kept in {kept}: `optimizer report {kept} -o {output}` writes the results from it "
         "without solving again.")
     assert "Traceback" not in said
-    log = (tmp_path / "results.log").read_text(encoding="utf-8")
+    log = (tmp_path / "results.failed.log").read_text(encoding="utf-8")
     assert "writing the results failed" in log and "IsADirectoryError" in log
     assert sorted(p.name for p in kept.iterdir()) == [
         "columns.parquet", "input.xlsx", "rows.parquet", "solution.json"]

@@ -111,3 +111,35 @@ def test_a_results_folder_that_cannot_be_written_is_refused_before_solving(
     results = Path("/proc/r.xlsx")
     line = _refused(["run", str(source), "-o", str(results)], capsys)
     assert line == f"{results}: its folder /proc cannot be written"
+
+
+def test_an_unexpected_error_leaves_a_failed_log_with_its_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Row 13: an unexpected error exited 1 with no log at all.
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    results = tmp_path / "r.xlsx"
+    assert main(["run", str(source), "-o", str(results), "--quiet"]) == 0
+    kept = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the solver library is missing a symbol")
+
+    monkeypatch.setattr("optimizer.run.optimize", broken)
+    capsys.readouterr()
+    assert main(["run", str(source), "-o", str(results), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "optimizer stopped on an unexpected error: RuntimeError: the solver library is "
+        "missing a symbol (run again with --debug for the details)"]
+    failed = (tmp_path / "r.failed.log").read_text(encoding="utf-8")
+    assert "the run stopped on an unexpected error:\nTraceback (most recent call last):" \
+        in failed
+    assert failed.rstrip().endswith("--- HiGHS log ---")
+    # The results kept in place keep their own log, byte for byte.
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()
+            if p.is_file() and p.name != "r.failed.log"} == kept
+
+    monkeypatch.undo()
+    assert main(["run", str(source), "-o", str(results), "--quiet"]) == 0
+    assert not (tmp_path / "r.failed.log").exists()  # the failure it told of is past

@@ -44,11 +44,11 @@ def test_infeasible_run_exits_3_names_the_constraints_and_keeps_old_results(
     )
     assert "Traceback" not in err
     assert results.read_bytes() == b"earlier results"
-    log = (tmp_path / "results.log").read_text(encoding="utf-8")
+    log = (tmp_path / "results.failed.log").read_text(encoding="utf-8")
     assert "the model is infeasible" in log
     assert "--- HiGHS log ---" in log
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "results.log", "results.xlsx", "short.xlsx"
+        "results.failed.log", "results.xlsx", "short.xlsx"
     ]
 
 

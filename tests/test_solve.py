@@ -205,8 +205,8 @@ def test_no_optimum_exits_3_in_plain_words_and_writes_no_results(
     assert words in err
     assert "Traceback" not in err
     assert [o.time_limit_s for o in seen] == [7.0]
-    assert sorted(p.name for p in output.parent.iterdir()) == ["results.log"]
-    assert words in (output.parent / "results.log").read_text(encoding="utf-8")
+    assert sorted(p.name for p in output.parent.iterdir()) == ["results.failed.log"]
+    assert words in (output.parent / "results.failed.log").read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------- marginal prices
