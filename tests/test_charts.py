@@ -188,6 +188,12 @@ def _points(data: pd.DataFrame, kind: str, mineral: str = "") -> pd.Series:
     return rows.set_index(["series", "category"])["value"]
 
 
+def _pair(key: object) -> tuple[Any, Any]:
+    """A (series, category) key of :func:`_points`, unpacked (pandas types it Hashable)."""
+    assert isinstance(key, tuple) and len(key) == 2
+    return key[0], key[1]
+
+
 def test_cost_chart_is_the_summary(example: Written) -> None:
     points = _points(example.chart_data, "cost_breakdown")
     summary = example.tables["summary"].set_index("figure")["value"]
@@ -199,7 +205,8 @@ def test_cost_chart_is_the_summary(example: Written) -> None:
 def test_shortfall_chart_is_unmet_over_demanded_tonnes(example: Written) -> None:
     points = _points(example.chart_data, "shortfall_share")
     sheet = example.tables["shortfalls"]
-    for (scenario, mineral), value in points.items():
+    for key, value in points.items():
+        scenario, mineral = _pair(key)
         rows = sheet[(sheet["scenario"] == scenario) & (sheet["mineral"] == mineral)]
         assert value == pytest.approx(rows["shortfall_t"].sum() / rows["demand_t"].sum())
     assert points.max() > 0  # the example's disruptions leave some demand unmet
@@ -209,7 +216,8 @@ def test_stock_chart_sums_the_mineral_stockpiles(example: Written) -> None:
     stock = example.tables["stockpiles"]
     for mineral in ("ndpr", "gallium", "cobalt"):
         points = _points(example.chart_data, "stock_level", mineral)
-        for (scenario, period), value in points.items():
+        for key, value in points.items():
+            scenario, period = _pair(key)
             rows = stock[(stock["mineral"] == mineral) & (stock["scenario"] == scenario)
                          & (stock["period"] == period)]
             assert value == pytest.approx(rows["level_t"].sum())
@@ -226,7 +234,8 @@ def test_supply_chart_is_the_expected_dependence(example: Written) -> None:
                                ("non-members", "from_non_members_t")):
             expected = (weight * rows[column]).groupby(rows["period"]).sum()
             for period, value in expected.items():
-                assert points[series, period] == pytest.approx(value)
+                key: Any = (series, period)  # pandas types the period Hashable
+                assert points[key] == pytest.approx(value)
 
 
 def test_price_chart_is_the_member_demand_weighted_price_and_the_floor(
@@ -238,7 +247,8 @@ def test_price_chart_is_the_member_demand_weighted_price_and_the_floor(
     keys = ["region", "mineral", "period", "scenario"]
     rows = prices[(prices["mineral"] == "ndpr") & (prices["stage"] == "refined")
                   & prices["region"].isin(members)].merge(shortfalls, on=keys, how="left")
-    for (series, period), value in points.items():
+    for key, value in points.items():
+        series, period = _pair(key)
         at = rows[rows["period"] == period]
         if series == FLOOR_SERIES:
             assert value == at["floor_price_per_t"].max() == 110_000

@@ -35,7 +35,7 @@ from optimizer.workbook.template import write_workbook
 from optimizer.workbook.validation import load
 from tests.committed import DATA, assert_same_content, builder
 from tests.test_structure import _two_regions
-from tests.workbooks import case, demand, facility, solved
+from tests.workbooks import case, demand, facility, solved, yield_of
 
 
 def test_every_declared_block_is_described(tmp_path: Path) -> None:
@@ -289,7 +289,7 @@ def _mine_refine_recycle(folder: Path, name: str = "case.xlsx", recycler_t: floa
     return case(
         folder, name=name, minerals={"m": 1000},
         facilities=[facility("mine", "M", 100, 0, stage="mine"),
-                    facility("ref", "M", 20, 1, stage="refine", **{"yield": 1}),
+                    facility("ref", "M", 20, 1, stage="refine", **yield_of(1)),
                     facility("rec", "M", recycler_t, 5)],
         demand=[demand("M", 10)], **sheets,
     )

@@ -238,7 +238,7 @@ def test_floors_that_bind(solved: tuple[Outcome, Tables]) -> None:
         bound = int((rows["price_gap"] > 0).sum())
         if bound:
             _cites(row, f"{mineral} {stage} {bound} of {len(rows)}")
-    widest = binding.loc[binding["price_gap"].astype(float).idxmax()]
+    widest = binding.iloc[int(np.argmax(binding["price_gap"].astype(float).to_numpy()))]
     _cites(row, f"{money(float(widest['price_gap']), outcome.data.settings.currency)}/t "
                 f"({widest['mineral']} {widest['stage']} in {widest['region']}, period "
                 f"{widest['period']}, scenario {widest['scenario']})")

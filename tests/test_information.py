@@ -90,15 +90,15 @@ def test_value_of_a_stockpile_worked_on_paper(
     data = _outage_case(tmp_path, settings)
     information = value_of_information(solved(data))
     assert information.notes == ()
-    assert (information.rp, information.eev, information.ws) == (
-        approx(rp, abs=1e-6), approx(eev, abs=1e-6), approx(ws, abs=1e-6)
-    )
+    assert (information.rp, information.eev, information.ws) == approx(
+        (rp, eev, ws), abs=1e-6)
     assert information.vss == approx(eev - rp, abs=1e-6)
     assert information.evpi == approx(rp - ws, abs=1e-6)
     by_scenario = {s.scenario: (s.probability, s.wait_and_see_cost, s.eev_cost, s.rp_cost)
                    for s in information.scenarios}
-    assert by_scenario == {"calm": (0.5, approx(20), approx(20), approx(70)),
-                           "outage": (0.5, approx(40), approx(1010), approx(40))}
+    assert by_scenario.keys() == {"calm", "outage"}
+    assert by_scenario["calm"] == approx((0.5, 20, 20, 70))
+    assert by_scenario["outage"] == approx((0.5, 40, 1010, 40))
 
 
 def test_eev_fixes_build_and_the_trunk_by_position(tmp_path: Path) -> None:
@@ -220,9 +220,10 @@ def test_farmer_of_birge_and_louveaux(tmp_path: Path) -> None:
     assert information.evpi == approx(7_016, abs=0.5)
     profits = {s.scenario: (k - s.wait_and_see_cost, k - s.eev_cost)
                for s in information.scenarios}
-    assert profits == {"above": (approx(167_667, abs=0.5), approx(148_000, abs=0.5)),
-                       "average": (approx(118_600, abs=0.5), approx(118_600, abs=0.5)),
-                       "below": (approx(59_950, abs=0.5), approx(55_120, abs=0.5))}
+    assert profits.keys() == {"above", "average", "below"}
+    assert profits["above"] == approx((167_667, 148_000), abs=0.5)
+    assert profits["average"] == approx((118_600, 118_600), abs=0.5)
+    assert profits["below"] == approx((59_950, 55_120), abs=0.5)
     expected = solved(expected_value_data(outcome.derived))
     assert expected.values("build") == {"wheat": approx(120), "corn": approx(80),
                                         "beets": approx(300)}
@@ -287,8 +288,8 @@ def test_expected_value_problem_takes_the_mean_of_every_parameter(tmp_path: Path
     assert ev.tree.nodes[p1].active == ()
     assert ev.capacity_factor == {("fm", p2): approx(0.85)}
     (cap,) = ev.export_caps
-    assert (cap.node, cap.region, cap.mineral, cap.stage, cap.factor) == (
-        p2, "X", "m", "refined", approx(0.7))
+    assert (cap.node, cap.region, cap.mineral, cap.stage) == (p2, "X", "m", "refined")
+    assert cap.factor == approx(0.7)
     assert ev.demand_t["M", "m", p1] == 20
     assert ev.demand_t["M", "m", p2] == approx(24)
     assert ev.demand_t["M", "n", p2] == 5

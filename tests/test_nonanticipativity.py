@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from optimizer.data import Disruption, ModelData
+from optimizer.solve.highs import new_highs
 from tests.workbooks import case, solved
 
 INF = math.inf
@@ -61,7 +62,7 @@ class PlainLP:
 
     def highs(self) -> highspy.Highs:
         """A silent HiGHS holding the LP (without the constant), ready to run."""
-        highs = highspy.Highs()
+        highs = new_highs()
         highs.setOptionValue("output_flag", False)
         n = len(self.cost)
         highs.addVars(n, np.array(self.lower), np.array(self.upper))

@@ -10,7 +10,7 @@ import pytest
 
 from optimizer.cli import main
 from optimizer.pipeline import optimize
-from optimizer.solve.highs import SolverOptions
+from optimizer.solve.highs import SolverOptions, new_highs
 from optimizer.workbook.validation import load
 from tests.cases import valid_tables, write_tables
 
@@ -89,7 +89,7 @@ def test_written_model_resolves_to_the_same_objective(tmp_path: Path) -> None:
 
     write_mps(outcome.lp, mps, names(outcome.lp.layout))
 
-    highs = highspy.Highs()
+    highs = new_highs()
     highs.setOptionValue("output_flag", False)
     assert highs.readModel(str(mps)) == highspy.HighsStatus.kOk
     highs.run()

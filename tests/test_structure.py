@@ -18,7 +18,7 @@ from optimizer.data import ModelData
 from optimizer.model.derive import derive
 from optimizer.model import build
 from optimizer.pipeline import prepare
-from tests.workbooks import case, demand, facility, route, scenarios
+from tests.workbooks import case, demand, facility, route, scenarios, yield_of
 
 
 def counts(data: ModelData) -> tuple[dict[str, int], dict[str, int]]:
@@ -66,7 +66,7 @@ def _two_regions(folder: Path, name: str = "case.xlsx",
         periods={"p1": 1.0, "p2": 1.0},
         facilities=[
             facility("X-mine", "X", 20, 1, stage="mine"),
-            facility("M-ref", "M", 10, 2, stage="refine", **{"yield": 0.8},
+            facility("M-ref", "M", 10, 2, stage="refine", **yield_of(0.8),
                      expandable_t=5, capex_per_t=100, online_period="p2"),
             facility("M-rec", "M", 2, 9),
         ],

@@ -71,6 +71,11 @@ def at(outcome: Outcome, scenario: str, period: int) -> int:
     return outcome.derived.tree.paths[scenario][period]
 
 
+def yield_of(value: float) -> dict[str, Any]:
+    """The ``yield`` column, which as a Python keyword cannot be passed by name."""
+    return {"yield": value}
+
+
 def facility(name: str, region: str, capacity_t: float, unit_cost_per_t: float = 0.0,
              stage: str = "recycle", mineral: str = "m", **columns: Any) -> dict[str, Any]:
     """A ``facilities`` record (a recycler of ``m`` unless told otherwise)."""
