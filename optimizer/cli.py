@@ -48,6 +48,11 @@ log = logging.getLogger("optimizer")
 
 class _State:
     debug = False
+    problems_file: Path | None = None  # where to write every problem of bad input
+
+
+PRINTED_PROBLEMS = 200
+"""Problems printed on the terminal at most; ``--problems FILE`` takes them all."""
 
 
 def _version(value: bool) -> None:
@@ -74,7 +79,31 @@ def _options(
 def _say_warnings(warnings: list[Problem] | tuple[Problem, ...]) -> None:
     if warnings:
         typer.echo(f"{len(warnings)} warning(s):", err=True)
-        typer.echo(render(warnings), err=True)
+        _say_capped(warnings)
+
+
+def _say_capped(problems: list[Problem] | tuple[Problem, ...]) -> None:
+    """The first :data:`PRINTED_PROBLEMS` problems, then how many more and where they are."""
+    typer.echo(render(problems[:PRINTED_PROBLEMS]), err=True)
+    if len(problems) > PRINTED_PROBLEMS:
+        where = (f"all of them are in {_State.problems_file}" if _State.problems_file
+                 else "--problems FILE writes all of them")
+        typer.echo(f"... and {len(problems) - PRINTED_PROBLEMS:,} more; {where}", err=True)
+
+
+def _write_problems(error: InputError) -> None:
+    """Every error and warning of bad input into ``--problems FILE``, one per line."""
+    if _State.problems_file is None:
+        return
+    from optimizer.files import replacing
+
+    lines = [*(f"error: {p}" for p in error.errors), *(f"warning: {p}" for p in error.warnings)]
+    try:
+        with replacing(_State.problems_file) as temporary:
+            temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError as problem:
+        typer.echo(f"{_State.problems_file}: the problems could not be written ({problem})",
+                   err=True)
 
 
 # Options that run and report share, declared once.
@@ -95,6 +124,12 @@ Pdf = Annotated[
                             "LibreOffice (soffice) when it is installed.")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress, only the outcome.")]
+ProblemsFile = Annotated[
+    Path | None,
+    typer.Option("--problems", metavar="FILE",
+                 help=f"Write every problem of bad input to FILE (the terminal shows the "
+                      f"first {PRINTED_PROBLEMS}).")
+]
 
 
 @app.command()
@@ -128,8 +163,10 @@ def run(
     detail: Detail = False,
     pdf: Pdf = False,
     quiet: Quiet = False,
+    problems: ProblemsFile = None,
 ) -> None:
     """Solve INPUT.xlsx and write the results workbook and a log beside it."""
+    _State.problems_file = problems
     from optimizer.files import same_file
     from optimizer.run import RunRequest, default_output
     from optimizer.run import run as run_case  # the command shares the function's name
@@ -200,8 +237,10 @@ def _say_written(done: RunResult) -> None:
 @app.command()
 def validate(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
+    problems: ProblemsFile = None,
 ) -> None:
     """Check INPUT.xlsx against the workbook contract and say what it holds."""
+    _State.problems_file = problems
     from optimizer.workbook.validation import load
 
     data, warnings = load(input_path)
@@ -237,15 +276,17 @@ def main(argv: list[str] | None = None) -> int:
     Usage errors are the command-line parser's to report (exit 2); the program's own
     failures are caught here and told in one plain line.
     """
+    _State.problems_file = None  # a command sets it; nothing carries over between calls
     try:
         app(args=argv, standalone_mode=True)
         status = EXIT_OK
     except SystemExit as done:
         status = done.code if isinstance(done.code, int) else EXIT_ERROR
     except InputError as error:
+        _write_problems(error)
         _say_warnings(error.warnings)
         typer.echo(f"{len(error.errors)} problem(s) in the input:", err=True)
-        typer.echo(render(error.errors), err=True)
+        _say_capped(error.errors)
         status = EXIT_BAD_INPUT
     except (NotAWorkbookError, _RefusedError, KeptSolutionError, FilesRefusedError) as error:
         typer.echo(str(error), err=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from optimizer.cli import main
 from optimizer.workbook import archive, contract
 from optimizer.workbook.problems import InputError
 from optimizer.workbook.validation import load
@@ -164,3 +165,34 @@ def test_a_formula_with_a_saved_value_is_read_as_the_value(tmp_path: Path) -> No
     formula = _replace_member(tmp_path / "plain.xlsx", sheets["facilities"], xml)
     data, _ = load(formula)
     assert data == baseline
+
+
+def _many_bad_rows(path: Path, count: int) -> Path:
+    tables = valid_tables()
+    template = tables["facilities"][0]
+    tables["facilities"] += [
+        {**template, "facility": f"F{index}", "capacity_t": -5} for index in range(count)
+    ]
+    return write_tables(path, tables)
+
+
+def test_the_terminal_shows_the_first_200_problems_and_the_file_takes_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Row 11: a million bad rows printed 999,999 problem lines (128 MB) on the terminal.
+    path = _many_bad_rows(tmp_path / "many.xlsx", 1_000)
+    everything = tmp_path / "problems.txt"
+    assert main(["validate", str(path), "--problems", str(everything)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    problems = [line for line in err if "capacity_t: must be ≥ 0 (-5)" in line]
+    assert len(problems) == 200
+    assert err[-1] == f"... and 800 more; all of them are in {everything}"
+    written = everything.read_text(encoding="utf-8").splitlines()
+    assert sum("capacity_t: must be ≥ 0 (-5)" in line for line in written) == 1_000
+    first_bad_row = len(valid_tables()["facilities"]) + 2
+    assert written[0] == f"error: facilities, row {first_bad_row}, capacity_t: must be ≥ 0 (-5)"
+    assert len(written) == 1_000
+
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "... and 800 more; --problems FILE writes all of them")
