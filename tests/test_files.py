@@ -4,6 +4,8 @@ the input, each other, or an existing file that a run did not write."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -143,3 +145,31 @@ def test_an_unexpected_error_leaves_a_failed_log_with_its_traceback(
     monkeypatch.undo()
     assert main(["run", str(source), "-o", str(results), "--quiet"]) == 0
     assert not (tmp_path / "r.failed.log").exists()  # the failure it told of is past
+
+
+_FULL_DISK = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, 30_000))
+from optimizer.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_disk_that_fills_while_writing_ends_in_one_message_and_no_stray_files(
+    tmp_path: Path,
+) -> None:
+    # Row 7: a full disk while writing ended in "Exception ignored in ZipFile.__del__".
+    # Files are capped at 30 KB in a child process: the results (about 60 KB) cannot be
+    # written, nor can the solution be kept anywhere.
+    example = Path(__file__).resolve().parent.parent / "data" / "example.xlsx"
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, "run", str(example), "-o", "r.xlsx", "-q"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        "The plan was solved, but its results could not be written (OSError: [Errno 27] "
+        "File too large), and no folder could take the solution either.")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.failed.log"]
