@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.data import ModelData
@@ -31,8 +34,11 @@ from optimizer.model import build
 from optimizer.model.concrete import concrete_model
 from optimizer.model.derive import derive
 from optimizer.model.tree import ScenarioTree, build_tree
+from optimizer.solve.highs import Layout, Solution
 
-ENGINES = ("mpisppy-ef", "mpisppy-ph")
+log = logging.getLogger(__name__)
+
+ENGINES = ("mpisppy-ef",)
 MISSING = ("The mpi-sppy engines need mpi-sppy and mpi4py: install them with "
            "pip install -e '.[mpi]' (and MPI itself, e.g. apt-get install openmpi-bin "
            "libopenmpi-dev).")
@@ -40,15 +46,15 @@ FIRST_STAGE = frozenset({"build", "eta"})  # decided once, for all scenarios
 LEAF_ONLY = frozenset({"excess"})  # a scenario's own CVaR excess: no tree node
 
 
-class EngineUnavailable(RuntimeError):
+class EngineUnavailableError(RuntimeError):
     """mpi-sppy or mpi4py is not installed."""
 
 
 def require() -> None:
-    """Raise :class:`EngineUnavailable` with :data:`MISSING` unless both packages import."""
+    """Raise :class:`EngineUnavailableError` with :data:`MISSING` unless both packages import."""
     for package in ("mpisppy", "mpi4py"):
         if importlib.util.find_spec(package) is None:
-            raise EngineUnavailable(MISSING)
+            raise EngineUnavailableError(MISSING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,19 +134,56 @@ def scenario_creator(scenario: str, data: ModelData, tree: Tree) -> pyo.Concrete
     return model
 
 
-def extensive_form_objective(data: ModelData, solver: str = "appsi_highs") -> float:
-    """The optimum of the extensive form mpi-sppy builds from the scenario models,
-    solved by HiGHS through Pyomo's ``solver`` plugin."""
+def extensive_form(data: ModelData, solver: str = "appsi_highs") -> pyo.ConcreteModel:
+    """The extensive form mpi-sppy builds from the scenario models, solved by HiGHS
+    through Pyomo's ``solver`` plugin; raises :class:`RuntimeError` unless optimal."""
     require()
     from mpisppy.utils import sputils
 
     tree = mpisppy_tree(data)
-    names = [s.scenario for s in data.scenarios]
-    ef = sputils.create_EF(names, scenario_creator,
+    ef = sputils.create_EF([s.scenario for s in data.scenarios], scenario_creator,
                            scenario_creator_kwargs={"data": data, "tree": tree},
                            suppress_warnings=True)
-    result = pyo.SolverFactory(solver).solve(ef)
+    result = pyo.SolverFactory(solver).solve(ef, load_solutions=False)
     condition = str(result.solver.termination_condition)
     if condition != "optimal":
         raise RuntimeError(f"the extensive form ended {condition}, not optimal")
-    return float(pyo.value(ef.EF_Obj))
+    ef.solutions.load_from(result)
+    return ef
+
+
+def solve_extensive_form(data: ModelData, layout: Layout, tree: ScenarioTree,
+                         solver: str = "appsi_highs") -> Solution:
+    """The node formulation's :class:`Solution` from mpi-sppy's extensive form: values
+    by position, no duals (the extensive form's rows are per scenario, not per node)."""
+    started = time.perf_counter()
+    ef = extensive_form(data, solver)
+    objective = float(pyo.value(ef.EF_Obj))
+    log.info("mpi-sppy extensive form (%s): objective %.9g", solver, objective)
+    return Solution("optimal", "Optimal (mpi-sppy extensive form)", objective,
+                    node_values(ef, layout, tree),
+                    np.full(layout.rows[-1].stop if layout.rows else 0, np.nan),
+                    time.perf_counter() - started)
+
+
+def node_values(ef: pyo.ConcreteModel, layout: Layout, tree: ScenarioTree) -> np.ndarray:
+    """The extensive form's solution as a value for every column of the node
+    formulation's ``layout``: a node's variable read from the first of its scenarios
+    (non-anticipativity makes them all equal), at the node's period."""
+    values = np.zeros(layout.columns[-1].stop if layout.columns else 0)
+    first = next(iter(tree.paths))
+    for block in layout.columns:
+        for offset, key in enumerate(block.keys):
+            if block.name in FIRST_STAGE:
+                scenario, own = first, key
+            elif block.name in LEAF_ONLY:
+                scenario, own = key, key
+            else:
+                parts = key if isinstance(key, tuple) else (key,)
+                node = tree.nodes[parts[-1]]
+                scenario = node.scenarios[0]
+                own = (*parts[:-1], node.period) if len(parts) > 1 else node.period
+            component = getattr(getattr(ef, scenario), block.name)
+            variable = component if key is None else component[own]
+            values[block.start + offset] = float(pyo.value(variable))
+    return values
