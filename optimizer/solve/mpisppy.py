@@ -134,7 +134,7 @@ def scenario_creator(scenario: str, data: ModelData, tree: Tree) -> pyo.Concrete
     return model
 
 
-def extensive_form(data: ModelData, solver: str = "appsi_highs") -> pyo.ConcreteModel:
+def extensive_form(data: ModelData, solver: str = "highs") -> pyo.ConcreteModel:
     """The extensive form mpi-sppy builds from the scenario models, solved by HiGHS
     through Pyomo's ``solver`` plugin; raises :class:`RuntimeError` unless optimal."""
     require()
@@ -153,7 +153,7 @@ def extensive_form(data: ModelData, solver: str = "appsi_highs") -> pyo.Concrete
 
 
 def solve_extensive_form(data: ModelData, layout: Layout, tree: ScenarioTree,
-                         solver: str = "appsi_highs") -> Solution:
+                         solver: str = "highs") -> Solution:
     """The node formulation's :class:`Solution` from mpi-sppy's extensive form: values
     by position, no duals (the extensive form's rows are per scenario, not per node)."""
     started = time.perf_counter()
