@@ -27,12 +27,12 @@ import pyomo.environ as pyo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.generate import generate_preset  # noqa: E402
-from optimizer.data import ModelData  # noqa: E402
-from optimizer.pipeline import optimize  # noqa: E402
-from optimizer.solve.highs import SolverOptions  # noqa: E402
-from optimizer.solve.mpisppy import extensive_form  # noqa: E402
-from optimizer.workbook.validation import load  # noqa: E402
+from benchmarks.generate import generate_preset
+from optimizer.data import ModelData
+from optimizer.pipeline import optimize
+from optimizer.solve.highs import SolverOptions
+from optimizer.solve.mpisppy import extensive_form
+from optimizer.workbook.validation import load
 
 ROOT = Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-6

@@ -18,8 +18,10 @@ mpi-sppy and mpi4py are an optional extra (``pip install -e '.[mpi]'``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
+import io
 import logging
 import time
 from collections.abc import Mapping
@@ -138,8 +140,17 @@ def extensive_form(data: ModelData, solver: str = "highs") -> pyo.ConcreteModel:
     """The extensive form mpi-sppy builds from the scenario models, solved by HiGHS
     through Pyomo's ``solver`` plugin; raises :class:`RuntimeError` unless optimal."""
     require()
-    from mpisppy.utils import sputils
+    printed = io.StringIO()  # mpi-sppy prints its progress itself: into the log instead
+    with contextlib.redirect_stdout(printed):
+        from mpisppy.utils import sputils
 
+        ef = _solved_extensive_form(data, solver, sputils)
+    if printed.getvalue().strip():
+        log.info("mpi-sppy: %s", printed.getvalue().strip())
+    return ef
+
+
+def _solved_extensive_form(data: ModelData, solver: str, sputils: Any) -> pyo.ConcreteModel:
     tree = mpisppy_tree(data)
     ef = sputils.create_EF([s.scenario for s in data.scenarios], scenario_creator,
                            scenario_creator_kwargs={"data": data, "tree": tree},
