@@ -160,6 +160,12 @@ def run(
                                 "report the value of the stochastic solution (VSS) and of "
                                 "perfect information (EVPI).")
     ] = False,
+    engine: Annotated[
+        str, typer.Option("--engine", metavar="ENGINE",
+                          help="highs (the node formulation, the default) or mpisppy-ef "
+                               "(the extensive form built by mpi-sppy; needs the [mpi] "
+                               "extra; no duals, so no marginal prices).")
+    ] = "highs",
     detail: Detail = False,
     pdf: Pdf = False,
     quiet: Quiet = False,
@@ -176,6 +182,16 @@ def run(
         solver_options = checked(solver_option or ())
     except SolverOptionError as error:
         raise _RefusedError(str(error)) from error
+    if engine != "highs":
+        from optimizer.solve import mpisppy
+
+        if engine not in mpisppy.ENGINES:
+            raise _RefusedError(f"--engine {engine}: unknown; choose highs or "
+                                + " or ".join(mpisppy.ENGINES))
+        try:
+            mpisppy.require()
+        except mpisppy.EngineUnavailableError as error:
+            raise _MissingExtraError(str(error)) from error
     target = output or default_output(input_path)
     if same_file(target, input_path):
         raise _RefusedError(f"{target}: is the input workbook; choose another results file")
@@ -183,7 +199,7 @@ def run(
         done = run_case(RunRequest(
             input_path, output, time_limit, threads, write_model,
             value_of_information=value_of_information, pdf=pdf, detail=detail,
-            solver_options=solver_options,
+            solver_options=solver_options, engine=engine,
             on_solver=None if progress is None else progress.solver,
         ))
     _say_written(done)
@@ -266,6 +282,10 @@ def template(
     typer.echo(f"{output}: template written.")
 
 
+class _MissingExtraError(Exception):
+    """An engine asked for whose optional extra is not installed (exit 1)."""
+
+
 class _RefusedError(Exception):
     """A request the command will not carry out (bad command-line input)."""
 
@@ -295,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(str(error), err=True)
         status = EXIT_NOT_SOLVED
     except ResultsNotWrittenError as error:
+        typer.echo(str(error), err=True)
+        status = EXIT_ERROR
+    except _MissingExtraError as error:
         typer.echo(str(error), err=True)
         status = EXIT_ERROR
     except Exception as error:  # the last line of defence: one plain line, no traceback

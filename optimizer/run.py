@@ -55,6 +55,7 @@ class RunRequest:
     value_of_information: bool = False  # also VSS and EVPI (optimizer.results.information)
     pdf: bool = False  # also the results as a PDF, through LibreOffice (optimizer.report.pdf)
     detail: bool = False  # the Parquet detail even when every detail sheet fits
+    engine: str = "highs"  # or mpisppy-ef (optimizer.solve.mpisppy)
     # other HiGHS options, (name, value), checked by optimizer.solve.options
     solver_options: tuple[tuple[str, str], ...] = ()
     # told (iterations, objective) now and then during the solve (the progress display)
@@ -355,6 +356,15 @@ def _solve(request: RunRequest, highs_log: Path) -> Outcome:
         data = replace(data, settings=replace(
             settings, time_limit_s=options.time_limit_s, threads=options.threads
         ))
+    if request.engine != "highs":
+        from optimizer.solve.mpisppy import solve_extensive_form
+
+        derived, lp = prepare(data, timings)
+        with timed(timings, "solve"):
+            solution = solve_extensive_form(data, lp.layout, derived.tree)
+        log.info("marginal prices and the sensitivity sheet's duals are blank: the "
+                 "%s engine gives no duals of the node formulation", request.engine)
+        return Outcome(data, derived, lp, solution, timings)
     outcome = optimize(data, options, timings)
     if outcome.solution.printed:  # HiGHS's log is closed with its instance: append
         with highs_log.open("a", encoding="utf-8") as text:
