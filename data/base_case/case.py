@@ -11,12 +11,9 @@ from base_case.supply import Supply
 from base_case.trade import Trade
 from base_case.vault import Vault
 
-# ================================================================ the case
-
 
 class Case(Supply, Trade, Vault, Scenarios):
     """Derives every table of the case from the public figures and the assumptions."""
-
 
     # ------------------------------------------------------------ tables
 

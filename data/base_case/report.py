@@ -177,7 +177,7 @@ def headline_markdown(h: Headlines) -> str:
     out += ["", "| facility | built, t/yr |", "|---|---:|"]
     out += [f"| {f} | {v:,.1f} |" for f, v in h.builds.items()]
     out += ["", "| mineral | floor − market, calm (USD/t) | floor − market, dumping (USD/t) "
-            "| expected price-gap support paid (m USD) |", "|---|---:|---:|---:|"]
+            "| expected border floor gap paid (m USD) |", "|---|---:|---:|---:|"]
     for m in mineral_order:
         calm, dump = h.gap_per_t.get(m, (0.0, 0.0))
         out.append(f"| {m} | {calm:,.0f} | {dump:,.0f} | "
