@@ -74,7 +74,7 @@ def test_exact_sentences_on_a_case_worked_by_hand(tmp_path: Path) -> None:
     sentences = tables["headlines"]["headline"].tolist()
     assert "No demand goes unmet in any scenario." in sentences
     assert ("Floors bind (market price below the floor) in 1 of 1 member rows with a floor, "
-            "1 minerals; widest gap 50.0 USD/t, 62% of the floor (m refined, M, p1, "
+            "1 mineral; widest gap 50.0 USD/t, 62% of the floor (m refined, M, p1, "
             "base).") in sentences
     assert ("Paying member output the floor instead of the market price (price-gap support) "
             "would cost 500 USD in expectation, discounted; M most, 500 USD.") in sentences
@@ -237,8 +237,9 @@ def test_floors_that_bind(solved: tuple[Outcome, Tables]) -> None:
         _figure(row, 0.0)
         return
     row = _headline(tables, "Floors bind")
+    minerals = binding["mineral"].nunique()
     _cites(row, f"in {len(binding)} of {len(floored)} member rows with a floor, "
-                f"{binding['mineral'].nunique()} minerals")
+                f"{minerals} mineral{'' if minerals == 1 else 's'};")
     widest = binding.loc[binding["share"].astype(float).idxmax()]
     _cites(row, f"{money(float(widest['gap']), outcome.data.settings.currency)}/t, "
                 f"{100 * float(widest['share']):.0f}% of the floor ({widest['mineral']} "

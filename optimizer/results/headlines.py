@@ -108,6 +108,11 @@ def years(value: float) -> str:
     return f"{number(value)} years"
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 mineral``, ``13 minerals``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _list(items: Iterable[str]) -> str:
     return "; ".join(items)
 
@@ -356,7 +361,7 @@ def _floors(outcome: Outcome, sheets: Sheets) -> list[Headline]:
     widest = _largest(binding, "share")
     return [Headline(
         f"Floors bind (market price below the floor) in {len(binding)} of {len(floored)} "
-        f"member rows with a floor, {binding['mineral'].nunique()} minerals; widest gap "
+        f"member rows with a floor, {_count(binding['mineral'].nunique(), 'mineral')}; widest gap "
         f"{money(float(widest['gap']), currency)}/t, {100 * float(widest['share']):.0f}% of "
         f"the floor ({widest['mineral']} {widest['stage']}, {widest['region']}, "
         f"{widest['period']}, {widest['scenario']}).",
