@@ -33,8 +33,10 @@ def test_who_pays_worked_out_by_hand(tmp_path: Path) -> None:
     """The floor case of tests/test_sensitivity.py: member M imports 5 t from non-member
     X at a tariff of 3 and a floor gap of 80 − 30 = 50 per t, and its own recycler makes
     10 t while M's marginal price is 68, 12 below the floor. M pays 5 × 3 = 15 in tariffs
-    and 5 × 50 = 250 in floor gap; lifting its 10 t to the floor takes 10 × 12 = 120.
-    No stockpiles, offtakes or expansions; one scenario, so expected = base."""
+    and 5 × 50 = 250 in floor gap; paying its 10 t the floor instead of the market price
+    takes 10 × (80 − 30) = 500 (price-gap support is on the market price, not on M's
+    marginal price). No stockpiles, offtakes or expansions; one scenario, so
+    expected = base."""
     outcome = solve_ranged(floored_case(tmp_path))
     burden = complete_tables(outcome, "case.xlsx", "sha", 0.0)["burden"]
     assert burden[["scenario", "region"]].to_numpy().tolist() == [
@@ -44,9 +46,9 @@ def test_who_pays_worked_out_by_hand(tmp_path: Path) -> None:
             row = _row(burden, scenario, region)
             assert row["border_tariff"] == pytest.approx(15)
             assert row["border_floor_gap"] == pytest.approx(250)
-            assert row["price_gap_support"] == pytest.approx(120)
+            assert row["price_gap_support"] == pytest.approx(500)
             assert row["stockpile_spending"] == row["contract_payments"] == row["capex"] == 0
-            assert row["total"] == pytest.approx(385)
+            assert row["total"] == pytest.approx(765)
 
 
 def _summary(tables: Tables) -> dict[str, Any]:
@@ -116,7 +118,9 @@ def test_amounts_recomputed_from_the_sheets(solved: tuple[Outcome, Tables]) -> N
             weight * (r["border_adjustment_per_t"] - tariff[key]))
     production = tables["production"]
     for p in tables["prices"].to_dict("records"):
-        if pd.isna(p["price_gap"]) or p["price_gap"] <= 0:
+        market = 0.0 if pd.isna(p["market_price_per_t"]) else p["market_price_per_t"]
+        gap = p["floor_price_per_t"] - market  # floor − market price, MODEL.md §3
+        if pd.isna(gap) or gap <= 0:
             continue
         made = production[(production["region"] == p["region"])
                           & (production["mineral"] == p["mineral"])
@@ -124,7 +128,7 @@ def test_amounts_recomputed_from_the_sheets(solved: tuple[Outcome, Tables]) -> N
                           & (production["period"] == p["period"])
                           & (production["scenario"] == p["scenario"])]["output_t"].sum()
         add(p["scenario"], p["region"], "price_gap_support",
-            discount[p["period"]] * p["price_gap"] * made)
+            discount[p["period"]] * gap * made)
     for k in tables["stockpiles"].to_dict("records"):
         add(k["scenario"], k["region"], "stockpile_spending", discount[k["period"]] * k["spend"])
 

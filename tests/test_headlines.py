@@ -4,6 +4,7 @@ other results tables (and the input), and must appear in the sentence as
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer.model.derive import PRODUCT_OF_STAGE
 from optimizer.model import COST_COMPONENTS
+from optimizer.model.derive import PRODUCT_OF_STAGE
 from optimizer.pipeline import Outcome
 from optimizer.results.burden import EXPECTED, ZONE
 from optimizer.results.headlines import money, number, share
@@ -65,20 +66,20 @@ def test_headlines_are_numbered_and_point_at_sheets(solved: tuple[Outcome, Table
 
 
 def test_exact_sentences_on_a_case_worked_by_hand(tmp_path: Path) -> None:
-    """The floor case of tests/test_sensitivity.py: M's marginal price 68 sits 12 below
-    the floor of 80; M pays 15 in tariffs and 250 in floor gap and would need 120 to lift
-    its 10 t to the floor: 385 in all."""
+    """The floor case of tests/test_sensitivity.py: the market price 30 sits 50 below the
+    floor of 80 (62.5% of it); M pays 15 in tariffs and 250 in floor gap, and paying its
+    10 t the floor instead of the market price would take 10 × 50 = 500: 765 in all."""
     outcome = solve_ranged(floored_case(tmp_path))
     tables = complete_tables(outcome, "case.xlsx", "sha", 0.0)
     sentences = tables["headlines"]["headline"].tolist()
     assert "No demand goes unmet in any scenario." in sentences
-    assert ("Floors bind (marginal price below the floor) in 1 of 1 member "
-            "region-period-scenario rows with a floor: m refined 1 of 1. The widest gap is "
-            "12.0 USD/t (m refined in M, period p1, scenario base).") in sentences
-    assert ("Lifting member producers' output to the floors (price-gap support) would cost "
-            "120 USD in expectation, discounted; M needs most, 120 USD.") in sentences
-    assert ("Among members, M carries the most: 385 USD in expectation, discounted (of "
-            "385 USD for the zone), mostly border_floor_gap (250 USD).") in sentences
+    assert ("Floors bind (market price below the floor) in 1 of 1 member rows with a floor, "
+            "1 mineral; widest gap 50.0 USD/t, 62% of the floor (m refined, M, p1, "
+            "base).") in sentences
+    assert ("Paying member output the floor instead of the market price (price-gap support) "
+            "would cost 500 USD in expectation, discounted; M most, 500 USD.") in sentences
+    assert ("Among members, M carries the most: 765 USD in expectation, discounted (of "
+            "765 USD for the zone), mostly price_gap_support (500 USD).") in sentences
     assert "There is one scenario, base; its cost" in " ".join(sentences)
 
 
@@ -222,27 +223,41 @@ def test_expansions_and_their_payback(solved: tuple[Outcome, Tables]) -> None:
 
 
 def test_floors_that_bind(solved: tuple[Outcome, Tables]) -> None:
+    """A floor binds where the market price, after price disruptions, is below it
+    (MODEL.md §3); the widest gap as a share of its floor."""
     outcome, tables = solved
     member = {r.region: r.zone_member for r in outcome.data.regions}
     prices = tables["prices"]
-    floored = prices[prices["floor_price_per_t"].notna() & prices["price_gap"].notna()
+    floored = prices[prices["floor_price_per_t"].notna()
                      & prices["region"].map(member).astype(bool)]
-    binding = floored[floored["price_gap"] > 0]
+    gap = floored["floor_price_per_t"] - floored["market_price_per_t"].fillna(0.0)
+    binding = floored.assign(gap=gap, share=gap / floored["floor_price_per_t"])[gap > 0]
     if not len(binding):
         row = _headline(tables, "No floor")
         _figure(row, 0.0)
         return
     row = _headline(tables, "Floors bind")
-    _cites(row, f"in {len(binding)} of {len(floored)} member")
-    for (mineral, stage), rows in floored.groupby(["mineral", "stage"]):
-        bound = int((rows["price_gap"] > 0).sum())
-        if bound:
-            _cites(row, f"{mineral} {stage} {bound} of {len(rows)}")
-    widest = binding.iloc[int(np.argmax(binding["price_gap"].astype(float).to_numpy()))]
-    _cites(row, f"{money(float(widest['price_gap']), outcome.data.settings.currency)}/t "
-                f"({widest['mineral']} {widest['stage']} in {widest['region']}, period "
-                f"{widest['period']}, scenario {widest['scenario']})")
+    minerals = binding["mineral"].nunique()
+    _cites(row, f"in {len(binding)} of {len(floored)} member rows with a floor, "
+                f"{minerals} mineral{'' if minerals == 1 else 's'};")
+    widest = binding.iloc[int(np.argmax(binding["share"].astype(float).to_numpy()))]
+    _cites(row, f"{money(float(widest['gap']), outcome.data.settings.currency)}/t, "
+                f"{100 * float(widest['share']):.0f}% of the floor ({widest['mineral']} "
+                f"{widest['stage']}, {widest['region']}, {widest['period']}, "
+                f"{widest['scenario']})")
     _figure(row, float(len(binding)))
+
+
+def test_no_headline_cites_a_gap_larger_than_its_floor(
+    solved: tuple[Outcome, Tables],
+) -> None:
+    """A floor's gap is floor − market price with the market price ≥ 0: never more than
+    the floor, so the share the floors headline cites is at most 100%."""
+    _, tables = solved
+    for row in _headlines(tables, "Floors bind"):
+        share = re.search(r"(\d+)% of the floor", str(row["headline"]))
+        assert share is not None, row
+        assert int(share.group(1)) <= 100, row
 
 
 def test_price_gap_cost_and_who_pays(solved: tuple[Outcome, Tables]) -> None:
@@ -252,12 +267,12 @@ def test_price_gap_cost_and_who_pays(solved: tuple[Outcome, Tables]) -> None:
     expected = burden[burden["scenario"] == EXPECTED]
     zone = _records(expected[expected["region"] == ZONE])[0]
     members = _records(expected[expected["region"] != ZONE])
-    support = [r for r in _headlines(tables, "Lifting") + _headlines(tables, "Price-gap")]
+    support = [r for r in _headlines(tables, "Paying") + _headlines(tables, "Price-gap")]
     if zone["price_gap_support"] > 0:
         (row,) = support
         most = max(members, key=lambda r: r["price_gap_support"])
         _cites(row, money(zone["price_gap_support"], currency),
-               f"{most['region']} needs most, {money(most['price_gap_support'], currency)}")
+               f"{most['region']} most, {money(most['price_gap_support'], currency)}")
         _figure(row, zone["price_gap_support"])
     else:
         assert all(r["figure"] == 0 for r in support)

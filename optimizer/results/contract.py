@@ -258,11 +258,12 @@ BURDEN_SHEET = ResultSheet(
                      "region. border_tariff + border_floor_gap of the zone is the border "
                      "adjustment paid on routes into members (summary: expected_cost − "
                      "zone_net_cost).", "{currency}", MONEY),
-        ResultColumn("price_gap_support", "price_gap (floor − marginal price, where "
-                     "positive, as on the prices sheet) × the region's own output of that "
-                     "mineral and product (mines: concentrate; refineries and recyclers: "
-                     "refined): what lifting member producers to the floor would cost. "
-                     "Outside the objective; a blank price_gap counts as none.",
+        ResultColumn("price_gap_support", "max(0, floor − market price) (the market "
+                     "price after price disruptions, as on the prices sheet; the border "
+                     "adjustment's gap) × the region's own output of that mineral and "
+                     "product (mines: concentrate; refineries and recyclers: refined): what "
+                     "paying member producers the floor instead of the market price would "
+                     "cost. Outside the objective; none where there is no floor.",
                      "{currency}", MONEY),
         ResultColumn("stockpile_spending", "purchase_t × market price (spend on the "
                      "stockpiles sheet) of the stockpiles in the region. Outside the "

@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimizer.model.derive import PRODUCT_OF_STAGE
 from optimizer.model import COST_COMPONENTS
+from optimizer.model.derive import PRODUCT_OF_STAGE
 from optimizer.pipeline import Outcome
-from optimizer.results.burden import EXPECTED, ZONE
+from optimizer.results.burden import EXPECTED, ZONE, floor_gap
 
 Sheets = Mapping[str, pd.DataFrame]
 SAME = 1e-9  # scenario costs this close (relative) are the same
@@ -106,6 +106,11 @@ def days(value: float) -> str:
 
 def years(value: float) -> str:
     return f"{number(value)} years"
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 mineral``, ``13 minerals``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _list(items: Iterable[str]) -> str:
@@ -338,32 +343,28 @@ def payback(outcome: Outcome, sheets: Sheets, facility: str) -> float | None:
 
 
 def _floors(outcome: Outcome, sheets: Sheets) -> list[Headline]:
-    """Where floors bind in member regions (the floor protects the zone's producers)."""
+    """Where floors bind in member regions: the market price, after price disruptions, is
+    below the floor (:func:`optimizer.results.burden.floor_gap`, MODEL.md §3)."""
     currency = outcome.data.settings.currency
     prices = sheets["prices"]
-    floored = prices[prices["floor_price_per_t"].notna() & prices["price_gap"].notna()
+    floored = prices[prices["floor_price_per_t"].notna()
                      & prices["region"].map(outcome.derived.zone_member).astype(bool)]
     if not len(floored):
-        return [Headline("No floor price applies in a member region with a marginal price.",
-                         0.0, "rows", "prices")]
-    binding = floored[floored["price_gap"] > 0]
+        return [Headline("No floor price applies in a member region.", 0.0, "rows", "prices")]
+    gap = floor_gap(floored)
+    binding = floored.assign(gap=gap, share=gap / floored["floor_price_per_t"])[gap > 0]
     if not len(binding):
         return [Headline(
-            f"No floor binds: in all {len(floored)} member region-period-scenario rows with a "
-            "floor, the marginal price is at or above it.", 0.0, "rows", "prices",
+            f"No floor binds: in all {len(floored)} member rows with a floor, the market "
+            "price is at or above it.", 0.0, "rows", "prices",
         )]
-    counts = []
-    for (mineral, stage), rows in floored.groupby(["mineral", "stage"], sort=False):
-        bound = int((rows["price_gap"] > 0).sum())
-        if bound:
-            counts.append(f"{mineral} {stage} {bound} of {len(rows)}")
-    widest = _largest(binding, "price_gap")
+    widest = _largest(binding, "share")
     return [Headline(
-        f"Floors bind (marginal price below the floor) in {len(binding)} of {len(floored)} "
-        f"member region-period-scenario rows with a floor: {_list(counts)}. The widest gap "
-        f"is {money(float(widest['price_gap']), currency)}/t ({widest['mineral']} "
-        f"{widest['stage']} in {widest['region']}, period {widest['period']}, scenario "
-        f"{widest['scenario']}).",
+        f"Floors bind (market price below the floor) in {len(binding)} of {len(floored)} "
+        f"member rows with a floor, {_count(binding['mineral'].nunique(), 'mineral')}; widest gap "
+        f"{money(float(widest['gap']), currency)}/t, {100 * float(widest['share']):.0f}% of "
+        f"the floor ({widest['mineral']} {widest['stage']}, {widest['region']}, "
+        f"{widest['period']}, {widest['scenario']}).",
         float(len(binding)), "rows", "prices",
     )]
 
@@ -383,9 +384,10 @@ def _support(outcome: Outcome, sheets: Sheets) -> list[Headline]:
                          "floor.", 0.0, currency, "burden")]
     most = _largest(members, "price_gap_support")
     return [Headline(
-        f"Lifting member producers' output to the floors (price-gap support) would cost "
-        f"{money(total, currency)} in expectation, discounted; {most['region']} needs most, "
-        f"{money(float(most['price_gap_support']), currency)}.", total, currency, "burden",
+        f"Paying member output the floor instead of the market price (price-gap support) "
+        f"would cost {money(total, currency)} in expectation, discounted; {most['region']} "
+        f"most, {money(float(most['price_gap_support']), currency)}.", total, currency,
+        "burden",
     )]
 
 

@@ -1,0 +1,242 @@
+"""Planning assumptions (named numbers and rules) and the expansion projects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from base_case.figures import Figure
+from base_case.geography import CONSUMPTION_WEIGHTS
+
+# ================================================================ planning assumptions
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    value: float
+    unit: str
+    why: str
+
+
+ASSUMPTIONS: dict[str, Assumption] = {
+    "utilisation": Assumption(
+        0.85, "output / capacity",
+        "Existing capacity = latest USGS production (2025e; copper 2024) / 0.85: facilities "
+        "ran at 85% of capacity."),
+    "ndpr_share_of_reo": Assumption(
+        0.20, "t NdPr oxide / t REO",
+        "NdPr oxide in mined rare-earth oxide (bastnaesite and ionic clays hold about a fifth "
+        "NdPr); USGS reports mine output as total REO only."),
+    "dytb_share_of_reo": Assumption(
+        0.006, "t Dy+Tb oxide / t REO",
+        "Dysprosium plus terbium oxide in mined rare-earth oxide, world average; USGS gives "
+        "no heavy rare-earth split."),
+    "ree_separation_yield": Assumption(
+        0.95, "t / t", "Recovery of NdPr and Dy/Tb oxide in separation (refine yield)."),
+    "dy_share_of_dytb": Assumption(
+        0.8, "t Dy / t Dy+Tb",
+        "Mass share of dysprosium in the Dy/Tb product, to weight the Dy and Tb oxide prices."),
+    "germanium_world_t": Assumption(
+        140.0, "t Ge / yr",
+        "World germanium refinery output; USGS publishes none. Grown from 127 t in 2012 "
+        "(Merchant Research, data/sources/additional.csv)."),
+    "germanium_china_share": Assumption(
+        0.60, "share", "China's share of germanium output (CRMA via Reuters, 2022)."),
+    "us_consumption_weight": Assumption(
+        0.08, "share of world demand",
+        "US share of world demand where USGS publishes no US consumption (lithium, tungsten)."),
+    "fold_share": Assumption(
+        0.01, "share of world output",
+        "A region making less than 1% of a mineral's world output at a stage (the US "
+        "excepted) is counted in the other-members (XZ) or rest-of-world (XW) aggregate."),
+    "mine_cost_share": Assumption(
+        0.35, "× 2025 market price", "Mine operating cost per t of contained product."),
+    "refine_cost_share": Assumption(
+        0.15, "× 2025 market price", "Refining (separation, smelting) cost per t of output."),
+    "recycle_cost_share": Assumption(
+        0.45, "× 2025 market price", "Recycling cost per t of refined output."),
+    "low_cost_factor": Assumption(
+        0.85, "× cost",
+        "Operating costs in China, Indonesia, Russia, Vietnam and Burma relative to others "
+        "(energy, labour, environmental standards)."),
+    "freight_same_group": Assumption(
+        60.0, "USD/t", "Freight and handling within a continent, per t of contained product."),
+    "freight_other_group": Assumption(
+        120.0, "USD/t", "Freight and handling between continents, per t of contained product."),
+    "tier1_share": Assumption(
+        0.10, "share of demand", "First shortfall tier: the first 10% of demand unmet."),
+    "tier1_price_multiple": Assumption(
+        2.0, "× 2025 market price", "Penalty of the first shortfall tier."),
+    "shortfall_price_multiple": Assumption(
+        5.0, "× 2025 market price",
+        "Penalty beyond the first tier (value of lost production); the minerals sheet's "
+        "shortfall_penalty_per_t."),
+    "holding_cost_share": Assumption(
+        0.02, "× 2025 market price per yr", "Storage, insurance and handling of Vault stocks."),
+    "vault_fill_years": Assumption(
+        1.0, "years", "Vault buys at most its capacity per year (market impact of buying)."),
+    "discount_rate": Assumption(0.05, "1/yr", "Real discount rate of the zone's planners."),
+    "licence_factor": Assumption(
+        0.30, "share of capacity",
+        "Chinese Dy/Tb exports under tightened licensing: 30% of capacity."),
+    "hree_price_factor": Assumption(
+        1.5, "× market price", "Dy/Tb price while licensing is tightened."),
+    "indonesia_export_factor": Assumption(
+        0.50, "share of capacity",
+        "Indonesian refined nickel exports under the restriction: half of capacity."),
+    "dumping_price_factor": Assumption(
+        0.60, "× market price", "Market prices during a price-dumping episode."),
+    "p_calm": Assumption(0.40, "probability", "No disruption."),
+    "p_china_hree_licensing": Assumption(0.15, "probability", "Heavy rare-earth licensing."),
+    "p_china_gggs_ban": Assumption(0.12, "probability", "Ga, Ge, graphite, Sb ban."),
+    "p_drc_cobalt_quota": Assumption(0.10, "probability", "DRC cobalt quota extension."),
+    "p_indonesia_nickel": Assumption(0.08, "probability", "Indonesian nickel restriction."),
+    "p_price_dumping": Assumption(0.10, "probability", "Price-dumping episode."),
+    "p_combined_escalation": Assumption(0.05, "probability", "Combined escalation."),
+    "expansion_lifetime_years": Assumption(20.0, "years", "Life of new capacity."),
+    "time_limit_s": Assumption(120.0, "s", "Solver time limit."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """Allied capacity the model may finance (planning assumptions after announced projects)."""
+
+    region: str
+    mineral: str
+    stage: str
+    expandable_t: float
+    capex_per_t: float
+    online_period: str
+    project: str
+    capex_words: str
+
+
+EXPANSIONS: tuple[Expansion, ...] = (
+    Expansion("US", "ndpr", "refine", 3_000, 60_000, "2027H2",
+              "MP Materials separation expansion at Mountain Pass (DoD partnership, 2025)",
+              "60,000 USD per t/yr of NdPr oxide, 18 months' lead time"),
+    Expansion("AU", "ndpr", "refine", 5_000, 80_000, "2027H1",
+              "Australian separation (Lynas Kalgoorlie, Iluka Eneabba)",
+              "80,000 USD per t/yr, online from 2027"),
+    Expansion("US", "dytb", "refine", 200, 750_000, "2027H1",
+              "heavy rare-earth separation at Mountain Pass (150 million USD DoD loan, "
+              "data/sources/additional.csv)", "150 million USD ÷ 200 t/yr"),
+    Expansion("US", "ndpr", "recycle", 1_000, 50_000, "2027H1",
+              "US magnet recycling", "50,000 USD per t/yr"),
+    Expansion("AU", "gallium", "mine", 100, 1_500_000, "2028H1",
+              "primary gallium at an Australian alumina refinery (US-Australia framework, "
+              "2025)", "1.5 million USD per t/yr, three years' lead time"),
+    Expansion("AU", "gallium", "refine", 100, 500_000, "2028H1",
+              "high-purity gallium refining beside it", "0.5 million USD per t/yr"),
+    Expansion("CA", "germanium", "refine", 20, 2_000_000, "2027H2",
+              "germanium recovery at a Canadian zinc refinery", "2 million USD per t/yr"),
+    Expansion("CA", "germanium", "mine", 20, 1_000_000, "2027H2",
+              "germanium-bearing residues from Canadian zinc concentrates",
+              "1 million USD per t/yr"),
+    Expansion("US", "antimony", "mine", 15_000, 60_000, "2028H2",
+              "Stibnite (Idaho) antimony", "60,000 USD per t/yr of Sb, 2.5 years' lead time"),
+    Expansion("US", "antimony", "refine", 15_000, 20_000, "2027H2",
+              "US antimony smelting", "20,000 USD per t/yr"),
+    Expansion("CA", "graphite", "mine", 100_000, 5_000, "2028H1",
+              "Quebec flake graphite", "5,000 USD per t/yr"),
+    Expansion("CA", "graphite", "refine", 100_000, 15_000, "2028H1",
+              "Quebec spherical graphite plant", "15,000 USD per t/yr"),
+    Expansion("KR", "tungsten", "mine", 2_000, 100_000, "2026H2",
+              "Sangdong tungsten mine (Korea)", "100,000 USD per t/yr of W"),
+    Expansion("US", "tungsten", "refine", 2_000, 50_000, "2027H1",
+              "US tungsten oxide plant", "50,000 USD per t/yr"),
+    Expansion("CA", "cobalt", "refine", 5_000, 40_000, "2027H2",
+              "Ontario cobalt sulphate refinery", "40,000 USD per t/yr"),
+    Expansion("US", "lithium", "refine", 10_000, 120_000, "2027H1",
+              "US lithium hydroxide refineries", "120,000 USD per t/yr of Li"),
+)
+
+
+def assumed(name: str, value: float | None = None, unit: str | None = None,
+            derivation: str = "") -> Figure:
+    """A figure that is (or follows by arithmetic from) a planning assumption."""
+    a = ASSUMPTIONS[name]
+    return Figure(
+        a.value if value is None else value, a.unit if unit is None else unit,
+        f"planning assumption: {name}", "", derivation or a.why,
+    )
+
+
+def A(name: str) -> float:  # noqa: N802 - reads as a symbol in the formulas below
+    return ASSUMPTIONS[name].value
+
+
+def tidy(value: float) -> float:
+    """Round to 4 significant figures, so cells stay readable and exact across runs."""
+    if value == 0:
+        return 0.0
+    return float(f"{value:.4g}")
+
+
+
+
+RULES: dict[str, str] = {
+    "periods": "Ten half-years 2026H1-2030H2 (years = 0.5); capacities, demand and rates are "
+               "per year, as the contract says.",
+    "member_rule": "A region is a zone member when it attended the 2026-02-04 Critical "
+                   "Minerals Ministerial (the EU: the European Commission, which also agreed a "
+                   "price-floor action plan); the US hosted it. Attendance is not membership "
+                   "in law and no member list is published, so this is the case's reading.",
+    "region_rule": "USGS country rows map to 23 named regions, EU-27 members to EU, other "
+                   "attendees to XZ; other countries, USGS 'Other countries' and the "
+                   "difference to the USGS world total to XW, so world totals match USGS.",
+    "refining_rule": "Refinery capacity from USGS refinery tables where they exist (copper, "
+                     "gallium); else processing shares of world output (rare earths: China 92% "
+                     "(IEA 2024), the US its USGS output, Malaysia the rest; lithium, cobalt, "
+                     "nickel: IEA 2019 shares; graphite: China 90% (IEA)), the rest refined "
+                     "where mined pro rata; antimony, tungsten, manganese, PGM, gallium and "
+                     "germanium refined where mined.",
+    "nickel_rule": "Indonesia refines all its ore (ore export ban since 2020: no concentrate "
+                   "route out); the IEA shares of China and Japan apply to mine output outside "
+                   "Indonesia.",
+    "copper_rule": "Refined copper (2024) splits into primary refining, which needs "
+                   "concentrate, and recycling in the world ratio of mine to refined output "
+                   "(23.0 / 27.6 Mt).",
+    "demand_rule": "World demand: the published world figure (USGS lithium consumption 2025, "
+                   "IEA cobalt and nickel demand 2023, ICSG refined copper usage 2024) where it "
+                   "is below world refined output, else world refined output; flat over "
+                   "2026-2030. US demand: USGS apparent consumption 2025e (rare earths × "
+                   "content shares; germanium 2019); the rest split by CONSUMPTION_WEIGHTS.",
+    "price_rule": "Market price: the USGS 2025 annual average (Dy/Tb: 2024) in USD per t of "
+                  "the refined product, all periods; lithium per t Li; PGM the Pd and Pt "
+                  "prices weighted by 2025 mine output.",
+    "floor_rule": "NdPr: 110 USD/kg, the 2025 US defence offtake floor. Other minerals: the "
+                  "higher of the USGS 2024 and 2025 prices, so floors bind where prices fell "
+                  "in 2025 and in a dumping episode.",
+    "route_rule": "Concentrate moves from regions mining more than their refineries need to "
+                  "regions needing more; refined product from regions making more than they "
+                  "use to every consuming region. Freight by continent pair; Section 301 "
+                  "tariffs (25% of the 2025 price) on Chinese cobalt, tungsten, manganese and "
+                  "graphite into the US.",
+    "vault_rule": "One Project Vault stockpile per mineral in the US: capacity and end-2030 "
+                  "target = 60 days of US demand; starts empty; releases only while a "
+                  "disruption of its mineral is active; budget 11.67 bn USD.",
+    "offtake_rule": "All US NdPr separation output of 2025e (8,900 t REO × 0.2 = 1,780 t/yr) "
+                    "is bought at 110,000 USD/t take-or-pay, 2026H1-2030H2.",
+    "drc_rule": "DRC quota: (96,600 − 9,600 t for reserves) ÷ DRC cobalt mine and refinery "
+                "capacity, the same share capping concentrate and refined exports.",
+    "transit_rule": "While China's Ga/Ge/graphite/Sb ban holds, other non-members export at "
+                    "most their own refined capacity: no re-export of Chinese material.",
+}
+
+
+def assumption_table() -> str:
+    """Every rule and planning assumption of the case as one Markdown table."""
+    lines = ["| kind | name | value | unit | what and why |", "|---|---|---|---|---|"]
+    lines += [f"| rule | `{name}` | | | {text} |" for name, text in RULES.items()]
+    lines += [f"| number | `{name}` | {a.value:g} | {a.unit} | {a.why} |"
+              for name, a in ASSUMPTIONS.items()]
+    notes = {"US": "; used for the US only where USGS gives no US figure",
+             "XZ": "; includes the UK, Canada, Mexico, Brazil and other members"}
+    lines += [f"| weight | `CONSUMPTION_WEIGHTS[{region}]` | {weight:g} | share of world "
+              "demand | Rough split of metal-intensive manufacturing, all minerals alike"
+              f"{notes.get(region, '')} |" for region, weight in CONSUMPTION_WEIGHTS.items()]
+    lines += [f"| expansion | `{e.region}-{e.mineral}-{e.stage}` | {e.expandable_t:,.0f} | "
+              f"t/yr | {e.project}: {e.capex_words}; capex {e.capex_per_t:,.0f} USD per t/yr, "
+              f"online {e.online_period} |" for e in EXPANSIONS]
+    return "\n".join(lines)

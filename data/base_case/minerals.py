@@ -1,0 +1,82 @@
+"""The thirteen minerals, their USGS names and units, and the periods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# ================================================================ minerals
+
+@dataclass(frozen=True, slots=True)
+class MineralSpec:
+    mineral: str
+    description: str
+    usgs: tuple[str, ...]  # mineral names in mine_production.csv (summed)
+    mine_year: str
+    content: str | None  # assumption giving the product content of a t of mined output
+    price: tuple[str, str]  # (prices_usd_per_t.csv mineral, form) of the refined product
+
+
+MINERALS: tuple[MineralSpec, ...] = (
+    MineralSpec("ndpr", "Light rare earths: NdPr oxide, t of oxide. Concentrate = NdPr oxide "
+                "contained in mined rare-earth concentrate; refined = separated NdPr oxide.",
+                ("rare_earths",), "2025", "ndpr_share_of_reo",
+                ("rare_earths", "NdPr oxide 99% min, FOB (Argus)")),
+    MineralSpec("dytb", "Heavy rare earths: dysprosium and terbium oxide, t of oxide. "
+                "Concentrate = Dy/Tb oxide contained in mined concentrate; refined = separated "
+                "Dy/Tb oxide.", ("rare_earths",), "2025", "dytb_share_of_reo",
+                ("rare_earths", "Dysprosium oxide (99.5% min), FOB China")),
+    MineralSpec("lithium", "Lithium, t of contained Li. Concentrate = mine output (spodumene, "
+                "brine); refined = battery-grade chemicals (carbonate, hydroxide) as Li.",
+                ("lithium",), "2025", None,
+                ("lithium", "Battery-grade lithium carbonate, annual average (Benchmark "
+                 "Mineral Intelligence)")),
+    MineralSpec("cobalt", "Cobalt, t of contained Co. Concentrate = mine output (hydroxide, "
+                "concentrates); refined = cobalt metal and chemicals.", ("cobalt",), "2025",
+                None, ("cobalt", "LME cash")),
+    MineralSpec("nickel", "Nickel, t of contained Ni. Concentrate = ore and concentrate; "
+                "refined = class 1 and 2 nickel, intermediates (NPI, matte, MHP) as Ni.",
+                ("nickel",), "2025", None, ("nickel", "LME cash, annual average")),
+    MineralSpec("graphite", "Natural graphite, t gross weight. Concentrate = flake and "
+                "amorphous concentrate; refined = purified and spherical graphite.",
+                ("graphite_natural",), "2025", None,
+                ("graphite_natural", "Flake, average unit value of US imports at foreign "
+                 "ports")),
+    MineralSpec("gallium", "Gallium, t Ga. Concentrate = primary low-purity gallium "
+                "recovered at alumina refineries; refined = high-purity gallium metal.",
+                (), "2025", None,
+                ("gallium", "Average unit value of US imports of gallium metal "
+                 "(HTS 8112.92.1000)")),
+    MineralSpec("germanium", "Germanium, t Ge. Concentrate = germanium-bearing zinc residues "
+                "and concentrates; refined = germanium metal and dioxide as Ge.", (), "2025",
+                None, ("germanium", "Germanium metal, 99.999%, Europe annual average (Argus)")),
+    MineralSpec("antimony", "Antimony, t of contained Sb. Concentrate = ore and concentrate; "
+                "refined = antimony metal and trioxide as Sb.", ("antimony",), "2025", None,
+                ("antimony", "Metal 99.65% min, CIF (Argus), annual average")),
+    MineralSpec("tungsten", "Tungsten, t of contained W. Concentrate = wolframite and "
+                "scheelite concentrate; refined = APT and tungsten oxides as W.",
+                ("tungsten",), "2025", None,
+                ("tungsten", "Concentrate, in-warehouse Rotterdam (Argus), per mtu WO3 "
+                 "(7.93 kg W)")),
+    MineralSpec("manganese", "Manganese, t of contained Mn. Concentrate = manganese ore; "
+                "refined = ferroalloys, electrolytic metal and sulphate as Mn.",
+                ("manganese",), "2025", None,
+                ("manganese", "Metallurgical ore 44% Mn, CIF China (CRU), per mtu Mn "
+                 "content")),
+    MineralSpec("copper", "Copper, t of contained Cu. Concentrate = mine output "
+                "(recoverable Cu); refined = refined copper cathode, primary and secondary.",
+                ("copper",), "2024", None, ("copper", "LME grade A cash, annual average")),
+    MineralSpec("pgm", "Platinum-group metals: platinum plus palladium, t of metal. "
+                "Concentrate = PGM in mine concentrate and matte; refined = refined Pt and Pd.",
+                ("palladium", "platinum"), "2025", None,
+                ("palladium", "Engelhard unfabricated, annual average (Platts)")),
+)
+SPEC = {m.mineral: m for m in MINERALS}
+REE = ("ndpr", "dytb")
+PRICE_YEAR = "2025"
+RESIDUAL = " (XW: USGS 'Other countries' and non-attendees, plus the rest of the world total)"
+LI_PER_LI2CO3 = 2 * 6.94 / 73.89  # molar masses: Li content of lithium carbonate
+LI_DEFINITION = "Li content of Li2CO3 = 2 × 6.94 / 73.89 = 0.188 (molar masses)"
+
+
+PERIODS = tuple(f"{year}H{half}" for year in range(2026, 2031) for half in (1, 2))
+FIRST, LAST = PERIODS[0], PERIODS[-1]

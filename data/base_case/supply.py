@@ -1,0 +1,433 @@
+"""Mine, refinery and recycling output, market prices, demand and facilities."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from base_case.assumptions import EXPANSIONS, A, assumed, tidy
+from base_case.figures import Figure, PublicFigures, Record, Row, cited
+from base_case.geography import CONSUMPTION_WEIGHTS, LOW_COST, REGIONS, Geography
+from base_case.minerals import (
+    LI_DEFINITION,
+    LI_PER_LI2CO3,
+    MINERALS,
+    PRICE_YEAR,
+    REE,
+    RESIDUAL,
+    SPEC,
+    MineralSpec,
+)
+
+
+class Supply:
+    """Production, prices and demand by region, derived from the public figures."""
+
+    def __init__(self, figures: PublicFigures) -> None:
+        self.f = figures
+        self.geo = Geography(figures)
+        self.mine: dict[str, dict[str, tuple[float, list[Row], str]]] = {}
+        self.refine: dict[str, dict[str, tuple[float, list[Row], str]]] = {}
+        self.recycle: dict[str, dict[str, tuple[float, list[Row], str]]] = {}
+        self.price: dict[str, Figure] = {}
+        self.price_2024: dict[str, Figure] = {}
+        for spec in MINERALS:
+            self.mine[spec.mineral] = self._mine(spec)
+            refine, recycle = self._refine(spec)
+            self.refine[spec.mineral] = self._fold(refine)
+            self.recycle[spec.mineral] = self._fold(recycle) if recycle else {}
+            self.price[spec.mineral], self.price_2024[spec.mineral] = self._prices(spec)
+        self.world_demand = {m.mineral: self._world_demand(m) for m in MINERALS}
+        self.demand = {m.mineral: self._demand(m) for m in MINERALS}
+
+    # ------------------------------------------------------------ production
+
+    def _table(self, usgs: str, year: str, file: str = "mine_production.csv"
+               ) -> tuple[dict[str, tuple[float, list[Row]]], Row]:
+        """A USGS world table by region, with its world total row; the difference between
+        the world total and the country rows (rounding, unlisted countries) goes to XW."""
+        rows = [r for r in self.f.find(file, mineral=usgs, year=year)
+                if not r["country"].startswith("World total")]
+        world = next(r for r in self.f.find(file, mineral=usgs, year=year)
+                     if r["country"].startswith("World total (rounded"))
+        by_region: dict[str, list[Row]] = defaultdict(list)
+        for row in rows:
+            by_region[self.geo.region_of(row["country"])].append(row)
+        table = {region: (sum(r.number("tonnes") for r in group), group)
+                 for region, group in by_region.items()}
+        residual = world.number("tonnes") - sum(value for value, _ in table.values())
+        rest, rest_rows = table.get("XW", (0.0, []))
+        if rest + residual > 0:
+            table["XW"] = (rest + residual, [*rest_rows, world])
+        return table, world
+
+    def _fold(self, table: dict[str, tuple[float, list[Row], str]]
+              ) -> dict[str, tuple[float, list[Row], str]]:
+        """Small producers into the XZ or XW aggregate (``fold_share``)."""
+        order = [r[0] for r in REGIONS]
+        total = sum(v for v, _, _ in table.values())
+        values: dict[str, float] = defaultdict(float)
+        rows: dict[str, list[Row]] = defaultdict(list)
+        words: dict[str, str] = {}
+        for region in sorted(table, key=order.index):
+            value, region_rows, region_words = table[region]
+            target = region
+            if region not in ("US", "XZ", "XW") and value < A("fold_share") * total:
+                target = "XZ" if self.geo.is_member(region) else "XW"
+                region_words = f"{region_words}, incl. producers under fold_share"
+            values[target] += value
+            rows[target].extend(region_rows)
+            words.setdefault(target, region_words)
+        return {r: (values[r], rows[r], words[r]) for r in sorted(values, key=order.index)}
+
+    def _mine(self, spec: MineralSpec) -> dict[str, tuple[float, list[Row], str]]:
+        """Mine output by region (t/yr of the mineral's product), with its rows and words."""
+        return self._fold(self._mine_unfolded(spec))
+
+    def _mine_unfolded(self, spec: MineralSpec) -> dict[str, tuple[float, list[Row], str]]:
+        if spec.mineral == "gallium":
+            table, _ = self._table("gallium", "2025", "refinery_production.csv")
+            return {r: (v, rows, "primary low-purity gallium 2025e"
+                        + (RESIDUAL if r == "XW" else ""))
+                    for r, (v, rows) in table.items() if v > 0}
+        if spec.mineral == "germanium":
+            return {r: (v, rows, words) for r, (v, rows, words) in
+                    self._germanium().items()}
+        combined: dict[str, tuple[float, list[Row]]] = {}
+        for usgs in spec.usgs:
+            table, _ = self._table(usgs, spec.mine_year)
+            for region, (value, rows) in table.items():
+                old, old_rows = combined.get(region, (0.0, []))
+                combined[region] = (old + value, [*old_rows, *rows])
+        factor = A(spec.content) if spec.content else 1.0
+        words = f"mine production {spec.mine_year}" + (
+            "e" if spec.mine_year == "2025" else "")
+        if spec.content:
+            words += f" (t REO) × {factor} ({spec.content})"
+        return {r: (v * factor, rows, words + (RESIDUAL if r == "XW" else ""))
+                for r, (v, rows) in combined.items() if v > 0}
+
+    def _germanium(self) -> dict[str, tuple[float, list[Row], str]]:
+        world, china = A("germanium_world_t"), A("germanium_china_share")
+        shares = self.f.find("us_import_sources.csv", mineral="germanium", category="combined")
+        others = [r for r in shares if r["country"] != "China"]
+        total = sum(r.number("share_pct") for r in others)
+        result: dict[str, tuple[float, list[Row], str]] = {
+            "CN": (world * china, [self.f.one("refining_share.csv",
+                                              mineral="germanium_refined")],
+                   f"germanium_world_t {world:g} × China share {china}")}
+        for row in others:
+            region = self.geo.region_of(row["country"])
+            value, rows, _ = result.get(region, (0.0, [], ""))
+            result[region] = (
+                value + world * (1 - china) * row.number("share_pct") / total, [*rows, row],
+                f"germanium_world_t {world:g} × (1 − {china}) split by the non-Chinese shares "
+                "of US germanium imports 2021-24 (Belgium and Germany to EU, other to XW)")
+        return result
+
+    def _refine(self, spec: MineralSpec) -> tuple[dict[str, tuple[float, list[Row], str]],
+                                                  dict[str, tuple[float, list[Row], str]]]:
+        """Refined output by region (t/yr), and recycled output (copper only)."""
+        m = spec.mineral
+        mine = self.mine[m]
+        yld = A("ree_separation_yield") if m in REE else 1.0
+        world = sum(v for v, _, _ in mine.values()) * yld
+        if m == "copper":
+            return self._copper()
+        if m in REE:
+            processing = self.f.one("refining_share.csv", mineral="rare_earths_processing",
+                                    country="China", year="2024")
+            us_row = self.f.one("refinery_production.csv", mineral="rare_earths",
+                                country="United States", year="2025")
+            china = processing.number("share_pct") / 100 * world
+            result = {"CN": (china, [processing], f"China {processing['share_pct']}% of "
+                             f"processed rare earths (IEA 2024) × world {m} output")}
+            if m == "ndpr":
+                us = us_row.number("tonnes") * A("ndpr_share_of_reo")
+                result["US"] = (us, [us_row], "US rare-earth compounds and metals produced "
+                                f"2025e {us_row['tonnes']} t REO × ndpr_share_of_reo")
+                rest_words = "world NdPr output − China − US (Malaysia: Lynas, the main "
+            else:
+                us = 0.0
+                rest_words = "world Dy/Tb output − China (Malaysia: Lynas, the main "
+            malaysia = self.f.one("refining_share.csv", mineral="rare_earths_processing",
+                                  country="Malaysia")
+            result["MY"] = (world - china - us, [processing, malaysia],
+                            rest_words + "separator outside China; IEA 2019 share 12%)")
+            return result, {}
+        if m in ("gallium", "germanium", "antimony", "tungsten", "manganese", "pgm"):
+            return ({r: (v * yld, rows, f"refined where mined: {words}")
+                     for r, (v, rows, words) in mine.items()}, {})
+        shares: dict[str, tuple[float, list[Row]]] = {}
+        basis = world
+        basis_words = f"world {m} mine output"
+        if m == "nickel":
+            ban = self.f.one("additional.csv", item="indonesia_nickel_ore_export_ban")
+            ind, ind_rows, _ = mine["ID"]
+            shares["ID"] = (ind, [*ind_rows, ban])
+            basis = world - ind
+            basis_words = "mine output outside Indonesia"
+        key = {"lithium": "lithium_processing", "cobalt": "cobalt_processing",
+               "nickel": "nickel_processing", "graphite": "graphite_battery_grade"}[m]
+        listed = self.f.find("refining_share.csv", mineral=key)
+        for row in listed:
+            region = self.geo.region_of(row["country"])
+            if region == "ID":
+                continue  # Indonesia refines its own ore (the ore export ban)
+            value, rows = shares.get(region, (0.0, []))
+            shares[region] = (value + row.number("share_pct") / 100 * basis, [*rows, row])
+        rest = world - sum(v for v, _ in shares.values())
+        others = {r: v for r, (v, _, _) in mine.items() if r not in shares}
+        result = {
+            region: (value, rows, (
+                "own mine output (nickel ore export ban since 2020)" if region == "ID"
+                else f"{', '.join(r['share_pct'] + '% ' + r['country'] for r in rows)} of "
+                f"{basis_words} ({listed[0]['year']} shares)"))
+            for region, (value, rows) in shares.items()
+        }
+        for region, value in others.items():
+            if rest > 0:
+                result[region] = (rest * value / sum(others.values()), mine[region][1],
+                                  "refined where mined: the output the listed refiners do "
+                                  "not take, pro rata to mine output")
+        return result, {}
+
+    def _copper(self) -> tuple[dict[str, tuple[float, list[Row], str]],
+                               dict[str, tuple[float, list[Row], str]]]:
+        table, world = self._table("copper", "2024", "refinery_production.csv")
+        mine_world = next(r for r in self.f.find("mine_production.csv", mineral="copper",
+                                                 year="2024")
+                          if r["country"] == "World total (rounded)")
+        primary = mine_world.number("tonnes") / world.number("tonnes")
+        words = (f"refined copper 2024 × primary share {primary:.3f} (world mine "
+                 f"{mine_world['tonnes']} t ÷ world refined {world['tonnes']} t)")
+        refine = {r: (v * primary, [*rows, mine_world, world],
+                      words + (RESIDUAL if r == "XW" else ""))
+                  for r, (v, rows) in table.items() if v > 0}
+        recycle = {r: (v * (1 - primary), [*rows, mine_world, world],
+                       words.replace("primary share", "secondary share 1 −"))
+                   for r, (v, rows) in table.items() if v > 0}
+        return refine, recycle
+
+    # ------------------------------------------------------------ prices
+
+    def _prices(self, spec: MineralSpec) -> tuple[Figure, Figure]:
+        """2025 market price and the 2024 price of the refined product, USD/t."""
+        m = spec.mineral
+        if m == "dytb":
+            dy = self.f.one("prices_usd_per_t.csv", mineral="rare_earths",
+                            form="Dysprosium oxide (99.5% min), FOB China", year="2024")
+            tb = self.f.one("prices_usd_per_t.csv", mineral="rare_earths",
+                            form="Terbium oxide (99.99% min), FOB China", year="2024")
+            share = A("dy_share_of_dytb")
+            value = tidy(share * dy.number("usd") + (1 - share) * tb.number("usd"))
+            words = (f"{share} × Dy oxide {dy['usd']} + {1 - share:.1f} × Tb oxide "
+                     f"{tb['usd']} USD/t (2024, MCS 2025; no 2025 price published)")
+            figure = Figure(value, "USD/t Dy/Tb oxide", *cited([dy, tb]), words)
+            return figure, figure
+        if m == "pgm":
+            out: list[Figure] = []
+            weights = {
+                metal: self.f.one("mine_production.csv", mineral=metal,
+                                  country="World total (rounded)", year="2025")
+                for metal in ("palladium", "platinum")
+            }
+            total = sum(w.number("tonnes") for w in weights.values())
+            for year in (PRICE_YEAR, "2024"):
+                rows = {metal: self.f.one("prices_usd_per_t.csv", mineral=metal,
+                                          form="Engelhard unfabricated, annual average "
+                                               "(Platts)", year=year)
+                        for metal in weights}
+                value = tidy(sum(rows[k].number("usd") * weights[k].number("tonnes")
+                                 for k in weights) / total)
+                words = (f"Pd {rows['palladium']['usd']} and Pt {rows['platinum']['usd']} "
+                         f"USD/t ({year}) weighted by 2025e world mine output (Pd "
+                         f"{weights['palladium']['tonnes']} t, Pt "
+                         f"{weights['platinum']['tonnes']} t)")
+                out.append(Figure(value, "USD/t Pt+Pd", *cited([*rows.values(),
+                                                                 *weights.values()]), words))
+            return out[0], out[1]
+        usgs, form = spec.price
+        figures = []
+        for year in (PRICE_YEAR, "2024"):
+            row = self.f.one("prices_usd_per_t.csv", mineral=usgs, form=form, year=year)
+            value, words = row.number("usd"), f"{form}, {year}: {row['usd']} {row['unit']}"
+            if m == "lithium":
+                value /= LI_PER_LI2CO3
+                words += f" ÷ {LI_PER_LI2CO3:.4f} ({LI_DEFINITION})"
+            figures.append(Figure(tidy(value), "USD/t", *cited([row]), words))
+        return figures[0], figures[1]
+
+    def market(self, mineral: str) -> float:
+        return float(self.price[mineral].value)
+
+    # ------------------------------------------------------------ demand
+
+    def _world_demand(self, spec: MineralSpec) -> tuple[float, str, list[Row]]:
+        """World demand (t/yr): the published world demand where one exists and is below
+        world refined output, else world refined output (a balanced market)."""
+        m = spec.mineral
+        output = sum(v for v, _, _ in self.refine[m].values()) + sum(
+            v for v, _, _ in self.recycle[m].values())
+        published = {
+            "lithium": ("demand.csv", {"mineral": "lithium", "metric": "world consumption",
+                                       "year": "2025"}),
+            "cobalt": ("demand.csv", {"mineral": "cobalt", "metric": "total demand",
+                                      "year": "2023"}),
+            "nickel": ("demand.csv", {"mineral": "nickel", "metric": "total demand",
+                                      "year": "2023"}),
+            "copper": ("demand.csv", {"mineral": "copper", "metric": "world refined usage",
+                                      "year": "2024"}),
+            "ndpr": ("demand.csv", {"mineral": "rare_earths (magnet REEs)",
+                                    "metric": "total demand", "year": "2023"}),
+        }.get(m)
+        if published is not None:
+            row = self.f.one(published[0], **published[1])
+            if row.number("value") <= output:
+                return row.number("value"), (
+                    f"published world demand {row['value']} {row['unit']} ({row['year']}), "
+                    f"below world refined output {output:,.0f} t"), [row]
+            return output, (
+                f"world refined output {output:,.0f} t (the published {row['metric']} "
+                f"{row['value']} t, {row['year']}, is above what existing capacity makes)"), [row]
+        return output, f"world refined output {output:,.0f} t (balanced market)", []
+
+    def _us_demand(self, spec: MineralSpec) -> tuple[float, str, list[Row]] | None:
+        m = spec.mineral
+        metric = {
+            "cobalt": "US apparent consumption", "nickel": "US apparent consumption (total "
+            "incl. scrap)", "gallium": "US reported consumption",
+            "antimony": "US apparent consumption",
+            "manganese": "US apparent consumption (Mn content)",
+            "copper": "US apparent consumption (refined + old scrap)",
+        }
+        if m in REE:
+            row = self.f.one("demand.csv", mineral="rare_earths",
+                             metric="US apparent consumption, compounds & metals")
+            share = A(SPEC[m].content or "")
+            return row.number("value") * share, (
+                f"US apparent consumption of rare-earth compounds and metals 2025e "
+                f"{row['value']} t REO × {share} ({SPEC[m].content})"), [row]
+        if m == "graphite":
+            row = self.f.one("demand.csv", mineral="graphite_natural")
+            return row.number("value"), f"US apparent consumption 2025e {row['value']} t", [row]
+        if m == "pgm":
+            rows = [self.f.one("demand.csv", mineral=x) for x in ("palladium", "platinum")]
+            return sum(r.number("value") for r in rows), (
+                f"US apparent consumption 2025e Pd {rows[0]['value']} t + Pt {rows[1]['value']} "
+                "t (includes investment and stock changes)"), rows
+        if m == "germanium":
+            row = self.f.one("additional.csv", item="germanium_us_consumption")
+            return row.number("value"), (
+                f"US estimated consumption {row['value']} t (2019, latest published)"), [row]
+        if m in metric:
+            row = self.f.one("demand.csv", mineral=m, metric=metric[m])
+            return row.number("value"), f"{row['metric']} {row['year']}e {row['value']} t", [row]
+        return None
+
+    def _demand(self, spec: MineralSpec) -> dict[str, Figure]:
+        m = spec.mineral
+        world, world_words, world_rows = self.world_demand[m]
+        us = self._us_demand(spec)
+        result: dict[str, Figure] = {}
+        weights = dict(CONSUMPTION_WEIGHTS)
+        if us is not None:
+            value, words, rows = us
+            result["US"] = Figure(tidy(value), "t/yr", *cited(rows), words)
+            del weights["US"]
+            rest = world - value
+        else:
+            rest = world
+        total = sum(weights.values())
+        world_source, world_url = cited(world_rows) if world_rows else ("", "")
+        for region, weight in weights.items():
+            share = weight / total
+            basis = (f"(world demand − US) × {share:.4f}" if us is not None
+                     else f"world demand × {share:.4f}")
+            source = "planning assumption: CONSUMPTION_WEIGHTS"
+            if region == "US":
+                source = "planning assumption: us_consumption_weight"
+            if world_source:
+                source = f"{source}; {world_source}"
+            result[region] = Figure(
+                tidy(rest * share), "t/yr", source, world_url,
+                f"{basis}; consumption weight {weight} of the region (normalised over "
+                f"{'regions other than the US' if us is not None else 'all demand regions'}); "
+                f"world demand = {world_words}")
+        return result
+
+    # ------------------------------------------------------------ tables
+
+
+    def _cost(self, mineral: str, region: str, share_name: str) -> Figure:
+        factor = A("low_cost_factor") if region in LOW_COST else 1.0
+        value = tidy(A(share_name) * factor * self.market(mineral))
+        words = f"{A(share_name)} ({share_name}) × market price {self.price[mineral].value}"
+        if factor != 1.0:
+            words += f" × {factor} (low_cost_factor)"
+        return Figure(value, "USD/t", f"planning assumption: {share_name}",
+                      self.price[mineral].url, words + " USD/t")
+
+    def facilities(self) -> list[Record]:
+        records: dict[str, Record] = {}
+        utilisation = A("utilisation")
+        for spec in MINERALS:
+            m = spec.mineral
+            stages = (("mine", self.mine[m], "mine_cost_share"),
+                      ("refine", self.refine[m], "refine_cost_share"),
+                      ("recycle", self.recycle[m], "recycle_cost_share"))
+            for stage, table, cost in stages:
+                for region in sorted(table, key=[r[0] for r in REGIONS].index):
+                    value, rows, words = table[region]
+                    name = f"{region}-{m}-{stage}"
+                    record: Record = {
+                        "facility": name, "region": region, "mineral": m, "stage": stage,
+                        "capacity_t": Figure(
+                            tidy(value / utilisation), "t/yr", *cited(rows),
+                            f"{words}: {value:,.1f} t/yr ÷ utilisation {utilisation}"),
+                        "unit_cost_per_t": self._cost(m, region, cost),
+                    }
+                    if stage == "refine":
+                        record["yield"] = (assumed("ree_separation_yield") if m in REE else
+                                           Figure(1, "t/t", "definition: content basis", "",
+                                                  "mine and refined output counted as the "
+                                                  "same contained product"))
+                    records[name] = record
+        for expansion in EXPANSIONS:
+            name = f"{expansion.region}-{expansion.mineral}-{expansion.stage}"
+            if name in records:
+                record = records[name]
+            else:
+                record = {
+                    "facility": name, "region": expansion.region, "mineral": expansion.mineral,
+                    "stage": expansion.stage,
+                    "capacity_t": Figure(0, "t/yr", "definition: new facility", "",
+                                         "no existing capacity: " + expansion.project),
+                    "unit_cost_per_t": self._cost(expansion.mineral, expansion.region, {
+                        "mine": "mine_cost_share", "refine": "refine_cost_share",
+                        "recycle": "recycle_cost_share"}[expansion.stage]),
+                }
+                if expansion.stage == "refine":
+                    record["yield"] = (assumed("ree_separation_yield")
+                                       if expansion.mineral in REE else
+                                       Figure(1, "t/t", "definition: content basis", "",
+                                              "same contained product"))
+                records[name] = record
+            source = "planning assumption: EXPANSIONS"
+            record["expandable_t"] = Figure(expansion.expandable_t, "t/yr", source, "",
+                                            f"{expansion.project}: size")
+            record["capex_per_t"] = Figure(expansion.capex_per_t, "USD per t/yr", source, "",
+                                           f"{expansion.project}: {expansion.capex_words}")
+            record["lifetime_years"] = assumed("expansion_lifetime_years")
+            record["online_period"] = expansion.online_period
+        return list(records.values())
+
+    def _capacity(self, mineral: str, stage: str) -> dict[str, float]:
+        """Existing plus expandable capacity by region (t/yr of output)."""
+        table = {"mine": self.mine, "refine": self.refine, "recycle": self.recycle}[stage]
+        capacity: dict[str, float] = defaultdict(float)
+        for region, (value, _, _) in table[mineral].items():
+            capacity[region] += value / A("utilisation")
+        for e in EXPANSIONS:
+            if e.mineral == mineral and e.stage == stage:
+                capacity[e.region] += e.expandable_t
+        return capacity
