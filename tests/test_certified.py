@@ -20,6 +20,7 @@ from optimizer.model.derive import derive
 from optimizer.workbook.problems import InputError
 from optimizer.workbook.validation import load
 from tests.cases import write_tables
+from tests.solved import complete_tables
 from tests.workbooks import case, demand, facility, route, solved
 
 approx = pytest.approx
@@ -53,6 +54,10 @@ def test_an_origin_share_is_met_by_a_dearer_ally(tmp_path: Path) -> None:
     assert outcome.values("output")["m", 0] == approx(40)
     assert outcome.values("c_output")["m", 0] == approx(40)
     assert _premium(outcome, "M") == approx(20)
+    prices = complete_tables(outcome)["prices"].set_index("region")
+    assert prices.loc["M", "certified_premium_per_t"] == approx(20)
+    # a certified tonne in N would ship to M for free, so it is worth the same there
+    assert prices.loc["N", "certified_premium_per_t"] == approx(20)
 
 
 def test_the_rule_closes_a_cheap_path_through_a_non_certifying_refinery(
@@ -106,6 +111,16 @@ def test_too_little_certified_stock_leaves_defence_demand_unmet(tmp_path: Path) 
     assert outcome.values("c_release")["vault", 0] == approx(30)
     # the penalty is what one more certified tonne would save
     assert _premium(outcome, "M") == approx(1000)
+
+    tables = complete_tables(outcome)
+    short = tables["shortfalls"].set_index("region").loc["M"]
+    assert (short["demand_t"], short["shortfall_t"]) == (approx(50), approx(20))
+    assert (short["certified_demand_t"], short["certified_shortfall_t"]) == (
+        approx(50), approx(20))
+    price = tables["prices"].set_index(["region", "stage"]).loc[("M", "refined")]
+    assert price["certified_premium_per_t"] == approx(1000)
+    summary = tables["summary"].set_index("figure")["value"]
+    assert summary["certified_shortfall_t"] == approx(20)
 
 
 def test_certified_product_relayed_through_a_non_member_keeps_its_grade(
@@ -192,7 +207,7 @@ def test_without_certified_shares_the_model_is_exactly_that_of_section_6(
     costs) is the one built without the certified component at all."""
     data, _ = load(Path(__file__).parent.parent / workbook)
     derived = derive(data)
-    assert certified.certified_demand(_indices(derived)) == {}
+    assert certified.certified_demand(derived) == {}
     program = build(derived)
     assert not [b.name for b in program.variables if b.name.startswith("c_")]
     assert not [b.name for b in program.constraints if b.name.startswith("certified")]
@@ -206,11 +221,6 @@ def test_without_certified_shares_the_model_is_exactly_that_of_section_6(
     for ours, theirs in zip(program.constraints, without.constraints, strict=True):
         assert np.array_equal(ours.coefficient, theirs.coefficient)
         assert np.array_equal(ours.rhs, theirs.rhs)
-
-
-def _indices(derived: Any) -> Any:
-    from optimizer.model.indices import Indices
-    return Indices.of(derived)
 
 
 # ---------------------------------------------------------------- bad input

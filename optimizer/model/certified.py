@@ -21,14 +21,15 @@ import numpy as np
 
 from optimizer.data import Route, Stockpile
 from optimizer.model.component import Columns, Component, Context, Rows, amount
+from optimizer.model.derive import Derived
 from optimizer.model.indices import Indices
 from optimizer.model.program import EQUAL, GREATER, LESS, Program
 from optimizer.model.terms import Entries, Terms
 
 
-def certified_demand(ix: Indices) -> dict[tuple[str, str, int], float]:
-    """Σ certified_share × demand × y by (region, mineral, node), where above 0."""
-    derived = ix.derived
+def certified_demand(derived: Derived) -> dict[tuple[str, str, int], float]:
+    """certified_share × demand × y by (region, mineral, node), where above 0 (the
+    right-hand side of §12.3; the results' ``certified_demand_t``)."""
     periods = [p.period for p in derived.data.periods]
     share = {(d.region, d.mineral, d.period): d.certified_share for d in derived.data.demand}
     found: dict[tuple[str, str, int], float] = {}
@@ -43,7 +44,7 @@ def certified_demand(ix: Indices) -> dict[tuple[str, str, int], float]:
 def define(program: Program, ix: Indices, terms: Terms) -> None:
     """Declare the ``c_*`` columns of the minerals with certified demand, their bounds
     against the plain columns, the certified stock and the two certified balances."""
-    demand = certified_demand(ix)
+    demand = certified_demand(ix.derived)
     minerals = sorted({m for _, m, _ in demand}, key=ix.mineral.__getitem__)
     if not minerals:
         return
@@ -130,7 +131,8 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
                             ix.codes([m for _, m, _ in short_keys], ix.mineral),
                             np.array([n for _, _, n in short_keys], dtype=np.int64))
     c_shortfall = program.add_variables("c_shortfall", short_keys, 0.0, np.inf,
-                                        "certified demand left unmet, t (§12)")
+                                        "certified demand left unmet, t (§12)",
+                                        ix.balance_columns(codes))
     refined.add(codes, c_shortfall, 1.0)
     position = {int(c): i for i, c in enumerate(codes)}
     member = np.array([position.get(int(c), -1) for c in tier_code], dtype=np.int64)
