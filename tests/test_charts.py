@@ -326,7 +326,9 @@ def test_conditional_formats_sit_on_the_marked_columns(example: Written) -> None
                 wanted[f"{letter}2:{letter}{last}"] = kinds
         assert rules == wanted, sheet.name
         marked += len(wanted)
-    assert marked == 4  # scenarios and shortfalls shortfall_t, shortfalls share, price_gap
+    # scenarios and shortfalls shortfall_t, shortfalls share and certified_shortfall_t
+    # (§12), price_gap
+    assert marked == 5
     assert "shortfall_t" in example.tables["shortfalls"]
 
 
