@@ -8,12 +8,14 @@ year, no discounting and a shortfall penalty of 1e6 unless a test says otherwise
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from benchmarks import generate
 from optimizer.data import ModelData
 from optimizer.model import COMPONENTS, build, certified
 from optimizer.model.derive import derive
@@ -243,3 +245,59 @@ def test_certified_initial_stock_above_initial_t_is_an_error(tmp_path: Path) -> 
                                 "capacity_t": 100, "initial_t": 20,
                                 "certified_initial_t": 25}]) == [
         "stockpiles, row 2, certified_initial_t: must not exceed initial_t, which is 20 (25)"]
+
+
+# ---------------------------------------------------------------- invariants on random cases
+
+
+def _random_certified_case(folder: Path, seed: int) -> ModelData:
+    """The generator's ``tiny`` case with origin rules drawn at random: a certified share
+    on about half the demand rows, a certified part of every stockpile's initial stock,
+    and one non-member that certifies."""
+    rng = np.random.default_rng(seed)
+    sheets = {name: [dict(r) for r in rows] for name, rows in
+              generate.tables(dataclasses.replace(generate.PRESETS["tiny"],
+                                                  seed=seed)).items()}
+    for row in sheets["demand"]:
+        if rng.random() < 0.5:
+            row["certified_share"] = round(float(rng.uniform(0.1, 1.0)), 2)
+    for row in sheets["stockpiles"]:
+        row["certified_initial_t"] = round(float(row.get("initial_t") or 0.0)
+                                           * float(rng.uniform(0, 1)), 1)
+    outsiders = [r for r in sheets["regions"] if str(r["zone_member"]).lower() in ("no", "false")]
+    if outsiders:
+        outsiders[0]["certifies"] = "yes"
+    data, _ = load(generate.write(folder / f"random_{seed}.xlsx", sheets))
+    return data
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_certified_invariants_hold_on_random_cases(tmp_path: Path, seed: int) -> None:
+    """Certified columns never exceed their plain ones; the certified stock and both
+    certified balances close (recomputed from the solution); unmet certified demand
+    is at most the unmet demand and at most the certified demand; the premium is ≥ 0."""
+    outcome = solved(_random_certified_case(tmp_path, seed))
+    assert outcome.values("c_shortfall"), "the case has certified demand"
+    tol = 1e-6
+    for name in ("output", "ship", "purchase", "release", "level"):
+        plain = outcome.values(name)
+        for key, value in outcome.values(f"c_{name}").items():
+            assert value <= plain[key] + tol, (name, key)
+    # the rows as solved: every row's activity against its bounds
+    lp, values = outcome.lp, outcome.solution.values
+    assert values is not None
+    activity = lp.matrix @ values
+    for block in lp.layout.rows:
+        if not block.name.startswith("certified"):
+            continue
+        rows = slice(block.start, block.stop)
+        assert np.all(activity[rows] >= lp.row_lower[rows] - tol), block.name
+        assert np.all(activity[rows] <= lp.row_upper[rows] + tol), block.name
+    demand = certified.certified_demand(outcome.derived)
+    shortfall = outcome.values("shortfall")
+    for (region, mineral, node), unmet in outcome.values("c_shortfall").items():
+        assert unmet <= demand[region, mineral, node] + tol
+        assert unmet <= sum(v for k, v in shortfall.items()
+                            if (k[0], k[1], k[3]) == (region, mineral, node)) + tol
+    premium = outcome.duals("certified_refined_balance")
+    assert premium and min(premium.values()) >= -tol

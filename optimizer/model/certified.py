@@ -130,7 +130,10 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
     codes = ix.balance_code(ix.codes([r for r, _, _ in short_keys], ix.region),
                             ix.codes([m for _, m, _ in short_keys], ix.mineral),
                             np.array([n for _, _, n in short_keys], dtype=np.int64))
-    c_shortfall = program.add_variables("c_shortfall", short_keys, 0.0, np.inf,
+    # c_shortfall ≤ the certified demand itself: above it, unmet certified demand would
+    # count as certified supply that the region could ship on (docs/design.md)
+    c_shortfall = program.add_variables("c_shortfall", short_keys, 0.0,
+                                        np.array([demand[k] for k in short_keys]),
                                         "certified demand left unmet, t (§12)",
                                         ix.balance_columns(codes))
     refined.add(codes, c_shortfall, 1.0)
@@ -274,6 +277,11 @@ def _explain_shortfall(ctx: Context, key: tuple[str, str, int]) -> str:
             f"in {ctx.when(key[2])}")
 
 
+def _explain_unmet(ctx: Context, key: tuple[str, str, int], limit: float, bound: str) -> str:
+    return (f"unmet certified {key[1]} demand in {key[0]} is at most the certified demand "
+            f"of {amount(limit)} t in {ctx.when(key[2])}")
+
+
 def _explain_level(ctx: Context, key: tuple[str, int], limit: float, bound: str) -> str:
     return f"certified stock of {key[0]} is at least {amount(limit)} t in {ctx.when(key[1])}"
 
@@ -294,6 +302,6 @@ COMPONENT = Component(
         Columns("c_purchase", "§12 certified bounds"),
         Columns("c_release", "§12 certified bounds"),
         Columns("c_level", "§12 certified bounds", _explain_level),
-        Columns("c_shortfall", "§12 certified shortfall"),
+        Columns("c_shortfall", "§12 certified shortfall", _explain_unmet),
     ),
 )
