@@ -60,6 +60,10 @@ def test_an_origin_share_is_met_by_a_dearer_ally(tmp_path: Path) -> None:
     assert prices.loc["M", "certified_premium_per_t"] == approx(20)
     # a certified tonne in N would ship to M for free, so it is worth the same there
     assert prices.loc["N", "certified_premium_per_t"] == approx(20)
+    headlines = complete_tables(outcome)["headlines"]["headline"].tolist()
+    assert [h for h in headlines if "origin rule" in h] == [
+        "The origin rule adds 20.0 USD/t to m in M and leaves 0.00 t of certified demand "
+        "unmet in period p1 under scenario base."]
 
 
 def test_the_rule_closes_a_cheap_path_through_a_non_certifying_refinery(
@@ -123,6 +127,9 @@ def test_too_little_certified_stock_leaves_defence_demand_unmet(tmp_path: Path) 
     assert price["certified_premium_per_t"] == approx(1000)
     summary = tables["summary"].set_index("figure")["value"]
     assert summary["certified_shortfall_t"] == approx(20)
+    assert [h for h in tables["headlines"]["headline"] if "origin rule" in h] == [
+        "The origin rule adds 1,000 USD/t to m in M and leaves 20.0 t of certified demand "
+        "unmet in period p1 under scenario base."]
 
 
 def test_certified_product_relayed_through_a_non_member_keeps_its_grade(
