@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import openpyxl
 import pytest
 
 from benchmarks import generate
@@ -22,7 +23,7 @@ from optimizer.model.derive import derive
 from optimizer.workbook.problems import InputError
 from optimizer.workbook.validation import load
 from tests.cases import write_tables
-from tests.solved import complete_tables
+from tests.solved import collected, complete_tables, write_workbook
 from tests.workbooks import case, demand, facility, route, solved
 
 approx = pytest.approx
@@ -60,6 +61,14 @@ def test_an_origin_share_is_met_by_a_dearer_ally(tmp_path: Path) -> None:
     assert prices.loc["M", "certified_premium_per_t"] == approx(20)
     # a certified tonne in N would ship to M for free, so it is worth the same there
     assert prices.loc["N", "certified_premium_per_t"] == approx(20)
+    chart = complete_tables(outcome)["chart_data"].query("kind == 'certified_premium'")
+    assert chart["chart"].unique().tolist() == ["Certified premium of m by scenario"]
+    assert chart[["series", "category"]].values.tolist() == [["base", "p1"]]
+    assert chart["value"].tolist() == [approx(20)]
+    drawn = openpyxl.load_workbook(write_workbook(collected(outcome), tmp_path / "out.xlsx"))
+    titles = ["".join(r.t for p in c.title.tx.rich.p for r in (p.r or []))
+              for c in drawn["charts"]._charts]
+    assert "Certified premium of m by scenario" in titles
     headlines = complete_tables(outcome)["headlines"]["headline"].tolist()
     assert [h for h in headlines if "origin rule" in h] == [
         "The origin rule adds 20.0 USD/t to m in M and leaves 0.00 t of certified demand "

@@ -453,6 +453,12 @@ CHART_KINDS: tuple[ChartKind, ...] = (
               "For each charted mineral: from_members_t and from_non_members_t of the "
               "dependence sheet, stacked, each weighted by scenario probability (Σ_s p_s × "
               "the scenario's tonnes): the expected supply, not one scenario's."),
+    ChartKind("certified_premium", "Certified premium of {mineral} by scenario", "line",
+              False, "period", "certified premium", "{currency}/t", PRICE,
+              "For each mineral with certified demand (MODEL.md §12) and shown scenario: "
+              "certified_premium_per_t of the prices sheet (refined) averaged over the regions "
+              "with certified demand, weighted by their certified_demand_t in the period; "
+              "what the origin rule adds to the price of trusted product. " + _SHOWN_SCENARIOS),
     ChartKind("price_against_floor", "Price of {mineral} ({stage}) against its floor", "line",
               False, "period", "price", "{currency}/t", PRICE,
               "For each charted mineral and product with a floor: floor_price_per_t (a dashed "
