@@ -266,7 +266,7 @@ def test_certified_initial_stock_above_initial_t_is_an_error(tmp_path: Path) -> 
 # ---------------------------------------------------------------- invariants on random cases
 
 
-def _random_certified_case(folder: Path, seed: int) -> ModelData:
+def random_certified_case(folder: Path, seed: int) -> ModelData:
     """The generator's ``tiny`` case with origin rules drawn at random: a certified share
     on about half the demand rows, a certified part of every stockpile's initial stock,
     and one non-member that certifies."""
@@ -292,7 +292,7 @@ def test_certified_invariants_hold_on_random_cases(tmp_path: Path, seed: int) ->
     """Certified columns never exceed their plain ones; the certified stock and both
     certified balances close (recomputed from the solution); unmet certified demand
     is at most the unmet demand and at most the certified demand; the premium is ≥ 0."""
-    outcome = solved(_random_certified_case(tmp_path, seed))
+    outcome = solved(random_certified_case(tmp_path, seed))
     assert outcome.values("c_shortfall"), "the case has certified demand"
     tol = 1e-6
     for name in ("output", "ship", "purchase", "release", "level"):
