@@ -18,7 +18,8 @@ import pytest
 
 from benchmarks import generate
 from optimizer.data import ModelData
-from optimizer.model import COMPONENTS, build, certified
+from optimizer.model import COMPONENTS, build, certified, descriptors
+from optimizer.model.component import Context
 from optimizer.model.derive import derive
 from optimizer.workbook.problems import InputError
 from optimizer.workbook.validation import load
@@ -61,6 +62,10 @@ def test_an_origin_share_is_met_by_a_dearer_ally(tmp_path: Path) -> None:
     assert prices.loc["M", "certified_premium_per_t"] == approx(20)
     # a certified tonne in N would ship to M for free, so it is worth the same there
     assert prices.loc["N", "certified_premium_per_t"] == approx(20)
+    sensitivity = complete_tables(outcome)["sensitivity"].set_index("constraint")
+    assert sensitivity.loc["§12.3 certified refined balance", "what"].tolist()[0] == (
+        "certified refined m in M ≥ certified demand of 40 t in period p1, all scenarios; "
+        "certified premium 20.00 USD/t")
     chart = complete_tables(outcome)["chart_data"].query("kind == 'certified_premium'")
     assert chart["chart"].unique().tolist() == ["Certified premium of m by scenario"]
     assert chart[["series", "category"]].values.tolist() == [["base", "p1"]]
@@ -212,6 +217,25 @@ def test_every_certified_block_is_declared_and_solves(tmp_path: Path) -> None:
     assert outcome.values("output")["ref", 0] == approx(10)
     assert 5 - 1e-9 <= outcome.values("c_output")["ref", 0] <= 10 + 1e-9
     assert outcome.values("c_shortfall")["M", "m", 0] == approx(0)
+
+
+def test_certified_rows_are_explained_in_the_words_of_section_12(tmp_path: Path) -> None:
+    """What an infeasibility explanation says of each §12 row and bound."""
+    data = every_certified_block(tmp_path)
+    ctx = Context.for_explanations(derive(data))
+    rows, columns = descriptors().rows, descriptors().columns
+    assert rows["certified_refined_balance"].explain(ctx, ("M", "m", 0)) == (
+        "certified refined m in M must meet the certified share of demand in period p1 "
+        "(all scenarios)")
+    assert rows["certified_stock"].explain(ctx, ("vault", 0)) == (
+        "stockpile vault: certified level = previous certified level + certified purchases "
+        "− certified releases in period p1 (all scenarios)")
+    assert rows["certified_within"].explain(ctx, ("ship", ("N", "M", "m", "refined", 0))) == (
+        "the certified part of ship N M m refined cannot exceed the ship itself in period p1 "
+        "(all scenarios)")
+    assert columns["c_shortfall"].explain(ctx, ("M", "m", 0), 5.0, "upper") == (
+        "unmet certified m demand in M is at most the certified demand of 5 t in period p1 "
+        "(all scenarios)")
 
 
 # ---------------------------------------------------------------- no rule, no change

@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 
 from optimizer.data import Route, Stockpile
-from optimizer.model.component import Columns, Component, Context, Rows, amount
+from optimizer.model.component import (
+    Binding,
+    Columns,
+    Component,
+    Context,
+    Limit,
+    Rows,
+    amount,
+)
 from optimizer.model.derive import Derived
 from optimizer.model.indices import Indices
 from optimizer.model.program import EQUAL, GREATER, LESS, Program
@@ -272,6 +280,19 @@ def _explain_refined(ctx: Context, key: tuple[str, str, int]) -> str:
             f"demand in {ctx.when(key[2])}")
 
 
+def _premium_limit(ctx: Context, limit: Binding) -> str:
+    """A binding certified refined balance on the sensitivity sheet: the certified
+    demand it must meet and the premium it puts on certified product."""
+    region, mineral, node_id = limit.key
+    derived = ctx.derived
+    node = derived.tree.nodes[node_id]
+    weight = node.probability * derived.discount[node.period]
+    premium = f"{limit.dual / weight:,.2f} {ctx.currency}/t" if weight > 0 else "—"
+    demand = certified_demand(derived).get((region, mineral, node_id), 0.0)
+    return (f"certified refined {mineral} in {region} ≥ certified demand of "
+            f"{amount(demand)} t in {ctx.when(node_id)}; certified premium {premium}")
+
+
 def _explain_shortfall(ctx: Context, key: tuple[str, str, int]) -> str:
     return (f"unmet certified {key[1]} demand in {key[0]} is part of its unmet demand "
             f"in {ctx.when(key[2])}")
@@ -293,7 +314,9 @@ COMPONENT = Component(
         Rows("certified_stock", "§12.1 certified stock", _explain_stock),
         Rows("certified_concentrate_balance", "§12.2 certified concentrate balance",
              _explain_concentrate),
-        Rows("certified_refined_balance", "§12.3 certified refined balance", _explain_refined),
+        Rows("certified_refined_balance", "§12.3 certified refined balance", _explain_refined,
+             Limit("certified_refined_balance", "§12.3 certified refined balance",
+                   _premium_limit)),
         Rows("certified_shortfall", "§12 certified shortfall", _explain_shortfall),
     ),
     columns=(
