@@ -264,7 +264,7 @@ def annuity(capex_per_t: float, rate: float, lifetime_years: float) -> float:
 
 
 def assemble(derived: Derived) -> ReferenceLP:
-    """The LP of MODEL.md §5–§7 for ``derived``, as sparse matrices."""
+    """The LP of MODEL.md §5–§7 and §12 for ``derived``, as sparse matrices."""
     data = derived.data
     tree = derived.tree
     nodes = len(tree.nodes)
@@ -573,6 +573,123 @@ def assemble(derived: Derived) -> ReferenceLP:
                       for (region, mineral, node), _ in keys
                       for step in derived.tiers[mineral]])
     rows.entries(balance_row(1, flat(group_parts).astype(np.int64), short_node), shortfall, 1.0)
+
+    # ---- certified supply (§12): only for minerals with certified demand
+    shares = {(d.region, d.mineral, d.period): d.certified_share for d in data.demand}
+    period_names = [p.period for p in data.periods]
+    certified_demand = {}
+    for (region, mineral, node), demand in derived.demand_t.items():
+        value = shares.get((region, mineral, period_names[period_of[node]]), 0.0) * demand
+        if value > 0.0:
+            certified_demand[region, mineral, node] = value
+    certified_minerals = {mineral for _, mineral, _ in certified_demand}
+    if certified_minerals:
+        certifies = {r.region: r.zone_member if r.certifies is None else r.certifies
+                     for r in data.regions}
+        c_lower = np.zeros(2 * groups * nodes)
+        for (region, mineral, node), value in certified_demand.items():
+            g = region_index[region] * n_minerals + mineral_index[mineral]
+            c_lower[(groups + g) * nodes + node] = value
+        c_start = rows.add(
+            "certified_balance", c_lower, np.full(2 * groups * nodes, _INF),
+            named=lambda: [(f"certified_{product}_balance", (region, mineral, n))
+                           for product in product_code for region in region_names
+                           for mineral in mineral_names for n in every_node])[0]
+
+        def c_row(product: int | np.ndarray, group: int | np.ndarray,
+                  node: int | np.ndarray) -> np.ndarray:
+            return np.asarray(
+                c_start + (np.asarray(product) * groups + np.asarray(group)) * nodes + node)
+
+        def within(name: str, certified: np.ndarray, plain: np.ndarray,
+                   keys: Callable[[], Sequence[Any]]) -> None:
+            """c ≤ plain, one row per certified column."""
+            row = rows.add("certified_within", np.full(certified.size, -_INF),
+                           np.zeros(certified.size),
+                           named=lambda: [("certified_within", (name, key)) for key in keys()])
+            rows.entries(row, certified.ravel(), 1.0)
+            rows.entries(row, plain.ravel(), -1.0)
+
+        chosen = np.array([i for i, f in enumerate(facilities)
+                           if f.mineral in certified_minerals and certifies[f.region]],
+                          dtype=np.int64)
+
+        def output_keys() -> list[tuple[str, int]]:
+            return [(facility_names[i], n) for i in chosen.tolist() for n in every_node]
+        c_output = columns.add("c_output", np.zeros(len(chosen) * nodes),
+                               np.full(len(chosen) * nodes, _INF),
+                               node=np.tile(node_ids, len(chosen)),
+                               keys=output_keys).reshape(len(chosen), nodes)
+        within("output", c_output, output[chosen], output_keys)
+        c_group = fac_group[chosen][:, None]
+        c_stage = stage[chosen]
+        rows.entries(c_row(np.where(c_stage == "mine", 0, 1)[:, None], c_group,
+                           node_ids[None, :]), c_output, 1.0)
+        refining = c_stage == "refine"
+        c_yield = np.array([facilities[i].yield_ for i in chosen[refining]])
+        rows.entries(c_row(0, c_group[refining], node_ids[None, :]), c_output[refining],
+                     np.repeat(-1.0 / c_yield, nodes))
+
+        carried = np.array([i for i, r in enumerate(routes) if r.mineral in certified_minerals],
+                           dtype=np.int64)
+
+        def ship_keys() -> list[tuple[str, str, str, str, int]]:
+            return [(routes[i].origin, routes[i].destination, routes[i].mineral,
+                     routes[i].stage, n) for i in carried.tolist() for n in every_node]
+        c_ship = columns.add("c_ship", np.zeros(len(carried) * nodes),
+                             np.full(len(carried) * nodes, _INF),
+                             node=np.tile(node_ids, len(carried)),
+                             keys=ship_keys).reshape(len(carried), nodes)
+        within("ship", c_ship, ship[carried], ship_keys)
+        for sign, end in ((-1.0, origin), (1.0, destination)):
+            end_group = end[carried] * n_minerals + route_mineral[carried]
+            rows.entries(c_row(route_product[carried][:, None], end_group[:, None],
+                               node_ids[None, :]), c_ship, sign)
+
+        held = np.array([k for k, s in enumerate(stockpiles) if s.mineral in certified_minerals],
+                        dtype=np.int64)
+
+        def held_keys() -> list[tuple[str, int]]:
+            return [(stockpiles[k].stockpile, n) for k in held.tolist() for n in every_node]
+        c_stock = {}
+        for name, plain in (("purchase", purchase), ("release", release), ("level", level)):
+            c_stock[name] = columns.add(
+                f"c_{name}", np.zeros(len(held) * nodes), np.full(len(held) * nodes, _INF),
+                node=np.tile(node_ids, len(held)), keys=held_keys).reshape(len(held), nodes)
+            within(name, c_stock[name], plain[held], held_keys)
+        c_initial = np.array([stockpiles[k].certified_initial_t for k in held.tolist()])
+        c_rhs = np.where(parent_of[None, :] < 0, c_initial[:, None], 0.0).ravel()
+        c_stock_rows = rows.add("certified_stock", c_rhs, c_rhs,
+                                keys=held_keys).reshape(len(held), nodes)
+        rows.entries(c_stock_rows, c_stock["level"], 1.0)
+        rows.entries(c_stock_rows, c_stock["purchase"], -1.0)
+        rows.entries(c_stock_rows, c_stock["release"], 1.0)
+        rows.entries(c_stock_rows[:, has_parent], c_stock["level"][:, parent_of[has_parent]],
+                     -1.0)
+        c_balance = c_row(stock_product[held][:, None], stock_group[held][:, None],
+                          node_ids[None, :])
+        rows.entries(c_balance, c_stock["release"], 1.0)
+        rows.entries(c_balance, c_stock["purchase"], -1.0)
+
+        short_keys = list(certified_demand)
+        c_shortfall = columns.add("c_shortfall", np.zeros(len(short_keys)),
+                                  np.array([certified_demand[k] for k in short_keys]),
+                                  node=np.array([k[2] for k in short_keys], dtype=np.int64),
+                                  keys=lambda: short_keys)
+        short_group = np.array([region_index[r] * n_minerals + mineral_index[m]
+                                for r, m, _ in short_keys], dtype=np.int64)
+        short_at = np.array([k[2] for k in short_keys], dtype=np.int64)
+        rows.entries(c_row(1, short_group, short_at), c_shortfall, 1.0)
+        c_short_rows = rows.add("certified_shortfall", np.full(len(short_keys), -_INF),
+                                np.zeros(len(short_keys)), keys=lambda: short_keys)
+        rows.entries(c_short_rows, c_shortfall, 1.0)
+        position = {(int(g), int(n)): i for i, (g, n) in enumerate(
+            zip(short_group, short_at, strict=True))}
+        tier_rows = [position.get((int(g), int(n)), -1) for g, n in zip(
+            flat(group_parts).astype(np.int64), short_node, strict=True)]
+        tiers = np.flatnonzero(np.array(tier_rows, dtype=np.int64) >= 0)
+        rows.entries(c_short_rows[np.array(tier_rows, dtype=np.int64)[tiers]],
+                     shortfall[tiers], -1.0)
 
     # ---- objective (§7)
     col_lower, col_upper, col_node, node_cost, first_stage = columns.arrays()

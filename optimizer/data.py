@@ -43,6 +43,12 @@ class Region:
     zone_member: bool
     name: str
     group: str
+    certifies: bool | None = None  # §12; None: as zone_member
+
+    @property
+    def certifying(self) -> bool:
+        """Whether its facilities make certified product (§12; blank: a zone member)."""
+        return self.zone_member if self.certifies is None else self.certifies
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +100,7 @@ class Demand:
     mineral: str
     period: str
     demand_t: float
+    certified_share: float = 0.0  # §12: the part only certified product may meet
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +128,7 @@ class Stockpile:
     max_purchase_t: float | None  # None: unlimited
     holding_cost_per_t: float
     release_needs_disruption: bool
+    certified_initial_t: float = 0.0  # §12: the certified part of initial_t
 
 
 @dataclass(frozen=True, slots=True)

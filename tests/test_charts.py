@@ -146,7 +146,8 @@ def test_every_chart_plots_existing_non_empty_ranges_with_titles(
 def test_example_draws_every_kind_of_chart_for_its_minerals(example: Written) -> None:
     data = example.chart_data
     by_kind = data.groupby("kind", sort=False)["chart"].unique().to_dict()
-    assert list(by_kind) == [k.name for k in CHART_KINDS]
+    # the example has no origin rule (§12), so no certified premium to chart
+    assert list(by_kind) == [k.name for k in CHART_KINDS if k.name != "certified_premium"]
     minerals = ["ndpr", "gallium", "cobalt"]  # input order; every one is stockpiled
     assert list(by_kind["stock_level"]) == [f"Stock of {m} (refined) by scenario"
                                             for m in minerals]
@@ -336,7 +337,9 @@ def test_conditional_formats_sit_on_the_marked_columns(example: Written) -> None
                 wanted[f"{letter}2:{letter}{last}"] = kinds
         assert rules == wanted, sheet.name
         marked += len(wanted)
-    assert marked == 4  # scenarios and shortfalls shortfall_t, shortfalls share, price_gap
+    # scenarios and shortfalls shortfall_t, shortfalls share and certified_shortfall_t
+    # (§12), price_gap
+    assert marked == 5
     assert "shortfall_t" in example.tables["shortfalls"]
 
 

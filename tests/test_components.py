@@ -34,6 +34,7 @@ from optimizer.solve.highs import SolverOptions
 from optimizer.workbook.template import write_workbook
 from optimizer.workbook.validation import load
 from tests.committed import DATA, assert_same_content, builder
+from tests.test_certified import every_certified_block
 from tests.test_structure import _two_regions
 from tests.workbooks import case, demand, facility, solved, yield_of
 
@@ -41,14 +42,17 @@ from tests.workbooks import case, demand, facility, solved, yield_of
 def test_every_declared_block_is_described(tmp_path: Path) -> None:
     """Each block the model declares (CVaR's too) has a descriptor with a MODEL.md
     section, and every descriptor names a block the model can declare."""
-    program = build(derive(_two_regions(tmp_path, risk_weight=0.5)))
+    programs = [build(derive(_two_regions(tmp_path, risk_weight=0.5))),
+                build(derive(every_certified_block(tmp_path)))]  # §12's blocks
     described = descriptors()
-    for block in program.constraints:
+    constraints = [b for program in programs for b in program.constraints]
+    variables = [b for program in programs for b in program.variables]
+    for block in constraints:
         assert described.rows[block.name].section.startswith("§"), block.name
-    for variables in program.variables:
-        assert described.columns[variables.name].section.startswith("§"), variables.name
-    assert set(described.rows) == {b.name for b in program.constraints}
-    assert set(described.columns) == {b.name for b in program.variables}
+    for columns in variables:
+        assert described.columns[columns.name].section.startswith("§"), columns.name
+    assert set(described.rows) == {b.name for b in constraints}
+    assert set(described.columns) == {b.name for b in variables}
 
 
 def test_cost_components_are_declared_once_in_the_results_order() -> None:

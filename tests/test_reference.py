@@ -29,6 +29,7 @@ from optimizer.solve.highs import CompiledLP
 from optimizer.workbook.validation import load
 from tests import duals
 from tests.committed import DATA
+from tests.test_certified import random_certified_case
 
 BALANCES = ("concentrate_balance", "refined_balance")
 # Balances whose dual range is computed: all of them, but on the base case (ranging its
@@ -56,6 +57,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "tiny-cvar": ("tiny", {"risk_weight": 0.4, "seed": 1}),
     "tiny-zone-exclusive": ("tiny", {"zone_exclusive": True, "seed": 2}),
     "tiny-one-scenario": ("tiny", {"scenarios": 1, "seed": 3}),
+    "tiny-certified": ("certified", {"seed": 1}),  # §12 drawn at random on tiny
 }
 
 
@@ -72,9 +74,13 @@ def _positions(mine: list[tuple[str, Any]], theirs: list[tuple[str, Any]]) -> np
 @pytest.fixture(scope="module", params=list(CASES))
 def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Pair:
     name, knobs = CASES[request.param]
-    path = DATA / name if name.endswith(".xlsx") else generate_preset(
-        tmp_path_factory.mktemp(request.param) / "case.xlsx", name, **knobs)
-    data, _ = load(path)
+    folder = tmp_path_factory.mktemp(request.param)
+    if name == "certified":
+        data = random_certified_case(folder, **knobs)
+    else:
+        path = DATA / name if name.endswith(".xlsx") else generate_preset(
+            folder / "case.xlsx", name, **knobs)
+        data, _ = load(path)
     derived, lp = prepare(data)
     reference = assemble(derived)
     layout = lp.layout

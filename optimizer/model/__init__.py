@@ -19,7 +19,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from optimizer.model.derive import Derived
-from optimizer.model import balances, demand, objective, offtakes, stockpiles, supply, trade
+from optimizer.model import (
+    balances,
+    certified,
+    demand,
+    objective,
+    offtakes,
+    stockpiles,
+    supply,
+    trade,
+)
 from optimizer.model.component import Component, Cost, Descriptors, cost_components
 from optimizer.model.indices import Indices
 from optimizer.model.program import Program, paused_gc
@@ -33,6 +42,7 @@ COMPONENTS: tuple[Component, ...] = (
     trade.COMPONENT,  # §6.7–§6.9
     stockpiles.COMPONENT,  # §6.6, §6.10 stockpile budget; registers terms.stocks
     demand.COMPONENT,  # §6.4's right-hand side, §6.5
+    certified.COMPONENT,  # §12; reads the columns of all the above
 )
 # Built last, from the registry: they sum what every component registered.
 CLOSING: tuple[Component, ...] = (balances.COMPONENT, objective.COMPONENT)

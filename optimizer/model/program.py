@@ -107,6 +107,14 @@ class Program:
             doc or "", key_columns,
         ))
 
+    def block(self, name: str) -> Variables:
+        """The variable block ``name``, declared earlier: how a component shadows another
+        one's columns (certified supply, §12, reads ``ship`` and ``shortfall``)."""
+        for block in self.variables:
+            if block.name == name:
+                return block
+        raise KeyError(f"no variable block {name!r} was declared")
+
     def add_entries(self, name: str, row: np.ndarray, column: np.ndarray,
                     coefficient: np.ndarray | float) -> None:
         """Add matrix entries to the rows of the block ``name``, declared earlier (``row``

@@ -43,6 +43,7 @@ from optimizer.results.tables import (
     Solved,
     detail_tables,
     expansions,
+    expected_certified_shortfall,
     plain,
 )
 from optimizer.results.tree import Tree
@@ -126,7 +127,8 @@ def collect(
         "summary": summary(data, accounts, float(solution.objective), outcome.lp.size,
                            solution.solve_seconds,
                            Provenance(provenance.input_path, provenance.input_sha256,
-                                      provenance.total_seconds, folder)),
+                                      provenance.total_seconds, folder),
+                           expected_certified_shortfall(solved)),
         "scenarios": scenarios(data, tree, accounts, detail),
         "expansions": expansions(solved),
     }

@@ -203,6 +203,9 @@ FIGURES: tuple[Figure, ...] = (
     Figure("zone_net_cost", "expected_cost less the expected discounted border adjustments "
            "paid on routes into member regions: that money stays inside the zone.",
            "{currency}", MONEY),
+    Figure("certified_shortfall_t", "Expected unmet certified demand: Σ over nodes of "
+           "probability × certified_shortfall_t (MODEL.md §12); part of the unmet demand "
+           "that pays the shortfall penalty.", "t", TONNES),
     Figure("cvar", "CVaR at level cvar_alpha of the scenario costs C_s (the expected cost of "
            "the worst 1 − α of probability), computed from the scenarios sheet whatever "
            "the risk_weight.", "{currency}", MONEY),
@@ -451,6 +454,12 @@ CHART_KINDS: tuple[ChartKind, ...] = (
               "For each charted mineral: from_members_t and from_non_members_t of the "
               "dependence sheet, stacked, each weighted by scenario probability (Σ_s p_s × "
               "the scenario's tonnes): the expected supply, not one scenario's."),
+    ChartKind("certified_premium", "Certified premium of {mineral} by scenario", "line",
+              False, "period", "certified premium", "{currency}/t", PRICE,
+              "For each mineral with certified demand (MODEL.md §12) and shown scenario: "
+              "certified_premium_per_t of the prices sheet (refined) averaged over the regions "
+              "with certified demand, weighted by their certified_demand_t in the period; "
+              "what the origin rule adds to the price of trusted product. " + _SHOWN_SCENARIOS),
     ChartKind("price_against_floor", "Price of {mineral} ({stage}) against its floor", "line",
               False, "period", "price", "{currency}/t", PRICE,
               "For each charted mineral and product with a floor: floor_price_per_t (a dashed "
@@ -595,6 +604,11 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
                          highlight_positive=True),
             ResultColumn("share", "shortfall_t ÷ demand_t; blank when demand is 0.", "share",
                          SHARE, highlight_positive=True, data_bar=True),
+            ResultColumn("certified_demand_t", "The part of demand_t that only certified "
+                         "product may meet: certified_share × demand (MODEL.md §12).", "t",
+                         TONNES),
+            ResultColumn("certified_shortfall_t", "Unmet certified demand; part of "
+                         "shortfall_t (MODEL.md §12).", "t", TONNES, highlight_positive=True),
         ),
     ),
     ResultSheet(
@@ -612,6 +626,10 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
             ResultColumn("price_gap", "floor − marginal price when positive, else 0; blank "
                          "when there is no floor or no marginal price.", "{currency}/t",
                          PRICE, highlight_positive=True),
+            ResultColumn("certified_premium_per_t", "What the origin rule adds to the price "
+                         "of certified (trusted) product: the certified refined balance's "
+                         "dual scaled like marginal_price_per_t; blank where the mineral has "
+                         "no certified demand (MODEL.md §12).", "{currency}/t", PRICE),
         ),
     ),
     ResultSheet(

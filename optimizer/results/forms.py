@@ -75,7 +75,7 @@ QUANTITIES: dict[str, tuple[str, ...]] = {
     "production": ("output_t", "contract_take_t", "capacity_t"),
     "flows": ("flow_t",),
     "stockpiles": ("level_t", "purchase_t", "release_t", "spend"),
-    "shortfalls": ("demand_t", "shortfall_t"),
+    "shortfalls": ("demand_t", "shortfall_t", "certified_demand_t", "certified_shortfall_t"),
     "prices": (),
     "dependence": ("from_members_t", "from_non_members_t"),
 }
@@ -85,7 +85,7 @@ MEANS: dict[str, tuple[str, ...]] = {
     "stockpiles": ("cover_days",),
     "shortfalls": (),
     "prices": ("marginal_price_per_t", "market_price_per_t", "floor_price_per_t",
-               "price_gap"),
+               "price_gap", "certified_premium_per_t"),
     "dependence": (),
 }
 SHARES: dict[str, tuple[tuple[str, str, str], ...]] = {

@@ -51,6 +51,7 @@ def headlines(outcome: Outcome, sheets: Sheets) -> pd.DataFrame:
         *_cost(outcome, sheets),
         *_costliest(outcome, sheets),
         *_shortfall(sheets),
+        *_origin_rule(outcome, sheets),
         *_cover(outcome, sheets),
         *_floors(outcome, sheets),
         *_support(outcome, sheets),
@@ -197,6 +198,35 @@ def _shortfall(sheets: Sheets) -> list[Headline]:
         f"({share(float(worst['share']))} of demand).",
         amount, "t", "shortfalls",
     )]
+
+
+def _origin_rule(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    """Where the origin rule of MODEL.md §12 binds: per certified mineral, the largest
+    certified premium where there is certified demand, and the certified demand left
+    unmet there. None when no premium and no certified shortfall is above 0."""
+    short = sheets["shortfalls"]
+    certified = short[short["certified_demand_t"] > 0]
+    if not len(certified):
+        return []
+    keys = ["region", "mineral", "period", "scenario"]
+    prices = sheets["prices"]
+    rows = certified.merge(prices[prices["stage"] == "refined"][
+        [*keys, "certified_premium_per_t"]], on=keys, how="left")
+    rows["certified_premium_per_t"] = rows["certified_premium_per_t"].fillna(0.0)
+    currency = outcome.data.settings.currency
+    found = []
+    for mineral, group in rows.groupby("mineral", observed=True, sort=False):
+        binds = (group["certified_premium_per_t"] > SAME) | (group["certified_shortfall_t"] > 0)
+        if not binds.any():
+            continue
+        worst = _largest(group, "certified_premium_per_t")
+        premium = float(worst["certified_premium_per_t"])
+        found.append(Headline(
+            f"The origin rule adds {money(premium, currency)}/t to {mineral} in "
+            f"{worst['region']} and leaves {tonnes(float(worst['certified_shortfall_t']))} "
+            f"of certified demand unmet in period {worst['period']} under scenario "
+            f"{worst['scenario']}.", premium, f"{currency}/t", "prices"))
+    return found
 
 
 def _cover(outcome: Outcome, sheets: Sheets) -> list[Headline]:

@@ -190,6 +190,9 @@ SHEETS: tuple[Sheet, ...] = (
             ),
             Column("name", Kind.TEXT, "Full name, for the reports."),
             Column("group", Kind.TEXT, "A grouping for the reports (e.g. continent)."),
+            Column("certifies", Kind.YESNO,
+                   "Whether its mines, refineries and recyclers make certified product "
+                   "(MODEL.md §12).", blank_means="zone_member"),
         ),
         required=True,
         non_empty=True,
@@ -360,6 +363,11 @@ SHEETS: tuple[Sheet, ...] = (
                 "demand_t", Kind.NUMBER, "Demand for refined product.", unit="t/yr",
                 default=0.0, needed=True, bound=NON_NEGATIVE,
             ),
+            Column(
+                "certified_share", Kind.NUMBER,
+                "Part of the demand that only certified product may meet (MODEL.md §12).",
+                unit="share", default=0.0, bound=UNIT_INTERVAL,
+            ),
         ),
         required=True,
         non_empty=True,
@@ -418,6 +426,9 @@ SHEETS: tuple[Sheet, ...] = (
             Column("release_needs_disruption", Kind.YESNO,
                    "Release only while a disruption of this mineral is active.",
                    default=False),
+            Column("certified_initial_t", Kind.NUMBER,
+                   "Certified part of the stock before the first period (MODEL.md §12); "
+                   "at most initial_t.", unit="t", default=0.0, bound=NON_NEGATIVE),
         ),
     ),
     Sheet(

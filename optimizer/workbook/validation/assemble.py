@@ -85,7 +85,8 @@ def match(tables: Tables, periods: list[str], problems: Problems) -> Matched:
             for (origin, destination, mineral, stage), row in routes.items()
         ),
         demand=tuple(
-            Demand(region, mineral, period, demand_rows[row].number("demand_t"))
+            Demand(region, mineral, period, demand_rows[row].number("demand_t"),
+                   demand_rows[row].optional_number("certified_share") or 0.0)
             for (region, mineral, period), row in demand.items()
         ),
         prices=tuple(

@@ -83,8 +83,15 @@ def _route_rules(records: list[Record], order: Mapping[str, int], problems: Prob
 
 
 def _stockpile_rules(records: list[Record], order: Mapping[str, int], problems: Problems) -> None:
-    """min_level_t ≤ initial_t ≤ capacity_t and terminal_min_t ≤ capacity_t."""
+    """min_level_t ≤ initial_t ≤ capacity_t, terminal_min_t ≤ capacity_t and
+    certified_initial_t ≤ initial_t (§12)."""
     for record in records:
+        if record.ok("initial_t", "certified_initial_t"):
+            certified = record.optional_number("certified_initial_t") or 0.0
+            if certified > record.number("initial_t"):
+                problems.error("stockpiles", record.row, "certified_initial_t",
+                               "must not exceed initial_t, which is "
+                               f"{as_text(record.number('initial_t'))}", certified)
         if not record.ok("capacity_t", "initial_t", "min_level_t", "terminal_min_t"):
             continue
         capacity = record.optional_number("capacity_t")
