@@ -69,7 +69,7 @@ def write_workbook(table: pd.DataFrame, path: Path) -> Path:
         width = len(table.columns)
         sheet.freeze_panes(1, 1)
         sheet.autofilter(0, 0, last, width - 1)
-        status = table.columns.get_loc("status")
+        status = list(table.columns).index("status")
         sheet.conditional_format(1, 0, last, width - 1, {
             "type": "formula", "criteria": f'=${_letter(status)}2<>"optimal"', "format": red})
         for c, name in enumerate(table.columns):
@@ -88,7 +88,7 @@ def _charts(book: xlsxwriter.Workbook, charts: xlsxwriter.worksheet.Worksheet,
     plotted = [c for c in table.columns
                if c == "objective" or c.startswith(("cost_", "shortfall_"))]
     for i, name in enumerate(plotted):
-        c = table.columns.get_loc(name)
+        c = list(table.columns).index(name)
         chart = book.add_chart({"type": "column"})
         chart.add_series({"name": name, "categories": ["comparison", 1, 0, last, 0],
                           "values": ["comparison", 1, c, last, c]})
@@ -98,9 +98,9 @@ def _charts(book: xlsxwriter.Workbook, charts: xlsxwriter.worksheet.Worksheet,
     shortfalls = [c for c in table.columns if c.startswith("shortfall_")]
     if "objective" in table.columns and shortfalls:
         frontier = book.add_chart({"type": "scatter"})
-        cost = table.columns.get_loc("objective")
+        cost = list(table.columns).index("objective")
         for name in shortfalls:
-            c = table.columns.get_loc(name)
+            c = list(table.columns).index(name)
             frontier.add_series({"name": name, "categories": ["comparison", 1, c, last, c],
                                  "values": ["comparison", 1, cost, last, cost]})
         frontier.set_title({"name": "cost against expected shortfall"})

@@ -48,7 +48,7 @@ def figures(outcome: Outcome) -> Figures:
     assert outcome.solution.values is not None
     accounts = Accounts(outcome.derived, outcome.lp, outcome.solution.values)
     found: Figures = {"status": "optimal", "reason": "",
-                      "objective": float(outcome.solution.objective)}
+                      "objective": float(outcome.solution.objective or 0.0)}
     for name, amount in accounts.expected_costs.items():
         found[f"cost_{name}"] = float(amount)
     probability = [n.probability for n in outcome.derived.tree.nodes]
@@ -95,7 +95,7 @@ class Cache:
         if not path.exists():
             return None
         row = pd.read_parquet(path).iloc[0].to_dict()
-        return {k: v for k, v in row.items() if not (isinstance(v, float) and np.isnan(v))}
+        return {str(k): v for k, v in row.items() if not (isinstance(v, float) and np.isnan(v))}
 
     def put(self, key: str, found: Figures) -> None:
         """Keep ``found`` under ``key`` (written whole, then renamed into place)."""

@@ -101,7 +101,8 @@ def _read_rows(path: Path, problems: Problems) -> list[tuple[str, Change]]:
         raise NotAWorkbookError(f"{path}: is not a readable Excel workbook ({error})") from None
     titles = {normalise_name(t): t for t in book.sheet_names}
     if GRID_SHEET not in titles:
-        raise NotAWorkbookError(f"{path}: has no sheet {GRID_SHEET!r} (columns point, target, value)")
+        raise NotAWorkbookError(
+            f"{path}: has no sheet {GRID_SHEET!r} (columns point, target, value)")
     rows = book.get_sheet_by_name(titles[GRID_SHEET]).to_python(skip_empty_area=False)
     header = [normalise_name(c) for c in (rows[0] if rows else [])]
     missing = [c for c in GRID_COLUMNS if c not in header]
