@@ -214,16 +214,53 @@ def validate(
 def template(
     output: Annotated[Path, typer.Argument(metavar="OUTPUT.xlsx", help="Where to write.")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    grid: Annotated[bool, typer.Option("--grid", help="An empty sweep grid instead.")] = False,
 ) -> None:
     """Write an empty input workbook with every sheet, column, drop-down and note."""
+    from optimizer.sweep.grid import write_grid_template
     from optimizer.workbook.template import write_workbook
 
     if output.exists() and not force:
         raise _RefusedError(f"{output}: already exists; choose another name or pass --force")
     if not output.parent.is_dir():
         raise _RefusedError(f"{output.parent}: no such folder")
+    if grid:
+        write_grid_template(output)
+        typer.echo(f"{output}: grid template written.")
+        return
     write_workbook(output)
     typer.echo(f"{output}: template written.")
+
+
+@app.command()
+def sweep(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
+    grid_path: Annotated[Path, typer.Argument(metavar="GRID.xlsx", help="Grid workbook.")],
+    output: Output = None,
+    factorial: Annotated[bool, typer.Option(
+        "--factorial", help="Cross each target's values instead of reading points.")] = False,
+    workers: Annotated[int, typer.Option(
+        "--workers", metavar="N", min=1,
+        help="Solve on a pool of N processes, one HiGHS thread each.")] = 1,
+    quiet: Quiet = False,
+) -> None:
+    """Solve INPUT.xlsx once per point of GRID.xlsx and write the comparison workbook."""
+    from optimizer.files import same_file
+    from optimizer.sweep import SweepRequest
+    from optimizer.sweep import sweep as run_sweep
+
+    target = output or Path("reports") / f"{input_path.stem}_sweep.xlsx"
+    if same_file(target, input_path) or same_file(target, grid_path):
+        raise _RefusedError(f"{target}: is an input of the sweep; choose another file")
+
+    def say(name: str, found: dict[str, object]) -> None:
+        if not quiet:
+            typer.echo(f"  {name}: {found['status']}", err=True)
+
+    done = run_sweep(SweepRequest(input_path, grid_path, target, factorial, workers), say)
+    typer.echo(f"{done.workbook}: {done.points} points ({done.solved} solved, "
+               f"{done.points - done.solved} from the cache, {done.failed} not optimal); "
+               f"figures also in {done.parquet}.")
 
 
 class _RefusedError(Exception):

@@ -10,6 +10,7 @@ file each in the cache folder, so a rerun solves only the points it has not seen
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -69,6 +70,7 @@ _WORKER_INPUT: list[RawWorkbook] = []  # the unchanged input, once per worker pr
 
 
 def _start_worker(raw: RawWorkbook) -> None:
+    logging.disable(logging.INFO)  # the parent tells of each point; workers stay quiet
     _WORKER_INPUT[:] = [raw]
 
 

@@ -255,3 +255,42 @@ def point_data(raw: RawWorkbook, points: Sequence[Point]) -> dict[str, ModelData
     if errors:
         raise InputError(errors, [])
     return found
+
+
+_READ_ME = (
+    ("sweep", "One row per change. Rows with the same point form one point; the "
+              "unchanged input is always solved too, as point 'base'."),
+    ("point", "The point's name (any text but 'base')."),
+    ("target", "A settings key (stockpile_budget) or sheet.column[filter], such as "
+               "prices.floor_price_per_t[mineral=ndpr] or "
+               "facilities.capacity_t[facility=a,stage=mine]; the filter matches rows by "
+               "the input's own values, and every matching row is changed."),
+    ("value", "A number or a text that replaces the cell, or a relative change of the "
+              "input's number: *1.2, +500, -500."),
+    ("--factorial", "With optimizer sweep --factorial, each target's rows are a list of "
+                    "values and every combination of them is a point (point is ignored)."),
+)
+
+
+def write_grid_template(path: Path) -> None:
+    """An empty grid workbook: sheet ``sweep`` with its header, and sheet ``read_me``."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from optimizer.files import replacing
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = GRID_SHEET
+    sheet.append(list(GRID_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.column_dimensions["B"].width = 50
+    notes = book.create_sheet("read_me")
+    notes.append(["item", "meaning"])
+    for row in _READ_ME:
+        notes.append(list(row))
+    notes.column_dimensions["B"].width = 100
+    with replacing(path) as temporary:
+        book.save(temporary)
