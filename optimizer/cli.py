@@ -242,6 +242,10 @@ def sweep(
     workers: Annotated[int, typer.Option(
         "--workers", metavar="N", min=1,
         help="Solve on a pool of N processes, one HiGHS thread each.")] = 1,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", metavar="local|tcp://HOST:PORT",
+        help="Solve on Dask: 'local' starts a cluster of --workers processes here; "
+             "an address uses a running scheduler.")] = None,
     quiet: Quiet = False,
 ) -> None:
     """Solve INPUT.xlsx once per point of GRID.xlsx and write the comparison workbook."""
@@ -257,7 +261,14 @@ def sweep(
         if not quiet:
             typer.echo(f"  {name}: {found['status']}", err=True)
 
-    done = run_sweep(SweepRequest(input_path, grid_path, target, factorial, workers), say)
+    if scheduler is not None and scheduler != "local" and "://" not in scheduler:
+        raise _RefusedError(f"--scheduler {scheduler}: expected 'local' or tcp://HOST:PORT")
+
+    def dashboard(link: str) -> None:
+        typer.echo(f"Dask dashboard: {link}", err=True)
+
+    done = run_sweep(SweepRequest(input_path, grid_path, target, factorial, workers,
+                                  scheduler), say, dashboard)
     typer.echo(f"{done.workbook}: {done.points} points ({done.solved} solved, "
                f"{done.points - done.solved} from the cache, {done.failed} not optimal); "
                f"figures also in {done.parquet}.")

@@ -219,3 +219,19 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert said == (f"{out}: 2 points (2 solved, 0 from the cache, 0 not optimal); "
                     f"figures also in {out.with_suffix('.parquet')}.\n")
     assert main(["sweep", str(grid), str(grid), "-o", str(grid)]) == 2
+
+
+def test_dask_local_cluster_equals_sequential(tmp_path: Path) -> None:
+    grid = _grid(tmp_path / "g.xlsx", [
+        ["half", "stockpile_budget", "*0.5"],
+        ["floor", "prices.floor_price_per_t[mineral=lithium]", "*1.2"],
+        ["short", "facilities.capacity_t[stage=mine]", 1000],
+    ])
+    path = _input(tmp_path)
+    one = sweep(SweepRequest(path, grid, tmp_path / "one.xlsx"))
+    links: list[str] = []
+    dask = sweep(SweepRequest(path, grid, tmp_path / "dask.xlsx", workers=2,
+                              scheduler="local"), on_dashboard=links.append)
+    assert dask.solved == 4
+    assert len(links) == 1 and links[0].startswith("http")
+    pd.testing.assert_frame_equal(_figures(one.workbook), _figures(dask.workbook))

@@ -28,6 +28,7 @@ class SweepRequest:
     output_path: Path
     factorial: bool = False
     workers: int = 1
+    scheduler: str | None = None  # "local" (a LocalCluster) or a tcp:// address: Dask
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +47,8 @@ def cache_folder(output: Path) -> Path:
     return output.with_name(f"{output.stem}_cache")
 
 
-def sweep(request: SweepRequest,
-          on_done: Callable[[str, Figures], None] | None = None) -> SweepResult:
+def sweep(request: SweepRequest, on_done: Callable[[str, Figures], None] | None = None,
+          on_dashboard: Callable[[str], None] | None = None) -> SweepResult:
     """Validate every point of the grid, solve those not in the cache, and write the
     comparison workbook and its Parquet beside it. Raises :class:`InputError` with
     every problem of the grid and of every point before anything is solved."""
@@ -66,7 +67,8 @@ def sweep(request: SweepRequest,
 
     changes = {BASE: Point(BASE, ()), **{p.name: p for p in points}}
     found = solve_points(raw, changes, data, workers=request.workers,
-                         cache=Cache(cache_folder(request.output_path)), on_done=done)
+                         cache=Cache(cache_folder(request.output_path)), on_done=done,
+                         scheduler=request.scheduler, on_dashboard=on_dashboard)
     table = comparison(points, found)
     workbook = write_workbook(table, request.output_path)
     parquet = write_parquet(table, request.output_path.with_suffix(".parquet"))

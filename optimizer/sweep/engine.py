@@ -107,16 +107,53 @@ class Cache:
         temporary.replace(self._path(key))
 
 
+def _solve_on_dask(raw: RawWorkbook, point: Point) -> Figures:
+    """On a Dask worker: the point's changes applied to the scattered input, solved."""
+    logging.disable(logging.INFO)
+    data = validate(point_input(raw, point, Problems()), Problems())
+    assert data is not None, f"point {point.name} was validated before it was sent"
+    return solve_point(data)
+
+
+def _on_dask(raw: RawWorkbook, changes: Mapping[str, Point], todo: list[str], scheduler: str,
+             workers: int, finish: Callable[[str, Figures], None],
+             on_dashboard: Callable[[str], None] | None) -> None:
+    """Solve ``todo`` on Dask: ``scheduler`` ``local`` starts a ``LocalCluster`` of
+    ``workers`` processes with one thread each; otherwise it is the address of a running
+    scheduler (``tcp://HOST:PORT``). The input is scattered to every worker once."""
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+    try:
+        with Client(  # type: ignore[no-untyped-call]
+                cluster if cluster is not None else scheduler) as client:
+            if on_dashboard is not None and client.dashboard_link:
+                on_dashboard(client.dashboard_link)
+            shared = client.scatter(raw, broadcast=True)
+            futures = {client.submit(_solve_on_dask, shared, changes[name], pure=False): name
+                       for name in todo}
+            for future in as_completed(futures):  # type: ignore[no-untyped-call]
+                finish(futures[future], future.result())
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
 def solve_points(
     raw: RawWorkbook, changes: Mapping[str, Point], points: Mapping[str, ModelData], *,
     workers: int = 1, cache: Cache | None = None,
     on_done: Callable[[str, Figures], None] | None = None,
+    scheduler: str | None = None, on_dashboard: Callable[[str], None] | None = None,
 ) -> dict[str, Figures]:
     """Every point's figures, by point name in the order given. Points in ``cache``
     are not solved again; the others are solved sequentially (``workers`` 1) or on a
     pool of ``workers`` processes, each with one HiGHS thread, and kept in ``cache``
     as each finishes. A worker receives the unchanged input ``raw`` once and each
-    point as its change set (``changes``), never a whole input per point."""
+    point as its change set (``changes``), never a whole input per point. With
+    ``scheduler`` the points are solved on Dask instead (:func:`_on_dask`)."""
     keys = {name: point_key(data) for name, data in points.items()}
     done: dict[str, Figures] = {}
     todo: list[str] = []
@@ -134,7 +171,9 @@ def solve_points(
         if on_done is not None:
             on_done(name, found)
 
-    if workers <= 1:
+    if scheduler is not None and todo:
+        _on_dask(raw, changes, todo, scheduler, workers, finish, on_dashboard)
+    elif workers <= 1:
         for name in todo:
             finish(name, solve_point(points[name]))
     else:
