@@ -166,6 +166,10 @@ def test_budget_sweep_by_hand(tmp_path: Path) -> None:
     assert delta["b800"] == pytest.approx(-995 * 8)
     shortfall = dict(zip(table["point"], table["shortfall_m"], strict=True))
     assert shortfall["b250"] == pytest.approx(5)
+    spend = dict(zip(table["point"], table["vault_spend"], strict=True))
+    assert spend["b250"] == pytest.approx(250) and spend["b800"] == pytest.approx(500)
+    peak = dict(zip(table["point"], table["peak_stock_t"], strict=True))
+    assert peak["b100"] == pytest.approx(2) and peak["b800"] == pytest.approx(10)
     long = pd.read_parquet(tmp_path / "out.parquet")
     assert len(long) == 6 * (len(table.columns) - 4)
     row = long[(long["point"] == "b500") & (long["figure"] == "objective")]

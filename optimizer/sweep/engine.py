@@ -41,8 +41,9 @@ def point_key(data: ModelData) -> str:
 
 def figures(outcome: Outcome) -> Figures:
     """A solved point's key figures: ``status``, ``reason`` (why there is no optimal
-    plan, in ``run``'s words), ``objective``, ``cost_<component>`` (expected, §7) and
-    ``shortfall_<mineral>`` (expected tonnes over the horizon)."""
+    plan, in ``run``'s words), ``objective``, ``cost_<component>`` (expected, §7),
+    ``shortfall_<mineral>`` (expected tonnes over the horizon), and the stock and spend
+    of :func:`_stock_and_spend`."""
     if not outcome.optimal:
         return {"status": outcome.solution.status, "reason": not_solved_message(
             outcome.derived, outcome.lp, outcome.solution)}
@@ -58,7 +59,26 @@ def figures(outcome: Outcome) -> Figures:
         short[mineral] += probability[node] * tonnes
     for mineral, tonnes in short.items():
         found[f"shortfall_{mineral}"] = float(np.round(tonnes, 9))
+    found.update(_stock_and_spend(outcome, probability))
     return found
+
+
+def _stock_and_spend(outcome: Outcome, probability: list[float]) -> dict[str, float]:
+    """``peak_stock_t`` (the most held in all stockpiles at any node), ``vault_spend``
+    (expected Σ purchase × market price, as §6.10 counts it against the budget) and
+    ``expansion_spend`` (Σ build × capex_per_t, overnight, as §6.10 counts it)."""
+    stockpile = {s.stockpile: s for s in outcome.data.stockpiles}
+    held: dict[int, float] = {}
+    for (_, node), tonnes in outcome.values("level").items():
+        held[node] = held.get(node, 0.0) + tonnes
+    price = outcome.derived.market_price
+    spend = sum(probability[node] * tonnes * price.get(
+        (stockpile[name].mineral, stockpile[name].stage, node), 0.0)
+        for (name, node), tonnes in outcome.values("purchase").items())
+    capex = {f.facility: f.capex_per_t for f in outcome.data.facilities}
+    built = sum(capex[name] * tonnes for name, tonnes in outcome.values("build").items())
+    return {"peak_stock_t": max(held.values(), default=0.0), "vault_spend": float(spend),
+            "expansion_spend": float(built)}
 
 
 def solve_point(data: ModelData, threads: int = 1) -> Figures:
