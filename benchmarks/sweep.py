@@ -36,14 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def write_grid(path: Path, points: int) -> Path:
-    """``points`` points, point i scaling the stockpile budget by 0.5 + i / points."""
+    """``points`` points, point i scaling the stockpile budget by 1 + i / points."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "sweep"
     sheet.append(["point", "target", "value"])
     for i in range(points):
-        sheet.append([f"p{i + 1}", "stockpile_budget", f"*{0.5 + i / points:.6f}"])
+        sheet.append([f"p{i + 1}", "stockpile_budget", f"*{1 + i / points:.6f}"])
     book.save(path)
     return path
 

@@ -239,3 +239,19 @@ def test_dask_local_cluster_equals_sequential(tmp_path: Path) -> None:
     assert dask.solved == 4
     assert len(links) == 1 and links[0].startswith("http")
     pd.testing.assert_frame_equal(_figures(one.workbook), _figures(dask.workbook))
+
+
+def test_infeasible_point_is_a_row_with_its_reason(tmp_path: Path) -> None:
+    grid = _grid(tmp_path / "g.xlsx", [
+        ["held", "stockpiles.terminal_min_t[stockpile=vault]", 50],
+        ["more", "stockpile_budget", 800],
+    ])
+    done = sweep(SweepRequest(_budget_case(tmp_path), grid, tmp_path / "out.xlsx"))
+    assert (done.points, done.solved, done.failed) == (3, 3, 1)
+    table = pd.read_excel(tmp_path / "out.xlsx", sheet_name="comparison", engine="openpyxl")
+    held = table[table["point"] == "held"].iloc[0]
+    assert held["status"] == "infeasible"
+    assert "budget" in held["reason"]
+    assert pd.isna(held["objective"])
+    more = table[table["point"] == "more"].iloc[0]
+    assert more["objective"] == pytest.approx(10050 - 995 * 10)
