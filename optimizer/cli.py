@@ -257,9 +257,24 @@ def sweep(
     if same_file(target, input_path) or same_file(target, grid_path):
         raise _RefusedError(f"{target}: is an input of the sweep; choose another file")
 
-    def say(name: str, found: dict[str, object]) -> None:
+    import time
+
+    started = time.perf_counter()
+    count = {"total": 0, "done": 0, "failed": 0}
+
+    def start(total: int) -> None:
+        count["total"] = total
         if not quiet:
-            typer.echo(f"  {name}: {found['status']}", err=True)
+            typer.echo(f"{total} point(s) to solve", err=True)
+
+    def say(name: str, found: dict[str, object]) -> None:
+        count["done"] += 1
+        count["failed"] += found["status"] != "optimal"
+        left = (time.perf_counter() - started) / count["done"] * (count["total"]
+                                                                  - count["done"])
+        if not quiet:
+            typer.echo(f"  {name}: {found['status']} ({count['done']}/{count['total']} done, "
+                       f"{count['failed']} failed, about {left:.0f} s left)", err=True)
 
     if scheduler is not None and scheduler != "local" and "://" not in scheduler:
         raise _RefusedError(f"--scheduler {scheduler}: expected 'local' or tcp://HOST:PORT")
@@ -268,7 +283,7 @@ def sweep(
         typer.echo(f"Dask dashboard: {link}", err=True)
 
     done = run_sweep(SweepRequest(input_path, grid_path, target, factorial, workers,
-                                  scheduler), say, dashboard)
+                                  scheduler), say, dashboard, start)
     typer.echo(f"{done.workbook}: {done.points} points ({done.solved} solved, "
                f"{done.points - done.solved} from the cache, {done.failed} not optimal); "
                f"figures also in {done.parquet}.")

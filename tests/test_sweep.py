@@ -222,6 +222,11 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     said = capsys.readouterr().out
     assert said == (f"{out}: 2 points (2 solved, 0 from the cache, 0 not optimal); "
                     f"figures also in {out.with_suffix('.parquet')}.\n")
+    _grid(grid, [["half", "stockpile_budget", "*0.5"], ["none", "stockpile_budget", 0]])
+    assert main(["sweep", str(tmp_path / "in.xlsx"), str(grid), "-o", str(out)]) == 0
+    told = capsys.readouterr().err.splitlines()
+    assert told[0] == "1 point(s) to solve"
+    assert told[1].startswith("  none: optimal (1/1 done, 0 failed, about 0 s left)")
     assert main(["sweep", str(grid), str(grid), "-o", str(grid)]) == 2
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from optimizer.sweep.comparison import comparison, write_parquet, write_workbook
-from optimizer.sweep.engine import Cache, Figures, solve_points
+from optimizer.sweep.engine import Cache, Figures, point_key, solve_points
 from optimizer.sweep.grid import BASE, Point, point_data, read_grid
 from optimizer.workbook.problems import InputError, Problems
 from optimizer.workbook.reading import read_workbook
@@ -48,10 +48,13 @@ def cache_folder(output: Path) -> Path:
 
 
 def sweep(request: SweepRequest, on_done: Callable[[str, Figures], None] | None = None,
-          on_dashboard: Callable[[str], None] | None = None) -> SweepResult:
+          on_dashboard: Callable[[str], None] | None = None,
+          on_start: Callable[[int], None] | None = None) -> SweepResult:
     """Validate every point of the grid, solve those not in the cache, and write the
     comparison workbook and its Parquet beside it. Raises :class:`InputError` with
-    every problem of the grid and of every point before anything is solved."""
+    every problem of the grid and of every point before anything is solved.
+    ``on_start`` is told how many points will be solved (those not in the cache),
+    ``on_done`` of each as it is solved, ``on_dashboard`` of Dask's dashboard link."""
     problems = Problems()
     raw = read_workbook(request.input_path, problems)
     if problems.errors:
@@ -66,8 +69,11 @@ def sweep(request: SweepRequest, on_done: Callable[[str, Figures], None] | None 
             on_done(name, found)
 
     changes = {BASE: Point(BASE, ()), **{p.name: p for p in points}}
+    cache = Cache(cache_folder(request.output_path))
+    if on_start is not None:
+        on_start(sum(cache.get(point_key(d)) is None for d in data.values()))
     found = solve_points(raw, changes, data, workers=request.workers,
-                         cache=Cache(cache_folder(request.output_path)), on_done=done,
+                         cache=cache, on_done=done,
                          scheduler=request.scheduler, on_dashboard=on_dashboard)
     table = comparison(points, found)
     workbook = write_workbook(table, request.output_path)

@@ -195,7 +195,12 @@ def solve_points(
         _on_dask(raw, changes, todo, scheduler, workers, finish, on_dashboard)
     elif workers <= 1:
         for name in todo:
-            finish(name, solve_point(points[name]))
+            logging.disable(logging.INFO)  # each point's stage timings are not the sweep's
+            try:
+                found = solve_point(points[name])
+            finally:
+                logging.disable(logging.NOTSET)
+            finish(name, found)
     else:
         with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
                                  initargs=(raw,)) as pool:
