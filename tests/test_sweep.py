@@ -156,8 +156,8 @@ def test_budget_sweep_by_hand(tmp_path: Path) -> None:
     budgets = [0, 100, 250, 500, 800]
     grid = _grid(tmp_path / "g.xlsx", [[f"b{b}", "stockpile_budget", b] for b in budgets])
     done = sweep(SweepRequest(_budget_case(tmp_path), grid, tmp_path / "out.xlsx"))
-    assert (done.points, done.solved, done.failed) == (6, 6, 0)
     table = pd.read_excel(tmp_path / "out.xlsx", sheet_name="comparison", engine="openpyxl")
+    assert (done.points, done.solved, done.failed) == (6, 6, 0), table["reason"].tolist()
     objective = dict(zip(table["point"], table["objective"], strict=True))
     assert objective[BASE] == pytest.approx(10050 - 995 * 2)
     for budget in budgets:

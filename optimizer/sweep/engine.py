@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -81,8 +82,10 @@ def _stock_and_spend(outcome: Outcome, probability: list[float]) -> dict[str, fl
             "expansion_spend": float(built)}
 
 
-def solve_point(data: ModelData, threads: int = 1) -> Figures:
-    """Solve one point with ``threads`` HiGHS threads and return its figures."""
+def solve_point(data: ModelData, threads: int | None = 1) -> Figures:
+    """Solve one point with ``threads`` HiGHS threads (``None``: as HiGHS chooses) and
+    return its figures. HiGHS fixes its thread pool at its first solve in a process, so
+    a point solved in the caller's own process leaves the count alone."""
     return figures(optimize(data, SolverOptions(threads=threads)))
 
 
@@ -197,13 +200,15 @@ def solve_points(
         for name in todo:
             logging.disable(logging.INFO)  # each point's stage timings are not the sweep's
             try:
-                found = solve_point(points[name])
+                found = solve_point(points[name], threads=None)
             finally:
                 logging.disable(logging.NOTSET)
             finish(name, found)
     else:
+        # spawned, not forked: a fork would inherit HiGHS's thread pool without its threads
         with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
-                                 initargs=(raw,)) as pool:
+                                 initargs=(raw,),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {name: pool.submit(_solve_change_set, changes[name]) for name in todo}
             for name, future in futures.items():
                 finish(name, future.result())
