@@ -270,16 +270,79 @@ def validate(
 def template(
     output: Annotated[Path, typer.Argument(metavar="OUTPUT.xlsx", help="Where to write.")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    grid: Annotated[bool, typer.Option("--grid", help="An empty sweep grid instead.")] = False,
 ) -> None:
     """Write an empty input workbook with every sheet, column, drop-down and note."""
+    from optimizer.sweep.grid import write_grid_template
     from optimizer.workbook.template import write_workbook
 
     if output.exists() and not force:
         raise _RefusedError(f"{output}: already exists; choose another name or pass --force")
     if not output.parent.is_dir():
         raise _RefusedError(f"{output.parent}: no such folder")
+    if grid:
+        write_grid_template(output)
+        typer.echo(f"{output}: grid template written.")
+        return
     write_workbook(output)
     typer.echo(f"{output}: template written.")
+
+
+@app.command()
+def sweep(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
+    grid_path: Annotated[Path, typer.Argument(metavar="GRID.xlsx", help="Grid workbook.")],
+    output: Output = None,
+    factorial: Annotated[bool, typer.Option(
+        "--factorial", help="Cross each target's values instead of reading points.")] = False,
+    workers: Annotated[int, typer.Option(
+        "--workers", metavar="N", min=1,
+        help="Solve on a pool of N processes, one HiGHS thread each.")] = 1,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", metavar="local|tcp://HOST:PORT",
+        help="Solve on Dask: 'local' starts a cluster of --workers processes here; "
+             "an address uses a running scheduler.")] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Solve INPUT.xlsx once per point of GRID.xlsx and write the comparison workbook."""
+    from optimizer.files import same_file
+    from optimizer.sweep import SweepRequest
+    from optimizer.sweep import sweep as run_sweep
+
+    target = output or Path("reports") / f"{input_path.stem}_sweep.xlsx"
+    if same_file(target, input_path) or same_file(target, grid_path):
+        raise _RefusedError(f"{target}: is an input of the sweep; choose another file")
+
+    import time
+
+    started = time.perf_counter()
+    count = {"total": 0, "done": 0, "failed": 0}
+
+    def start(total: int) -> None:
+        count["total"] = total
+        if not quiet:
+            typer.echo(f"{total} point(s) to solve", err=True)
+
+    def say(name: str, found: dict[str, object]) -> None:
+        count["done"] += 1
+        count["failed"] += found["status"] != "optimal"
+        left = (time.perf_counter() - started) / count["done"] * (count["total"]
+                                                                  - count["done"])
+        if not quiet:
+            typer.echo(f"  {name}: {found['status']} ({count['done']}/{count['total']} done, "
+                       f"{count['failed']} failed, about {left:.0f} s left)", err=True)
+
+    if scheduler is not None and scheduler != "local" and "://" not in scheduler:
+        raise _RefusedError(f"--scheduler {scheduler}: expected 'local' or tcp://HOST:PORT")
+
+    def dashboard(link: str) -> None:
+        typer.echo(f"Dask dashboard: {link}", err=True)
+
+    done = run_sweep(SweepRequest(input_path, grid_path, target, factorial, workers,
+                                  scheduler), say, dashboard, start)
+    typer.echo(f"{done.workbook}: {done.points} points ({done.solved} solved, "
+               f"{done.points - done.solved} from the cache, {done.failed} not optimal); "
+               f"figures also in {done.parquet}.")
 
 
 class _MissingExtraError(Exception):

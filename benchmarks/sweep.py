@@ -1,0 +1,109 @@
+"""Time a sweep of the default case: sequential against the process pool, and the
+per-point overhead (everything but the solve).
+
+Writes a grid of ``--points`` points (each scales ``stockpile_budget`` by a different
+factor), then runs the sweep ``--runs`` times sequentially and on a pool of
+``--workers`` processes, each time into a fresh folder so that nothing comes from the
+cache. Prints the median wall seconds of each, their ratio, and, from one point solved
+in this process, the median seconds of applying its changes and validating, of
+derive + build + compile, and of the solve.
+
+    python benchmarks/sweep.py [--points 200] [--workers 2] [--runs 3]
+                                [--case data/base_case.xlsx]
+
+Not part of the test suite: its numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from optimizer.pipeline import optimize
+from optimizer.solve.highs import SolverOptions
+from optimizer.sweep import SweepRequest, sweep
+from optimizer.sweep.grid import Change, Point, point_input
+from optimizer.workbook.problems import Problems
+from optimizer.workbook.reading import read_workbook
+from optimizer.workbook.validation import validate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_grid(path: Path, points: int) -> Path:
+    """``points`` points, point i scaling the stockpile budget by 1 + i / points."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "sweep"
+    sheet.append(["point", "target", "value"])
+    for i in range(points):
+        sheet.append([f"p{i + 1}", "stockpile_budget", f"*{1 + i / points:.6f}"])
+    book.save(path)
+    return path
+
+
+def timed_sweep(case: Path, grid: Path, workers: int) -> float:
+    """Wall seconds of one sweep with nothing cached."""
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        done = sweep(SweepRequest(case, grid, Path(folder) / "sweep.xlsx", workers=workers))
+        wall = time.perf_counter() - started
+    if done.failed:
+        raise SystemExit(f"{done.failed} points were not solved to optimality")
+    return wall
+
+
+def point_stages(case: Path, runs: int) -> dict[str, float]:
+    """Median seconds of one point's stages, in this process, the input already read."""
+    raw = read_workbook(case, Problems())
+    point = Point("p", (Change(2, "stockpile_budget", "*1.1"),))
+    found: dict[str, list[float]] = {"apply + validate": [], "derive + build + compile": [],
+                                     "solve": []}
+    for _ in range(runs):
+        started = time.perf_counter()
+        data = validate(point_input(raw, point, Problems()), Problems())
+        found["apply + validate"].append(time.perf_counter() - started)
+        assert data is not None
+        timings: dict[str, float] = {}
+        # as a sequential sweep solves: HiGHS's threads as the process first set them
+        outcome = optimize(data, SolverOptions(threads=None), timings)
+        if not outcome.optimal:
+            raise SystemExit(f"the point was not solved: {outcome.solution.message}")
+        found["derive + build + compile"].append(
+            timings["derive"] + timings["build"] + timings["compile"])
+        found["solve"].append(timings["solve"])
+    return {name: statistics.median(values) for name, values in found.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--case", type=Path, default=ROOT / "data" / "base_case.xlsx")
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        grid = write_grid(Path(folder) / "grid.xlsx", arguments.points)
+        sequential = statistics.median(
+            timed_sweep(arguments.case, grid, 1) for _ in range(arguments.runs))
+        pool = statistics.median(
+            timed_sweep(arguments.case, grid, arguments.workers) for _ in range(arguments.runs))
+    count = arguments.points + 1  # and the base point
+    print(f"{arguments.case.name}: {count} points, medians of {arguments.runs} runs")
+    print(f"  sequential            {sequential:8.2f} s  ({sequential / count:.3f} s a point)")
+    print(f"  pool of {arguments.workers} workers     {pool:8.2f} s  "
+          f"({pool / count:.3f} s a point)")
+    print(f"  speed-up              {sequential / pool:8.2f} x")
+    print(f"one point, median of {arguments.runs}:")
+    for name, seconds in point_stages(arguments.case, arguments.runs).items():
+        print(f"  {name:24s} {seconds:8.3f} s")
+
+
+if __name__ == "__main__":
+    main()

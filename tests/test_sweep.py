@@ -1,0 +1,262 @@
+"""Sweeps: grids, their application and checks, the engine, the cache, the comparison."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from optimizer.cli import main
+from optimizer.sweep import SweepRequest, cache_folder, sweep
+from optimizer.sweep.grid import BASE, Change, Point, parse_target, point_input, read_grid
+from optimizer.workbook.problems import InputError, Problems
+from optimizer.workbook.reading import read_workbook
+from tests.cases import valid_tables, write_tables
+from tests.workbooks import demand, facility
+
+
+def _grid(path: Path, rows: Sequence[Sequence[Any]]) -> Path:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "sweep"
+    sheet.append(["point", "target", "value"])
+    for row in rows:
+        sheet.append(list(row))
+    book.save(path)
+    return path
+
+
+def _input(folder: Path) -> Path:
+    return write_tables(folder / "in.xlsx", valid_tables())
+
+
+def _cells(path: Path, point: Point, sheet: str) -> list[dict[str, Any]]:
+    problems = Problems()
+    raw = point_input(read_workbook(path, problems), point, problems)
+    assert not problems.errors, problems.errors
+    return [dict(r.cells) for r in raw.sheets[sheet].records]
+
+
+def test_target_forms() -> None:
+    setting = parse_target("Stockpile_Budget")
+    assert not isinstance(setting, str) and setting.setting == "stockpile_budget"
+    assert setting.filters == (("key", "stockpile_budget"),)
+    column = parse_target("prices.floor_price_per_t[mineral=Lithium, stage=refined]")
+    assert not isinstance(column, str)
+    assert (column.sheet, column.column) == ("prices", "floor_price_per_t")
+    assert column.filters == (("mineral", "lithium"), ("stage", "refined"))
+    whole = parse_target("facilities.capacity_t")
+    assert not isinstance(whole, str) and whole.filters == ()
+
+
+def test_changes_applied(tmp_path: Path) -> None:
+    path = _input(tmp_path)
+    point = Point("p", (
+        Change(2, "stockpile_budget", "*0.5"),
+        Change(3, "prices.floor_price_per_t[mineral=lithium,stage=refined]", "+500"),
+        Change(4, "facilities.capacity_t[facility=US-Li-ref]", 7000),
+        Change(5, "disruptions.end_period[scenario=ga_ban]", 2027),
+        Change(6, "risk_weight", 0.25),
+    ))
+    settings = {r["key"]: r["value"] for r in _cells(path, point, "settings")}
+    assert settings["stockpile_budget"] == 2.5e8
+    assert settings["risk_weight"] == 0.25  # absent from the input: added
+    prices = _cells(path, point, "prices")
+    assert [r["floor_price_per_t"] for r in prices] == [12500, None]
+    capacity = {r["facility"]: r["capacity_t"] for r in _cells(path, point, "facilities")}
+    assert capacity == {"AU-Li-mine": 90000, "CN-Li-ref": 60000, "US-Li-ref": 7000,
+                        "CN-Ga-rec": 600}
+    ends = [r.get("end_period") for r in _cells(path, point, "disruptions")]
+    assert ends == [2027, 2027]
+
+
+def test_factorial_crossing(tmp_path: Path) -> None:
+    grid = _grid(tmp_path / "g.xlsx", [
+        ["x", "stockpile_budget", 1e8], ["x", "stockpile_budget", 2e8],
+        ["x", "facilities.capacity_t[facility=US-Li-ref]", "*2"],
+        ["x", "facilities.capacity_t[facility=US-Li-ref]", "*3"],
+    ])
+    points = read_grid(grid, factorial=True)
+    assert [p.name for p in points] == ["p1", "p2", "p3", "p4"]
+    assert [p.describe() for p in points] == [
+        "stockpile_budget = 100000000; facilities.capacity_t[facility=US-Li-ref] = *2",
+        "stockpile_budget = 100000000; facilities.capacity_t[facility=US-Li-ref] = *3",
+        "stockpile_budget = 200000000; facilities.capacity_t[facility=US-Li-ref] = *2",
+        "stockpile_budget = 200000000; facilities.capacity_t[facility=US-Li-ref] = *3",
+    ]
+    assert [p.name for p in read_grid(grid)] == ["x"]
+
+
+def test_bad_grid_every_point_told(tmp_path: Path) -> None:
+    grid = _grid(tmp_path / "g.xlsx", [
+        ["a", "stockpile_budgetx", 1],
+        ["b", "prices.floorx[mineral=lithium]", "*1.2"],
+        ["c", "facilities.capacity_t[facility=nowhere]", "+500"],
+        ["d", "facilities.capacity_t[facility=US-Li-ref]", "-10000"],
+        ["e", "regions.name[region=US]", "*2"],
+        ["f", "pricex.floor_price_per_t", 1],
+        ["g", "discount_rate", "abc"],
+    ])
+    with pytest.raises(InputError) as raised:
+        sweep(SweepRequest(_input(tmp_path), grid, tmp_path / "out.xlsx"))
+    assert [str(p) for p in raised.value.errors] == [
+        "sweep, row 2, target: point a: not a settings key nor sheet.column[filter] "
+        "(stockpile_budgetx)",
+        "sweep, row 3, target: point b: sheet prices has no column 'floorx' "
+        "(prices.floorx[mineral=lithium])",
+        "sweep, row 4, target: point c: the filter matches no row of sheet facilities "
+        "(facilities.capacity_t[facility=nowhere])",
+        "facilities, row 4, capacity_t: point d: must be ≥ 0 (-5000)",
+        "sweep, row 6, value: point e: a relative change needs a number in the input "
+        "(*2 of United States)",
+        "sweep, row 7, target: point f: no sheet 'pricex' in the input contract "
+        "(pricex.floor_price_per_t)",
+        "settings, row 3, value: point g: discount_rate: expected a number (abc)",
+    ]
+    assert not (tmp_path / "out.xlsx").exists()
+    assert not cache_folder(tmp_path / "out.xlsx").exists()
+
+
+def test_bad_grid_rows(tmp_path: Path) -> None:
+    grid = _grid(tmp_path / "g.xlsx", [["base", "stockpile_budget", 1], ["a", None, 2]])
+    with pytest.raises(InputError) as raised:
+        read_grid(grid)
+    assert [str(p) for p in raised.value.errors] == [
+        "sweep, row 2, point: 'base' is the unchanged input; name the point otherwise (base)",
+        "sweep, row 3, target: a value is required",
+    ]
+
+
+def _budget_case(folder: Path) -> Path:
+    """One member M, two one-year periods, no discounting. A recycler makes 10 t of m a
+    period at 5 a tonne; M needs nothing in p1 and 20 t in p2; a shortfall costs 1000 a
+    tonne. The Vault may buy in p1 at the market price 50 and release in p2, within the
+    budget B. Each tonne bought saves 1000 − 5 = 995, and at most 10 t can be made
+    in p1, so the optimum is 10 050 − 995 × min(10, B / 50), with a kink at B = 500."""
+    tables = {
+        "settings": [{"key": "stockpile_budget", "value": 100}],
+        "regions": [{"region": "M", "zone_member": "yes"}],
+        "minerals": [{"mineral": "m", "shortfall_penalty_per_t": 1000}],
+        "periods": [{"period": "p1", "years": 1}, {"period": "p2", "years": 1}],
+        "facilities": [facility("f", "M", 10, 5)],
+        "demand": [demand("M", 20, period="p2")],
+        "prices": [{"mineral": "m", "stage": "refined", "market_price_per_t": 50}],
+        "stockpiles": [{"stockpile": "vault", "region": "M", "mineral": "m",
+                        "capacity_t": 100}],
+    }
+    return write_tables(folder / "budget.xlsx", tables, headers={"settings": ("key", "value")})
+
+
+def test_budget_sweep_by_hand(tmp_path: Path) -> None:
+    budgets = [0, 100, 250, 500, 800]
+    grid = _grid(tmp_path / "g.xlsx", [[f"b{b}", "stockpile_budget", b] for b in budgets])
+    done = sweep(SweepRequest(_budget_case(tmp_path), grid, tmp_path / "out.xlsx"))
+    table = pd.read_excel(tmp_path / "out.xlsx", sheet_name="comparison", engine="openpyxl")
+    assert (done.points, done.solved, done.failed) == (6, 6, 0), table["reason"].tolist()
+    objective = dict(zip(table["point"], table["objective"], strict=True))
+    assert objective[BASE] == pytest.approx(10050 - 995 * 2)
+    for budget in budgets:
+        assert objective[f"b{budget}"] == pytest.approx(10050 - 995 * min(10, budget / 50))
+    delta = dict(zip(table["point"], table["delta_objective"], strict=True))
+    assert delta["b800"] == pytest.approx(-995 * 8)
+    shortfall = dict(zip(table["point"], table["shortfall_m"], strict=True))
+    assert shortfall["b250"] == pytest.approx(5)
+    spend = dict(zip(table["point"], table["vault_spend"], strict=True))
+    assert spend["b250"] == pytest.approx(250) and spend["b800"] == pytest.approx(500)
+    peak = dict(zip(table["point"], table["peak_stock_t"], strict=True))
+    assert peak["b100"] == pytest.approx(2) and peak["b800"] == pytest.approx(10)
+    long = pd.read_parquet(tmp_path / "out.parquet")
+    assert len(long) == 6 * (len(table.columns) - 4)
+    row = long[(long["point"] == "b500") & (long["figure"] == "objective")]
+    assert row["value"].iloc[0] == pytest.approx(10050 - 995 * 10)
+
+
+def _figures(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path.with_suffix(".parquet"))
+
+
+def test_pool_equals_sequential(tmp_path: Path) -> None:
+    grid = _grid(tmp_path / "g.xlsx", [
+        ["half", "stockpile_budget", "*0.5"],
+        ["floor", "prices.floor_price_per_t[mineral=lithium]", "*1.2"],
+        ["floor", "facilities.capacity_t[facility=US-Li-ref]", "+500"],
+        ["short", "facilities.capacity_t[stage=mine]", 1000],
+    ])
+    path = _input(tmp_path)
+    one = sweep(SweepRequest(path, grid, tmp_path / "one.xlsx"))
+    two = sweep(SweepRequest(path, grid, tmp_path / "two.xlsx", workers=2))
+    assert (one.solved, two.solved) == (4, 4)
+    pd.testing.assert_frame_equal(_figures(one.workbook), _figures(two.workbook))
+
+
+def test_resume_solves_only_new_points(tmp_path: Path) -> None:
+    path = _input(tmp_path)
+    rows = [["half", "stockpile_budget", "*0.5"], ["none", "stockpile_budget", 0],
+            ["more", "facilities.capacity_t[facility=US-Li-ref]", "+500"]]
+    out = tmp_path / "out.xlsx"
+    first = sweep(SweepRequest(path, _grid(tmp_path / "g1.xlsx", rows[:1]), out))
+    assert first.solved == 2  # base and half
+    told: list[str] = []
+    again = sweep(SweepRequest(path, _grid(tmp_path / "g2.xlsx", rows), out),
+                  lambda name, _: told.append(name))
+    assert told == ["none", "more"]
+    assert (again.points, again.solved) == (4, 2)
+    fresh = sweep(SweepRequest(path, tmp_path / "g2.xlsx", tmp_path / "fresh.xlsx"))
+    assert fresh.solved == 4
+    pd.testing.assert_frame_equal(_figures(out), _figures(fresh.workbook))
+
+
+def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    grid = tmp_path / "grid.xlsx"
+    assert main(["template", "--grid", str(grid)]) == 0
+    assert read_grid(grid) == []
+    assert capsys.readouterr().out == f"{grid}: grid template written.\n"
+    _grid(grid, [["half", "stockpile_budget", "*0.5"]])
+    out = tmp_path / "out.xlsx"
+    assert main(["sweep", str(_input(tmp_path)), str(grid), "-o", str(out), "-q"]) == 0
+    said = capsys.readouterr().out
+    assert said == (f"{out}: 2 points (2 solved, 0 from the cache, 0 not optimal); "
+                    f"figures also in {out.with_suffix('.parquet')}.\n")
+    _grid(grid, [["half", "stockpile_budget", "*0.5"], ["none", "stockpile_budget", 0]])
+    assert main(["sweep", str(tmp_path / "in.xlsx"), str(grid), "-o", str(out)]) == 0
+    told = capsys.readouterr().err.splitlines()
+    assert told[0] == "1 point(s) to solve"
+    assert told[1].startswith("  none: optimal (1/1 done, 0 failed, about 0 s left)")
+    assert main(["sweep", str(grid), str(grid), "-o", str(grid)]) == 2
+
+
+def test_dask_local_cluster_equals_sequential(tmp_path: Path) -> None:
+    grid = _grid(tmp_path / "g.xlsx", [
+        ["half", "stockpile_budget", "*0.5"],
+        ["floor", "prices.floor_price_per_t[mineral=lithium]", "*1.2"],
+        ["short", "facilities.capacity_t[stage=mine]", 1000],
+    ])
+    path = _input(tmp_path)
+    one = sweep(SweepRequest(path, grid, tmp_path / "one.xlsx"))
+    links: list[str] = []
+    dask = sweep(SweepRequest(path, grid, tmp_path / "dask.xlsx", workers=2,
+                              scheduler="local"), on_dashboard=links.append)
+    assert dask.solved == 4
+    assert len(links) == 1 and links[0].startswith("http")
+    pd.testing.assert_frame_equal(_figures(one.workbook), _figures(dask.workbook))
+
+
+def test_infeasible_point_is_a_row_with_its_reason(tmp_path: Path) -> None:
+    grid = _grid(tmp_path / "g.xlsx", [
+        ["held", "stockpiles.terminal_min_t[stockpile=vault]", 50],
+        ["more", "stockpile_budget", 800],
+    ])
+    done = sweep(SweepRequest(_budget_case(tmp_path), grid, tmp_path / "out.xlsx"))
+    assert (done.points, done.solved, done.failed) == (3, 3, 1)
+    table = pd.read_excel(tmp_path / "out.xlsx", sheet_name="comparison", engine="openpyxl")
+    held = table[table["point"] == "held"].iloc[0]
+    assert held["status"] == "infeasible"
+    assert "budget" in held["reason"]
+    assert pd.isna(held["objective"])
+    more = table[table["point"] == "more"].iloc[0]
+    assert more["objective"] == pytest.approx(10050 - 995 * 10)
