@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer.data import ModelData
-from optimizer.model.derive import Derived, derive
 from optimizer.model import Extra, build
+from optimizer.model.derive import Derived, derive
 from optimizer.solve.highs import CompiledLP, Solution, SolverOptions, compile_program, solve
 from optimizer.timing import timed
 

@@ -27,9 +27,9 @@ import numpy as np
 import pytest
 
 from optimizer.data import ModelData
-from optimizer.model.derive import derive
 from optimizer.model import build
 from optimizer.model.concrete import concrete_model
+from optimizer.model.derive import derive
 from optimizer.solve.highs import CompiledLP, compile_model, compile_program
 from optimizer.workbook.validation import load
 from tests.cases import write_tables

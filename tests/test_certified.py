@@ -19,7 +19,7 @@ import pytest
 from benchmarks import generate
 from optimizer.data import ModelData
 from optimizer.model import COMPONENTS, build, certified, descriptors
-from optimizer.model.component import Context
+from optimizer.model.component import Context, RowWords
 from optimizer.model.derive import derive
 from optimizer.workbook.problems import InputError
 from optimizer.workbook.validation import load
@@ -38,7 +38,7 @@ def _certified_demand(region: str, demand_t: float, share: float, mineral: str =
 def _premium(outcome: Any, region: str, node: int = 0, mineral: str = "m") -> float:
     """The certified refined balance's dual, per tonne (one period of one year, δ = 1,
     probability 1): what the origin rule adds to the price of trusted product."""
-    return outcome.duals("certified_refined_balance")[region, mineral, node]
+    return float(outcome.duals("certified_refined_balance")[region, mineral, node])
 
 
 def test_an_origin_share_is_met_by_a_dearer_ally(tmp_path: Path) -> None:
@@ -63,7 +63,8 @@ def test_an_origin_share_is_met_by_a_dearer_ally(tmp_path: Path) -> None:
     # a certified tonne in N would ship to M for free, so it is worth the same there
     assert prices.loc["N", "certified_premium_per_t"] == approx(20)
     sensitivity = complete_tables(outcome)["sensitivity"].set_index("constraint")
-    assert sensitivity.loc["§12.3 certified refined balance", "what"].tolist()[0] == (
+    whats = sensitivity["what"][sensitivity.index == "§12.3 certified refined balance"]
+    assert whats.tolist()[0] == (
         "certified refined m in M ≥ certified demand of 40 t in period p1, all scenarios; "
         "certified premium 20.00 USD/t")
     chart = complete_tables(outcome)["chart_data"].query("kind == 'certified_premium'")
@@ -137,8 +138,9 @@ def test_too_little_certified_stock_leaves_defence_demand_unmet(tmp_path: Path) 
     assert (short["demand_t"], short["shortfall_t"]) == (approx(50), approx(20))
     assert (short["certified_demand_t"], short["certified_shortfall_t"]) == (
         approx(50), approx(20))
-    price = tables["prices"].set_index(["region", "stage"]).loc[("M", "refined")]
-    assert price["certified_premium_per_t"] == approx(1000)
+    prices = tables["prices"]
+    refined_in_m = prices[(prices["region"] == "M") & (prices["stage"] == "refined")]
+    assert refined_in_m["certified_premium_per_t"].tolist() == [approx(1000)]
     summary = tables["summary"].set_index("figure")["value"]
     assert summary["certified_shortfall_t"] == approx(20)
     assert [h for h in tables["headlines"]["headline"] if "origin rule" in h] == [
@@ -224,16 +226,24 @@ def test_certified_rows_are_explained_in_the_words_of_section_12(tmp_path: Path)
     data = every_certified_block(tmp_path)
     ctx = Context.for_explanations(derive(data))
     rows, columns = descriptors().rows, descriptors().columns
-    assert rows["certified_refined_balance"].explain(ctx, ("M", "m", 0)) == (
+    words: dict[str, RowWords] = {}
+    for name in ("certified_refined_balance", "certified_stock", "certified_within"):
+        explain = rows[name].explain
+        assert explain is not None, name
+        words[name] = explain
+    bound_words = columns["c_shortfall"].explain
+    assert bound_words is not None
+    assert words["certified_refined_balance"](ctx, ("M", "m", 0)) == (
         "certified refined m in M must meet the certified share of demand in period p1 "
         "(all scenarios)")
-    assert rows["certified_stock"].explain(ctx, ("vault", 0)) == (
+    assert words["certified_stock"](ctx, ("vault", 0)) == (
         "stockpile vault: certified level = previous certified level + certified purchases "
         "− certified releases in period p1 (all scenarios)")
-    assert rows["certified_within"].explain(ctx, ("ship", ("N", "M", "m", "refined", 0))) == (
+    assert words["certified_within"](
+        ctx, ("ship", ("N", "M", "m", "refined", 0))) == (
         "the certified part of ship N M m refined cannot exceed the ship itself in period p1 "
         "(all scenarios)")
-    assert columns["c_shortfall"].explain(ctx, ("M", "m", 0), 5.0, "upper") == (
+    assert bound_words(ctx, ("M", "m", 0), 5.0, "upper") == (
         "unmet certified m demand in M is at most the certified demand of 5 t in period p1 "
         "(all scenarios)")
 

@@ -17,20 +17,20 @@ import openpyxl
 import pytest
 
 import optimizer.model
-from optimizer.workbook import contract
 from optimizer.data import ModelData
-from optimizer.model.derive import derive
-from optimizer.solve.explain import explain_infeasible, not_solved_message
 from optimizer.model import Extra, build, components, costs, descriptors
 from optimizer.model.component import Columns, Component, Cost
+from optimizer.model.derive import derive
 from optimizer.model.indices import Indices
 from optimizer.model.program import GREATER, LESS, Program, node_keys
 from optimizer.model.terms import Terms
 from optimizer.pipeline import optimize
-from optimizer.workbook.problems import InputError
 from optimizer.results.accounting import Accounts
 from optimizer.results.sensitivity import sensitivity
+from optimizer.solve.explain import explain_infeasible, not_solved_message
 from optimizer.solve.highs import SolverOptions
+from optimizer.workbook import contract
+from optimizer.workbook.problems import InputError
 from optimizer.workbook.template import write_workbook
 from optimizer.workbook.validation import load
 from tests.committed import DATA, assert_same_content, builder

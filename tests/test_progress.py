@@ -37,8 +37,8 @@ def test_no_display_off_a_terminal() -> None:
 def test_the_solver_reports_its_iterations(tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """HiGHS calls back on every iteration; the listener hears at most every interval."""
-    from optimizer.solve import highs as solving
     from optimizer.pipeline import prepare
+    from optimizer.solve import highs as solving
     from optimizer.workbook.validation import load
 
     monkeypatch.setattr(solving, "PROGRESS_INTERVAL_S", 0.0)

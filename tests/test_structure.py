@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.data import ModelData
-from optimizer.model.derive import derive
 from optimizer.model import build
+from optimizer.model.derive import derive
 from optimizer.pipeline import prepare
 from tests.workbooks import case, demand, facility, route, scenarios, yield_of
 

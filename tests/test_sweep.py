@@ -138,7 +138,7 @@ def _budget_case(folder: Path) -> Path:
     tonne. The Vault may buy in p1 at the market price 50 and release in p2, within the
     budget B. Each tonne bought saves 1000 − 5 = 995, and at most 10 t can be made
     in p1, so the optimum is 10 050 − 995 × min(10, B / 50), with a kink at B = 500."""
-    tables = {
+    tables: dict[str, list[dict[str, Any]]] = {
         "settings": [{"key": "stockpile_budget", "value": 100}],
         "regions": [{"region": "M", "zone_member": "yes"}],
         "minerals": [{"mineral": "m", "shortfall_penalty_per_t": 1000}],
@@ -196,7 +196,7 @@ def test_pool_equals_sequential(tmp_path: Path) -> None:
 
 def test_resume_solves_only_new_points(tmp_path: Path) -> None:
     path = _input(tmp_path)
-    rows = [["half", "stockpile_budget", "*0.5"], ["none", "stockpile_budget", 0],
+    rows: list[list[Any]] = [["half", "stockpile_budget", "*0.5"], ["none", "stockpile_budget", 0],
             ["more", "facilities.capacity_t[facility=US-Li-ref]", "+500"]]
     out = tmp_path / "out.xlsx"
     first = sweep(SweepRequest(path, _grid(tmp_path / "g1.xlsx", rows[:1]), out))

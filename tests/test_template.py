@@ -13,7 +13,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.cli import EXIT_BAD_INPUT, EXIT_OK, main
-from optimizer.workbook.contract import SETTINGS, SHEETS, SHEETS_BY_NAME, WILDCARD, Column, Kind, Sheet
+from optimizer.workbook.contract import (
+    SETTINGS,
+    SHEETS,
+    SHEETS_BY_NAME,
+    WILDCARD,
+    Column,
+    Kind,
+    Sheet,
+)
 from optimizer.workbook.problems import InputError
 from optimizer.workbook.template import write_workbook
 from optimizer.workbook.validation import load

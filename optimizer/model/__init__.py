@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from optimizer.model.derive import Derived
 from optimizer.model import (
     balances,
     certified,
@@ -30,6 +29,7 @@ from optimizer.model import (
     trade,
 )
 from optimizer.model.component import Component, Cost, Descriptors, cost_components
+from optimizer.model.derive import Derived
 from optimizer.model.indices import Indices
 from optimizer.model.program import Program, paused_gc
 from optimizer.model.terms import Terms

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.model.derive import PRODUCTS
 from optimizer.model.component import (
     Binding,
     Columns,
@@ -20,6 +19,7 @@ from optimizer.model.component import (
     Rows,
     amount,
 )
+from optimizer.model.derive import PRODUCTS
 from optimizer.model.indices import Indices
 from optimizer.model.program import EQUAL, LESS, Program, node_key_columns, node_keys
 from optimizer.model.terms import Stocks, Terms

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.model.derive import PRODUCTS
 from optimizer.model.component import (
     Binding,
     Columns,
@@ -21,6 +20,7 @@ from optimizer.model.component import (
     Rows,
     amount,
 )
+from optimizer.model.derive import PRODUCTS
 from optimizer.model.indices import Indices
 from optimizer.model.program import LESS, Program, named
 from optimizer.model.terms import Capacity, Terms

@@ -30,8 +30,8 @@ import pyarrow.parquet as pq
 
 from optimizer import __version__
 from optimizer.files import replacing_folder
-from optimizer.workbook.problems import KeptSolutionError
 from optimizer.solve.highs import Solution
+from optimizer.workbook.problems import KeptSolutionError
 
 INPUT = "input.xlsx"
 META = "solution.json"

@@ -64,9 +64,9 @@ from typing import Any
 
 from optimizer.data import Disruption, DisruptionKind, ModelData, Scenario
 from optimizer.model.derive import Derived, unlocks_release
-from optimizer.solve.explain import explain_infeasible, not_solved_message
 from optimizer.pipeline import Outcome, optimize
 from optimizer.results.accounting import Accounts, cvar
+from optimizer.solve.explain import explain_infeasible, not_solved_message
 from optimizer.solve.highs import CompiledLP, Solution, SolverOptions, solve
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from optimizer.model.derive import Derived
 from optimizer.model import descriptors
 from optimizer.model.component import Context, Descriptors
+from optimizer.model.derive import Derived
 from optimizer.solve.highs import CompiledLP, Solution
 
 

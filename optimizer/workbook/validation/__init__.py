@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer.workbook import contract
 from optimizer.data import ModelData
+from optimizer.timing import timed
+from optimizer.workbook import contract
 from optimizer.workbook.problems import InputError, Problem, Problems
 from optimizer.workbook.reading import RawWorkbook, read_workbook
-from optimizer.timing import timed
 from optimizer.workbook.validation.assemble import assemble, match
 from optimizer.workbook.validation.records import (
     check_references,

@@ -15,9 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from optimizer.workbook import contract
-from optimizer.workbook.cells import as_text
-from optimizer.workbook.contract import PRODUCTS, Kind, Sheet
 from optimizer.data import (
     Demand,
     Disruption,
@@ -35,6 +32,9 @@ from optimizer.data import (
     Stockpile,
     Tier,
 )
+from optimizer.workbook import contract
+from optimizer.workbook.cells import as_text
+from optimizer.workbook.contract import PRODUCTS, Kind, Sheet
 from optimizer.workbook.matching import Key, resolve
 from optimizer.workbook.problems import Problems
 from optimizer.workbook.validation.records import DEFAULT_SCENARIO, Record, Tables

@@ -10,15 +10,15 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
+from optimizer.data import (
+    Settings,
+)
 from optimizer.workbook.cells import Invalid, as_text, read_cell
 from optimizer.workbook.contract import (
     FACILITY_STAGES,
     PRODUCTS,
     SETTINGS_BY_KEY,
     SHEETS_BY_NAME,
-)
-from optimizer.data import (
-    Settings,
 )
 from optimizer.workbook.problems import Problems
 from optimizer.workbook.validation.records import Record, report_duplicate
