@@ -48,16 +48,30 @@ ASSUMPTIONS: dict[str, Assumption] = {
         0.01, "share of world output",
         "A region making less than 1% of a mineral's world output at a stage (the US "
         "excepted) is counted in the other-members (XZ) or rest-of-world (XW) aggregate."),
-    "mine_cost_share": Assumption(
-        0.35, "× 2025 market price", "Mine operating cost per t of contained product."),
-    "refine_cost_share": Assumption(
-        0.15, "× 2025 market price", "Refining (separation, smelting) cost per t of output."),
-    "recycle_cost_share": Assumption(
-        0.45, "× 2025 market price", "Recycling cost per t of refined output."),
-    "low_cost_factor": Assumption(
-        0.85, "× cost",
-        "Operating costs in China, Indonesia, Russia, Vietnam and Burma relative to others "
-        "(energy, labour, environmental standards)."),
+    "cost_quartile_1": Assumption(
+        0.55, "× 2025 market price",
+        "Cash cost of a first-quartile producer (mine plus refining, per t of refined "
+        "product): the bottom of the industry cost curve."),
+    "cost_quartile_2": Assumption(
+        0.70, "× 2025 market price", "Cash cost of a second-quartile producer."),
+    "cost_quartile_3": Assumption(
+        0.80, "× 2025 market price",
+        "Cash cost of a third-quartile producer; the default position of a region "
+        "COST_QUARTILES does not name."),
+    "cost_quartile_4": Assumption(
+        0.90, "× 2025 market price",
+        "Cash cost of a fourth-quartile producer: still covered by the 2025 price, "
+        "which is set near the 90th percentile of the cost curve."),
+    "refine_part_of_cost": Assumption(
+        0.25, "share of the chain's cash cost",
+        "Refining's part of the mine-to-refined cash cost (the mine's part is the rest); "
+        "recycling bears the whole chain cost."),
+    "spare_cost_share": Assumption(
+        0.95, "× 2025 market price (chain)",
+        "Cash cost of restarting the 15% of capacity idle in 2025 (capacity − output): "
+        "it stood idle because the 2025 price barely paid for it (the top of the cost "
+        "curve, 95% of the price); it runs only when the market needs more than 2025's "
+        "output, and then sets the price."),
     "freight_same_group": Assumption(
         60.0, "USD/t", "Freight and handling within a continent, per t of contained product."),
     "freight_other_group": Assumption(
@@ -72,9 +86,31 @@ ASSUMPTIONS: dict[str, Assumption] = {
         "shortfall_penalty_per_t."),
     "holding_cost_share": Assumption(
         0.02, "× 2025 market price per yr", "Storage, insurance and handling of Vault stocks."),
+    "vault_high_share": Assumption(
+        0.75, "China's share of world refined output",
+        "A mineral China refines three quarters or more of is most critical: its licensing "
+        "is in force and no other refiner could replace it within the horizon."),
+    "vault_mid_share": Assumption(
+        0.50, "China's share of world refined output", "Half or more: critical."),
+    "vault_cover_high": Assumption(
+        3.0, "× the 60-day target",
+        "Most critical minerals: 180 days, the time allied refining needs to ramp up."),
+    "vault_cover_mid": Assumption(1.5, "× the 60-day target", "Critical minerals: 90 days."),
+    "vault_cover_low": Assumption(
+        0.5, "× the 60-day target",
+        "Diversified minerals (China refines under half): 30 days; allied and other "
+        "refiners can replace a lost supplier."),
     "vault_fill_years": Assumption(
         1.0, "years", "Vault buys at most its capacity per year (market impact of buying)."),
     "discount_rate": Assumption(0.05, "1/yr", "Real discount rate of the zone's planners."),
+    "licensing_export_factor": Assumption(
+        0.50, "share of capacity",
+        "China's exports of licensed products (Ga, Ge, graphite, Sb, W, Dy/Tb) under the "
+        "licensing regimes in force: at most half of its capacity. Licences are granted "
+        "case by case and the sources publish no effect on volumes; half of capacity is "
+        "above what China exports in the calm scenario (its own demand is half the "
+        "world's), so the cap stops surges and re-routing, not 2025's trade, which the "
+        "2025 prices already reflect."),
     "licence_factor": Assumption(
         0.30, "share of capacity",
         "Chinese Dy/Tb exports under tightened licensing: 30% of capacity."),
@@ -85,13 +121,39 @@ ASSUMPTIONS: dict[str, Assumption] = {
         "Indonesian refined nickel exports under the restriction: half of capacity."),
     "dumping_price_factor": Assumption(
         0.60, "× market price", "Market prices during a price-dumping episode."),
-    "p_calm": Assumption(0.40, "probability", "No disruption."),
-    "p_china_hree_licensing": Assumption(0.15, "probability", "Heavy rare-earth licensing."),
-    "p_china_gggs_ban": Assumption(0.12, "probability", "Ga, Ge, graphite, Sb ban."),
-    "p_drc_cobalt_quota": Assumption(0.10, "probability", "DRC cobalt quota extension."),
-    "p_indonesia_nickel": Assumption(0.08, "probability", "Indonesian nickel restriction."),
-    "p_price_dumping": Assumption(0.10, "probability", "Price-dumping episode."),
-    "p_combined_escalation": Assumption(0.05, "probability", "Combined escalation."),
+    "outage_capacity_factor": Assumption(
+        0.50, "× capacity",
+        "South African PGM mine capacity during a major outage: half, as deep Bushveld "
+        "shafts stop under power rationing or flooding."),
+    "p_calm": Assumption(
+        0.36, "probability",
+        "Today's policy holds: the most likely single path, but under half, as export "
+        "restrictions were tightened every year 2023-2025."),
+    "p_china_rare_earth_controls": Assumption(
+        0.15, "probability",
+        "The suspended October 2025 package has a fixed expiry (2026-11-10) and was "
+        "suspended, not withdrawn."),
+    "p_china_gggs_ban": Assumption(
+        0.12, "probability",
+        "The US-specific ban was in force for a year before its suspension to 2026-11-27."),
+    "p_drc_cobalt_quota": Assumption(
+        0.10, "probability",
+        "The DRC moved from a ban to quotas within 2025 and reserves the right to extend "
+        "them."),
+    "p_indonesia_nickel": Assumption(
+        0.07, "probability",
+        "Indonesia has extended its ore ban to processed products before; no refined "
+        "restriction is announced."),
+    "p_price_dumping": Assumption(
+        0.08, "probability",
+        "Price collapses in NdPr, lithium, graphite and nickel recurred 2023-2025."),
+    "p_strait_closure": Assumption(
+        0.03, "probability", "A blockade of China's sea lanes: rare, but the costliest path."),
+    "p_south_africa_pgm_outage": Assumption(
+        0.04, "probability",
+        "Power rationing cut South African mine output repeatedly in 2022-2023."),
+    "p_combined_escalation": Assumption(
+        0.05, "probability", "Every restriction at once: the tail the Vault exists for."),
     "expansion_lifetime_years": Assumption(20.0, "years", "Life of new capacity."),
     "time_limit_s": Assumption(120.0, "s", "Solver time limit."),
 }
@@ -152,6 +214,65 @@ EXPANSIONS: tuple[Expansion, ...] = (
 )
 
 
+# Position of a region's existing output on the industry cost curve, by mineral and
+# stage (planning assumption after the published structure of each industry; the sources
+# publish no cost curves). Unnamed regions sit at the mineral's "*" position, else in the
+# third quartile (cost_quartile_3).
+# The order matters where the 2025 market was in surplus (lithium, cobalt, nickel):
+# the highest-cost output idles first, as it did in 2024-2025.
+COST_QUARTILES: dict[tuple[str, str], dict[str, tuple[int, str]]] = {
+    ("lithium", "mine"): {
+        "CL": (1, "Atacama brine, evaporation: the lowest-cost lithium"),
+        "AR": (2, "Puna brines"),
+        "AU": (3, "spodumene concentrate, shipped for conversion"),
+        "CN": (4, "lepidolite and Qinghai brine, the top of the curve: lepidolite mines "
+                  "halted when prices fell in 2025"),
+    },
+    ("graphite", "mine"): {
+        "*": (2, "flake concentrate from open pits; China's Heilongjiang mines set the "
+                 "price"),
+    },
+    ("manganese", "mine"): {
+        "ZA": (1, "Kalahari manganese field: the largest, lowest-cost ores"),
+        "*": (2, "large open-pit ore mines (Gabon, Australia, Ghana, Brazil, India)"),
+    },
+    ("nickel", "mine"): {
+        "ID": (1, "laterite for NPI and HPAL in Sulawesi and Halmahera: the bottom of the "
+                  "curve since 2022"),
+        "RU": (1, "Norilsk: nickel with PGM and copper by-products"),
+        "PH": (2, "saprolite and limonite ore"),
+        "AU": (4, "Western Australian sulphides: BHP suspended Nickel West in October 2024"),
+    },
+    ("nickel", "refine"): {
+        "ID": (1, "NPI and HPAL integrated with the mines"),
+    },
+    ("copper", "mine"): {
+        "CD": (1, "high-grade Katanga oxide and sulphide ores"),
+        "CL": (2, "large porphyry mines"),
+    },
+    ("pgm", "mine"): {
+        "RU": (1, "Norilsk: palladium as a by-product of nickel"),
+        "ZA": (2, "Bushveld platinum mines"),
+        "US": (4, "Stillwater, curtailed in 2024 at low palladium prices"),
+    },
+    ("ndpr", "mine"): {
+        "CN": (1, "Bayan Obo (an iron-ore by-product) and ionic clays"),
+        "MM": (1, "ionic-clay mines"),
+    },
+    ("dytb", "mine"): {
+        "CN": (1, "ionic clays, the main heavy rare-earth source"),
+        "MM": (1, "ionic-clay mines"),
+    },
+}
+
+
+def quartile(mineral: str, stage: str, region: str) -> tuple[int, str]:
+    """A region's cost quartile for a mineral and stage, and why (COST_QUARTILES)."""
+    positions = COST_QUARTILES.get((mineral, stage), {})
+    return positions.get(region, positions.get(
+        "*", (3, "no published position: the third quartile by default")))
+
+
 def assumed(name: str, value: float | None = None, unit: str | None = None,
             derivation: str = "") -> Figure:
     """A figure that is (or follows by arithmetic from) a planning assumption."""
@@ -202,24 +323,38 @@ RULES: dict[str, str] = {
                    "is below world refined output, else world refined output; flat over "
                    "2026-2030. US demand: USGS apparent consumption 2025e (rare earths × "
                    "content shares; germanium 2019); the rest split by CONSUMPTION_WEIGHTS.",
-    "price_rule": "Market price: the USGS 2025 annual average (Dy/Tb: 2024) in USD per t of "
+    "price_rule": "Market price: the USGS 2025 annual average (Dy/Tb: 2024; tungsten: APT at "
+                  "Rotterdam, end-2025 spot, the only published APT price) in USD per t of "
                   "the refined product, all periods; lithium per t Li; PGM the Pd and Pt "
-                  "prices weighted by 2025 mine output.",
+                  "prices weighted by 2025 mine output. Refined manganese and spherical "
+                  "graphite have no published price: the ore and flake prices stand in.",
     "floor_rule": "NdPr: 110 USD/kg, the 2025 US defence offtake floor. Other minerals: the "
-                  "higher of the USGS 2024 and 2025 prices, so floors bind where prices fell "
-                  "in 2025 and in a dumping episode.",
+                  "higher of the USGS 2024 and 2025 prices (tungsten: the 2025 APT price), "
+                  "so floors bind where prices fell in 2025 and in a dumping episode.",
+    "cost_rule": "Each region's 2025 output runs at its cost-curve position (COST_QUARTILES: "
+                 "quartile 1-4 at 0.55-0.90 × the 2025 price for the chain, three quarters "
+                 "mine, a quarter refining); the rest of its capacity (output ÷ 0.85 − "
+                 "output, facility '<name>-spare') at the 2025 price. So 2025 output runs in "
+                 "calm and the zone's marginal prices come out near the 2025 prices.",
     "route_rule": "Concentrate moves from regions mining more than their refineries need to "
                   "regions needing more; refined product from regions making more than they "
                   "use to every consuming region. Freight by continent pair; Section 301 "
                   "tariffs (25% of the 2025 price) on Chinese cobalt, tungsten, manganese and "
                   "graphite into the US.",
     "vault_rule": "One Project Vault stockpile per mineral in the US: capacity and end-2030 "
-                  "target = 60 days of US demand; starts empty; releases only while a "
-                  "disruption of its mineral is active; budget 11.67 bn USD.",
+                  "target = the 60-day target × a criticality multiple (China refines 75% "
+                  "or more of world output: × 3; 50% or more: × 1.5; else × 0.5) of US "
+                  "demand; starts empty; releases only while a supply disruption of its "
+                  "mineral is active (MODEL.md §6.6); budget 11.67 bn USD.",
     "offtake_rule": "All US NdPr separation output of 2025e (8,900 t REO × 0.2 = 1,780 t/yr) "
                     "is bought at 110,000 USD/t take-or-pay, 2026H1-2030H2.",
-    "drc_rule": "DRC quota: (96,600 − 9,600 t for reserves) ÷ DRC cobalt mine and refinery "
-                "capacity, the same share capping concentrate and refined exports.",
+    "drc_rule": "DRC quota, in force for 2026 and 2027 in every scenario: (96,600 − 9,600 t "
+                "for reserves) ÷ DRC cobalt mine and refinery capacity, the same share "
+                "capping concentrate and refined exports.",
+    "licensing_rule": "China's licensing regimes in force (Ga, Ge since 2023-08-01, graphite "
+                      "since 2023-12-01, Sb since 2024-09-15, W since 2025-02-04, Dy/Tb since "
+                      "2025-04-04) cap its exports of each at licensing_export_factor × "
+                      "capacity in every scenario, calm included; scenarios tighten them.",
     "transit_rule": "While China's Ga/Ge/graphite/Sb ban holds, other non-members export at "
                     "most their own refined capacity: no re-export of Chinese material.",
 }

@@ -70,9 +70,13 @@ class Case(Supply, Trade, Vault, Scenarios):
                                "offtake floor for NdPr")
             else:
                 higher = max(float(market.value), float(old.value))
+                words = (f"floor rule: the higher of the 2024 ({old.value}) and 2025 "
+                         f"({market.value}) USD/t prices, the zone's reference price"
+                         if old is not market else
+                         f"floor rule: the 2025 price ({market.value} USD/t), the only one "
+                         "published for this product")
                 floor = Figure(higher, "USD/t", f"floor rule; {market.source}", market.url,
-                               f"floor rule: the higher of the 2024 ({old.value}) and 2025 "
-                               f"({market.value}) USD/t prices, the zone's reference price")
+                               words)
             records.append({"mineral": m, "stage": "refined", "period": "*",
                             "market_price_per_t": market, "floor_price_per_t": floor})
         return records

@@ -43,7 +43,6 @@ REGIONS: tuple[tuple[str, str | None, str, str], ...] = (
 )
 COUNTRY_REGION = {country: code for code, country, _, _ in REGIONS if country}
 GROUP = {code: group for code, _, _, group in REGIONS}
-LOW_COST = frozenset({"CN", "ID", "RU", "VN", "MM"})
 ATTENDEE = "Critical Minerals Ministerial 2026 attendee"
 
 # Regions that consume (demand rows) and their weights in world demand (planning

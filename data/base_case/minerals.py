@@ -53,10 +53,10 @@ MINERALS: tuple[MineralSpec, ...] = (
                 "refined = antimony metal and trioxide as Sb.", ("antimony",), "2025", None,
                 ("antimony", "Metal 99.65% min, CIF (Argus), annual average")),
     MineralSpec("tungsten", "Tungsten, t of contained W. Concentrate = wolframite and "
-                "scheelite concentrate; refined = APT and tungsten oxides as W.",
+                "scheelite concentrate; refined = ammonium paratungstate (APT) and tungsten "
+                "oxides as W, priced as APT.",
                 ("tungsten",), "2025", None,
-                ("tungsten", "Concentrate, in-warehouse Rotterdam (Argus), per mtu WO3 "
-                 "(7.93 kg W)")),
+                ("tungsten", "APT, Rotterdam, end-2025 (spot)")),
     MineralSpec("manganese", "Manganese, t of contained Mn. Concentrate = manganese ore; "
                 "refined = ferroalloys, electrolytic metal and sulphate as Mn.",
                 ("manganese",), "2025", None,

@@ -70,8 +70,16 @@ def headlines(o: Outcome) -> Headlines:
                    for m, s in vault.items()}
     order = {p: i for i, p in enumerate(periods)}
     cover_at_start: dict[str, dict[str, float]] = {}
+    def state(r: object) -> tuple[object, ...]:
+        return tuple(getattr(r, k) for k in ("kind", "region", "mineral", "stage",
+                                             "destination", "start_period", "end_period",
+                                             "factor"))
+
+    # today's policy (the calm scenario's rows, in every scenario) is not a disruption's start
+    policy = {state(r) for r in data.disruptions if r.scenario == "calm"}
     for s in data.scenarios:
-        rows = [r for r in data.disruptions if r.scenario == s.scenario and r.kind != "price"]
+        rows = [r for r in data.disruptions if r.scenario == s.scenario and r.kind != "price"
+                and state(r) not in policy]
         starts: dict[str, int] = {}
         for row in rows:
             for m in ([row.mineral] if row.mineral else list(vault)):

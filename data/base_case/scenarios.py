@@ -10,30 +10,48 @@ from base_case.geography import REGIONS
 from base_case.minerals import FIRST, LAST, MINERALS
 
 SCENARIOS: tuple[tuple[str, str], ...] = (
-    ("calm", "No disruption: 2025 trade patterns continue; the DRC cobalt quota does not "
-             "bind."),
-    ("china_hree_licensing",
-     "China tightens licensing of heavy rare earths (Dy, Tb) from 2026H2 to 2028H1: exports "
-     "of Dy/Tb concentrate and oxide fall to 30% of capacity and Dy/Tb prices rise 50%."),
+    ("calm", "Today's policy and nothing more: the DRC cobalt export quota for 2026 and 2027 "
+             "and China's export licensing of gallium, germanium, graphite, antimony, "
+             "tungsten and Dy/Tb, as in force; every other scenario departs from it."),
+    ("china_rare_earth_controls",
+     "China's October 2025 rare-earth package returns when its suspension expires "
+     "(2026-11-10): from 2027H1 to 2028H2 exports of NdPr and Dy/Tb (concentrate and oxide) "
+     "fall to 30% of capacity and Dy/Tb prices rise 50%."),
     ("china_gggs_ban",
      "When the suspension of the US-specific ban lapses (2026-11-27), China bans exports of "
      "gallium, germanium, graphite and antimony to every zone member, 2027H1 to 2028H2."),
     ("drc_cobalt_quota",
-     "The DRC enforces its cobalt export quota (96,600 t/yr incl. 9,600 t for reserves) from "
-     "2026H1 and extends it to 2029H2."),
+     "The DRC extends its cobalt export quota (96,600 t/yr incl. 9,600 t for reserves, in "
+     "force for 2026 and 2027) to the end of 2029."),
     ("indonesia_nickel",
      "Indonesia restricts exports of refined nickel and intermediates to half of capacity, "
      "2027H2 to 2029H1 (ore exports are banned since 2020 in every scenario)."),
     ("price_dumping",
-     "A price-dumping episode, 2028H1 to 2029H2: market prices of every refined mineral fall "
-     "to 60% of their 2025 level, below the zone's floors."),
+     "Targeted dumping, 2028H1 to 2029H2: the refined prices of NdPr, lithium, graphite and "
+     "nickel, the markets whose 2023-2025 collapses were blamed on overcapacity, fall to "
+     "60% of their 2025 level, below the zone's floors."),
+    ("strait_closure",
+     "A blockade of the sea lanes off China's coast closes every route out of China for "
+     "2028H1 (the `route` kind): nothing China makes reaches other regions."),
+    ("south_africa_pgm_outage",
+     "A major outage of South Africa's PGM mines (power rationing or flooding) halves their "
+     "capacity, 2027H1 to 2027H2."),
     ("combined_escalation",
-     "Escalation: heavy rare-earth licensing from 2026H2, the Ga/Ge/graphite/Sb ban from "
-     "2027H1, the DRC quota from 2027H2 and the Indonesian restriction from 2028H1, all to "
-     "the end of the horizon."),
+     "Escalation: the rare-earth controls from 2027H1, the Ga/Ge/graphite/Sb ban from "
+     "2027H1, the DRC quota extended from 2028H1 and the Indonesian restriction from "
+     "2028H1, all to the end of the horizon."),
 )
 
-
+# China's licensing regimes in force (data/sources/export_controls.csv): mineral -> the
+# start of the `mineral` column of its row.
+LICENSED: dict[str, str] = {
+    "gallium": "gallium", "germanium": "germanium", "graphite": "graphite",
+    "antimony": "antimony", "tungsten": "tungsten;", "dytb": "rare_earths (Sm",
+}
+QUOTA_END = "2027H2"
+# Targeted dumping: the refined markets whose 2023-2025 price collapses were blamed on
+# Chinese and Indonesian overcapacity (the NdPr floor's stated purpose).
+DUMPED = ("ndpr", "lithium", "graphite", "nickel")  # the DRC quota is set for 2026 and 2027
 
 
 class Scenarios:
@@ -56,18 +74,24 @@ class Scenarios:
         ban = self.f.one("additional.csv", item="indonesia_nickel_ore_export_ban")
         members = self.members()
 
-        def hree_rows(scenario: str, end: str) -> list[Record]:
-            return [
-                {"scenario": scenario, "kind": "export", "region": "CN", "mineral": "dytb",
-                 "stage": "*", "destination": "*", "start_period": "2026H2",
-                 "end_period": end,
-                 "factor": Figure(A("licence_factor"), "share of capacity", *cited([hree]),
-                                  "licences for Dy/Tb in force since 2025-04-04; "
-                                  "licence_factor (planning assumption) when tightened")},
-                {"scenario": scenario, "kind": "price", "mineral": "dytb", "stage": "refined",
-                 "start_period": "2026H2", "end_period": end,
-                 "factor": assumed("hree_price_factor")},
-            ]
+        package = next(r for r in controls if r["mineral"].startswith("rare_earths (Ho"))
+
+        def rare_earth_rows(scenario: str, end: str) -> list[Record]:
+            start = "2027H1"  # the first half-year after the suspension expires
+            rows: list[Record] = [
+                {"scenario": scenario, "kind": "export", "region": "CN", "mineral": m,
+                 "stage": "*", "destination": "*", "start_period": start, "end_period": end,
+                 "factor": Figure(A("licence_factor"), "share of capacity",
+                                  f"planning assumption: licence_factor; "
+                                  f"{cited([package, hree])[0]}", package.url(),
+                                  "the October 2025 package, suspended to 2026-11-10, returns "
+                                  "on top of the Dy/Tb licences in force since 2025-04-04; "
+                                  "licence_factor (planning assumption)")}
+                for m in ("ndpr", "dytb")]
+            rows.append({"scenario": scenario, "kind": "price", "mineral": "dytb",
+                         "stage": "refined", "start_period": start, "end_period": end,
+                         "factor": assumed("hree_price_factor")})
+            return rows
 
         routes = self.routes()
 
@@ -132,19 +156,48 @@ class Scenarios:
                      "factor": assumed("indonesia_export_factor", derivation=(
                          f"{ASSUMPTIONS['indonesia_export_factor'].why} Ore: {ban.cite()}"))}]
 
+        def policy_rows(scenario: str) -> list[Record]:
+            """Today's policy, in every scenario: China's licensing and the DRC quota."""
+            rows: list[Record] = []
+            for m, prefix in LICENSED.items():
+                row = next(r for r in controls if r["mineral"].startswith(prefix))
+                rows.append({
+                    "scenario": scenario, "kind": "export", "region": "CN", "mineral": m,
+                    "stage": "*", "destination": "*", "start_period": FIRST,
+                    "end_period": LAST,
+                    "factor": Figure(A("licensing_export_factor"), "share of capacity",
+                                     f"planning assumption: licensing_export_factor; "
+                                     f"{cited([row])[0]}", row.url(),
+                                     f"licensing in force since {row['start_date']}: "
+                                     + ASSUMPTIONS["licensing_export_factor"].why)})
+            return [*rows, *drc_rows(scenario, FIRST, QUOTA_END)]
+
         dumping: list[Record] = [{
-            "scenario": "price_dumping", "kind": "price", "mineral": "*", "stage": "refined",
+            "scenario": "price_dumping", "kind": "price", "mineral": m, "stage": "refined",
             "start_period": "2028H1", "end_period": "2029H2",
-            "factor": assumed("dumping_price_factor")}]
+            "factor": assumed("dumping_price_factor")} for m in DUMPED]
+        closure: list[Record] = [{
+            "scenario": "strait_closure", "kind": "route", "region": "CN", "mineral": "*",
+            "stage": "*", "destination": "*", "start_period": "2028H1",
+            "end_period": "2028H1", "factor": Figure(
+                0, "route capacity multiplier", "definition: a closed route", "",
+                "every route out of China closed (factor 0 closes an unlimited route)")}]
+        outage: list[Record] = [{
+            "scenario": "south_africa_pgm_outage", "kind": "capacity", "region": "ZA",
+            "mineral": "pgm", "stage": "mine", "start_period": "2027H1",
+            "end_period": "2027H2", "factor": assumed("outage_capacity_factor")}]
         return [
-            *hree_rows("china_hree_licensing", "2028H1"),
+            *(row for name, _ in SCENARIOS for row in policy_rows(name)),
+            *rare_earth_rows("china_rare_earth_controls", "2028H2"),
             *gggs_rows("china_gggs_ban", "2028H2"),
-            *drc_rows("drc_cobalt_quota", FIRST, "2029H2"),
+            *drc_rows("drc_cobalt_quota", "2028H1", "2029H2"),
             *nickel_rows("indonesia_nickel", "2027H2", "2029H1"),
             *dumping,
-            *hree_rows("combined_escalation", LAST),
+            *closure,
+            *outage,
+            *rare_earth_rows("combined_escalation", LAST),
             *gggs_rows("combined_escalation", LAST),
-            *drc_rows("combined_escalation", "2027H2", LAST),
+            *drc_rows("combined_escalation", "2028H1", LAST),
             *nickel_rows("combined_escalation", "2028H1", LAST),
         ]
 

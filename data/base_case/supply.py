@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from base_case.assumptions import EXPANSIONS, A, assumed, tidy
+from base_case.assumptions import EXPANSIONS, A, assumed, quartile, tidy
 from base_case.figures import Figure, PublicFigures, Record, Row, cited
-from base_case.geography import CONSUMPTION_WEIGHTS, LOW_COST, REGIONS, Geography
+from base_case.geography import CONSUMPTION_WEIGHTS, REGIONS, Geography
 from base_case.minerals import (
     LI_DEFINITION,
     LI_PER_LI2CO3,
@@ -249,6 +249,10 @@ class Supply:
         usgs, form = spec.price
         figures = []
         for year in (PRICE_YEAR, "2024"):
+            found = self.f.find("prices_usd_per_t.csv", mineral=usgs, form=form, year=year)
+            if not found and year != PRICE_YEAR:
+                figures.append(figures[0])  # one published year (APT): no earlier price
+                continue
             row = self.f.one("prices_usd_per_t.csv", mineral=usgs, form=form, year=year)
             value, words = row.number("usd"), f"{form}, {year}: {row['usd']} {row['unit']}"
             if m == "lithium":
@@ -358,40 +362,65 @@ class Supply:
     # ------------------------------------------------------------ tables
 
 
-    def _cost(self, mineral: str, region: str, share_name: str) -> Figure:
-        factor = A("low_cost_factor") if region in LOW_COST else 1.0
-        value = tidy(A(share_name) * factor * self.market(mineral))
-        words = f"{A(share_name)} ({share_name}) × market price {self.price[mineral].value}"
-        if factor != 1.0:
-            words += f" × {factor} (low_cost_factor)"
-        return Figure(value, "USD/t", f"planning assumption: {share_name}",
-                      self.price[mineral].url, words + " USD/t")
+    def _cost(self, mineral: str, region: str, stage: str, spare: bool = False) -> Figure:
+        """Unit cash cost of a stage: the region's cost-curve position (its quartile's
+        chain cost, or ``spare_cost_share`` for capacity idle in 2025) × the 2025 market
+        price, split between mine and refining by ``refine_part_of_cost``."""
+        part = {"mine": 1 - A("refine_part_of_cost"), "refine": A("refine_part_of_cost"),
+                "recycle": 1.0}[stage]
+        if spare:
+            name, why = "spare_cost_share", "spare capacity (idle in 2025)"
+        else:
+            q, why = quartile(mineral, stage, region)
+            name = f"cost_quartile_{q}"
+            why = f"quartile {q}: {why}"
+        value = tidy(A(name) * part * self.market(mineral))
+        part_words = {"mine": f"× mine part {part:g} (1 − refine_part_of_cost)",
+                      "refine": f"× refining part {part:g} (refine_part_of_cost)",
+                      "recycle": "(recycling bears the whole chain)"}[stage]
+        return Figure(value, "USD/t", f"planning assumption: {name}",
+                      self.price[mineral].url,
+                      f"{A(name):g} ({name}) {part_words} × market price "
+                      f"{self.price[mineral].value} USD/t; {region} {why}")
+
+    def _yield(self, mineral: str) -> Figure:
+        return (assumed("ree_separation_yield") if mineral in REE else
+                Figure(1, "t/t", "definition: content basis", "",
+                       "mine and refined output counted as the same contained product"))
 
     def facilities(self) -> list[Record]:
+        """Per region, mineral and stage: the capacity that ran in 2025 (its output, at the
+        region's cost-curve position) and, as ``<facility>-spare``, the rest of capacity
+        (output ÷ utilisation − output) at the spare-capacity cost."""
         records: dict[str, Record] = {}
         utilisation = A("utilisation")
+        order = [r[0] for r in REGIONS]
         for spec in MINERALS:
             m = spec.mineral
-            stages = (("mine", self.mine[m], "mine_cost_share"),
-                      ("refine", self.refine[m], "refine_cost_share"),
-                      ("recycle", self.recycle[m], "recycle_cost_share"))
-            for stage, table, cost in stages:
-                for region in sorted(table, key=[r[0] for r in REGIONS].index):
+            stages = (("mine", self.mine[m]), ("refine", self.refine[m]),
+                      ("recycle", self.recycle[m]))
+            for stage, table in stages:
+                for region in sorted(table, key=order.index):
                     value, rows, words = table[region]
                     name = f"{region}-{m}-{stage}"
-                    record: Record = {
-                        "facility": name, "region": region, "mineral": m, "stage": stage,
-                        "capacity_t": Figure(
-                            tidy(value / utilisation), "t/yr", *cited(rows),
-                            f"{words}: {value:,.1f} t/yr ÷ utilisation {utilisation}"),
-                        "unit_cost_per_t": self._cost(m, region, cost),
-                    }
-                    if stage == "refine":
-                        record["yield"] = (assumed("ree_separation_yield") if m in REE else
-                                           Figure(1, "t/t", "definition: content basis", "",
-                                                  "mine and refined output counted as the "
-                                                  "same contained product"))
-                    records[name] = record
+                    spare = tidy(value / utilisation) - tidy(value)
+                    for facility, capacity, words_capacity, is_spare in (
+                        (name, tidy(value), f"{words}: output {value:,.1f} t/yr, the "
+                         "capacity that ran in 2025", False),
+                        (f"{name}-spare", tidy(spare), f"{words}: output {value:,.1f} t/yr "
+                         f"÷ utilisation {utilisation} − output: capacity idle in 2025",
+                         True),
+                    ):
+                        record: Record = {
+                            "facility": facility, "region": region, "mineral": m,
+                            "stage": stage,
+                            "capacity_t": Figure(capacity, "t/yr", *cited(rows),
+                                                 words_capacity),
+                            "unit_cost_per_t": self._cost(m, region, stage, is_spare),
+                        }
+                        if stage == "refine":
+                            record["yield"] = self._yield(m)
+                        records[facility] = record
         for expansion in EXPANSIONS:
             name = f"{expansion.region}-{expansion.mineral}-{expansion.stage}"
             if name in records:
@@ -402,15 +431,11 @@ class Supply:
                     "stage": expansion.stage,
                     "capacity_t": Figure(0, "t/yr", "definition: new facility", "",
                                          "no existing capacity: " + expansion.project),
-                    "unit_cost_per_t": self._cost(expansion.mineral, expansion.region, {
-                        "mine": "mine_cost_share", "refine": "refine_cost_share",
-                        "recycle": "recycle_cost_share"}[expansion.stage]),
+                    "unit_cost_per_t": self._cost(expansion.mineral, expansion.region,
+                                                  expansion.stage),
                 }
                 if expansion.stage == "refine":
-                    record["yield"] = (assumed("ree_separation_yield")
-                                       if expansion.mineral in REE else
-                                       Figure(1, "t/t", "definition: content basis", "",
-                                              "same contained product"))
+                    record["yield"] = self._yield(expansion.mineral)
                 records[name] = record
             source = "planning assumption: EXPANSIONS"
             record["expandable_t"] = Figure(expansion.expandable_t, "t/yr", source, "",
@@ -421,13 +446,15 @@ class Supply:
             record["online_period"] = expansion.online_period
         return list(records.values())
 
-    def _capacity(self, mineral: str, stage: str) -> dict[str, float]:
-        """Existing plus expandable capacity by region (t/yr of output)."""
+    def _capacity(self, mineral: str, stage: str, expandable: bool = True
+                  ) -> dict[str, float]:
+        """Existing plus (unless ``expandable`` is false) expandable capacity by region
+        (t/yr of output)."""
         table = {"mine": self.mine, "refine": self.refine, "recycle": self.recycle}[stage]
         capacity: dict[str, float] = defaultdict(float)
         for region, (value, _, _) in table[mineral].items():
             capacity[region] += value / A("utilisation")
-        for e in EXPANSIONS:
+        for e in EXPANSIONS if expandable else ():
             if e.mineral == mineral and e.stage == stage:
                 capacity[e.region] += e.expandable_t
         return capacity

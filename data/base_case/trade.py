@@ -32,7 +32,10 @@ class Trade:
             for region, value in self._capacity(m, "recycle").items():
                 made[region] += value
             demand = {r: float(f.value) for r, f in self.demand[m].items()}
-            exporters = {r for r in mined if mined[r] > needed.get(r, 0.0)}
+            # a miner exports what its existing refineries do not use (new refineries
+            # import; they do not strand the mine before they are online)
+            existing = {r: v / yld for r, v in self._capacity(m, "refine", False).items()}
+            exporters = {r for r in mined if mined[r] > existing.get(r, 0.0)}
             importers = {r for r in needed if needed[r] > mined.get(r, 0.0)}
             if m == "nickel":
                 exporters.discard("ID")  # the ore export ban of 2020
