@@ -338,3 +338,10 @@ def test_docs_list_every_assumption_as_the_builder_has_it() -> None:
     assert _builder().assumption_table() in docs, (
         "docs/base_case.md is stale: paste the output of "
         "python data/build_base_case.py --assumptions")
+
+
+def test_docs_quote_the_result_tables_the_solve_gives(headlines: Any) -> None:
+    docs = (DATA.parent / "docs" / "base_case.md").read_text(encoding="utf-8")
+    assert _builder().headline_markdown(headlines) in docs, (
+        "docs/base_case.md is stale: paste the output of "
+        "python data/build_base_case.py --headlines")

@@ -79,11 +79,15 @@ ASSUMPTIONS: dict[str, Assumption] = {
     "tier1_share": Assumption(
         0.10, "share of demand", "First shortfall tier: the first 10% of demand unmet."),
     "tier1_price_multiple": Assumption(
-        2.0, "× 2025 market price", "Penalty of the first shortfall tier."),
+        2.0, "× 2025 market price",
+        "Value of lost load, first tier (the first 10% of demand unmet): what buyers pay "
+        "to cover it by spot premiums, substitutes and drawing their own stocks."),
     "shortfall_price_multiple": Assumption(
         5.0, "× 2025 market price",
-        "Penalty beyond the first tier (value of lost production); the minerals sheet's "
-        "shortfall_penalty_per_t."),
+        "Value of lost load beyond the first tier: output lost downstream (an essential "
+        "input is a small part of its product's value); the minerals sheet's "
+        "shortfall_penalty_per_t. Both tiers scale with the price, so every mineral's "
+        "shortage weighs the same relative to its market."),
     "holding_cost_share": Assumption(
         0.02, "× 2025 market price per yr", "Storage, insurance and handling of Vault stocks."),
     "vault_high_share": Assumption(
@@ -371,6 +375,9 @@ def assumption_table() -> str:
     lines += [f"| weight | `CONSUMPTION_WEIGHTS[{region}]` | {weight:g} | share of world "
               "demand | Rough split of metal-intensive manufacturing, all minerals alike"
               f"{notes.get(region, '')} |" for region, weight in CONSUMPTION_WEIGHTS.items()]
+    lines += [f"| cost position | `COST_QUARTILES[{m}, {stage}][{region}]` | {q} | quartile | "
+              f"{why} |" for (m, stage), positions in COST_QUARTILES.items()
+              for region, (q, why) in positions.items()]
     lines += [f"| expansion | `{e.region}-{e.mineral}-{e.stage}` | {e.expandable_t:,.0f} | "
               f"t/yr | {e.project}: {e.capex_words}; capex {e.capex_per_t:,.0f} USD per t/yr, "
               f"online {e.online_period} |" for e in EXPANSIONS]

@@ -36,6 +36,10 @@ class Headlines:
     gap_per_t: dict[str, tuple[float, float]]  # mineral -> (calm gap, dumping gap) USD/t
     border_by_mineral: dict[str, float]  # mineral -> expected discounted USD paid
     non_member_share: dict[str, dict[str, float]]  # scenario -> mineral -> share
+    # mineral -> (min, median, max) calm marginal price in members with demand, USD/t
+    calm_price: dict[str, tuple[float, float, float]]
+    prices: dict[str, tuple[float, float]]  # mineral -> (2025 market, floor) USD/t
+    tiers: dict[str, list[tuple[float, float]]]  # mineral -> [(up to share, USD/t)]
 
 
 def headlines(o: Outcome) -> Headlines:
@@ -119,6 +123,21 @@ def headlines(o: Outcome) -> Headlines:
     }
     built = results.sheets["expansions"]
 
+    members = {r.region for r in data.regions if r.zone_member}
+    consumers = {(d.region, d.mineral) for d in data.demand if d.demand_t > 0}
+    marginal = results.by_scenario("prices")
+    marginal = marginal[(marginal["scenario"] == "calm") & (marginal["stage"] == "refined")]
+    keep = [r in members and (r, m) in consumers
+            for r, m in zip(marginal["region"], marginal["mineral"], strict=True)]
+    spread = marginal[keep].groupby("mineral")["marginal_price_per_t"]
+    calm_price = {str(m): (float(v.min()), float(v.median()), float(v.max()))
+                  for m, v in spread}
+    first = data.periods[0].period  # prices are flat: the first period's stand for all
+    prices = {p.mineral: (p.market_price_per_t, p.floor_price_per_t or 0.0)
+              for p in data.prices if p.period == first}
+    tiers = {m: [(t.up_to_share, t.penalty_per_t) for t in rows]
+             for m, rows in data.tiers.items()}
+
     return Headlines(
         status=o.solution.status,
         objective=float(o.solution.objective or 0.0),
@@ -137,6 +156,9 @@ def headlines(o: Outcome) -> Headlines:
         gap_per_t=gap,
         border_by_mineral=border,
         non_member_share=share,
+        calm_price=calm_price,
+        prices=prices,
+        tiers=tiers,
     )
 
 
@@ -169,12 +191,13 @@ def headline_markdown(h: Headlines) -> str:
         text = ", ".join(f"{m} {minerals[m]:,.0f}" for m in sorted(
             minerals, key=mineral_order.index)) or "none"
         out.append(f"| {s} | {text} | {h.vault_spend[s] / bn:,.2f} |")
-    out += ["", "| mineral | Vault t (60 days) | calm fill: level at end of "
-            + ", ".join(p for p in periods) + " (t) |", "|---|---:|---|"]
+    out += ["", "| mineral | Vault t | days of US demand | calm fill: level at end of "
+            + ", ".join(p for p in periods) + " (t) |", "|---|---:|---:|---|"]
     for m in mineral_order:
         levels = ", ".join(f"{v:,.0f}" if v >= 10 else f"{max(v, 0.0) + 0.0:.1f}"
                            for v in h.calm_levels[m])
-        out.append(f"| {m} | {h.vault_capacity_t[m]:,.1f} | {levels} |")
+        out.append(f"| {m} | {h.vault_capacity_t[m]:,.1f} | {h.vault_days[m]:,.0f} | "
+                   f"{levels} |")
     out += ["", "| scenario | days of US demand in the Vault when the disruption starts |",
             "|---|---|"]
     for s, cover in h.cover_at_start.items():
@@ -190,6 +213,15 @@ def headline_markdown(h: Headlines) -> str:
         calm, dump = h.gap_per_t.get(m, (0.0, 0.0))
         out.append(f"| {m} | {calm:,.0f} | {dump:,.0f} | "
                    f"{h.border_by_mineral.get(m, 0.0) / 1e6:,.1f} |")
+    out += ["", "| mineral | 2025 price (USD/t) | floor | calm marginal price in members, "
+            "min / median / max (× 2025 price) | shortfall penalty per tier (USD/t) |",
+            "|---|---:|---:|---|---|"]
+    for m in mineral_order:
+        market, floor = h.prices[m]
+        low, mid, high = (v / market for v in h.calm_price[m])
+        tiers = "; ".join(f"up to {share:.0%}: {penalty:,.0f}" for share, penalty in h.tiers[m])
+        out.append(f"| {m} | {market:,.0f} | {floor:,.0f} | {low:.2f} / {mid:.2f} / "
+                   f"{high:.2f} | {tiers} |")
     scenarios = list(h.non_member_share)
     out += ["", "| non-member share of zone refined supply, 2026-2030 | "
             + " | ".join(scenarios) + " |",
