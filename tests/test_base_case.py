@@ -278,13 +278,13 @@ def test_calm_runs_allied_2025_output(outcome: Any) -> None:
 def test_regression_status_and_objective(headlines: Any) -> None:
     assert headlines.status == "optimal"
     # Expected discounted cost of the whole world's supply 2026-2030, mostly production
-    # cost. 818.7 bn when every cost was 0.5 × the price; 1,296.2 bn since costs sit on
+    # cost. 818.7 bn when every cost was 0.5 × the price; 1,296.0 bn since costs sit on
     # cost-curve positions (0.55-0.90 × the price; 0.95 × for spare capacity), so
     # production cost (1,245 bn) is about 0.8 × the market value of world output, and
     # the DRC quota in calm adds 6.7 bn of shortfall penalties to every scenario.
-    assert headlines.objective == pytest.approx(1_296_170_504_624, rel=1e-6)
+    assert headlines.objective == pytest.approx(1_295_950_852_429, rel=1e-6)
     # every existing facility now comes as its 2025 output plus a spare tranche
-    assert headlines.size == (85_240, 19_333)
+    assert headlines.size == (84_771, 19_333)
     assert headlines.nodes == 67  # nine scenarios branching from 2027H1 to 2028H1
 
 
@@ -320,8 +320,8 @@ def test_regression_vault(headlines: Any) -> None:
     assert {m for m, d in headlines.vault_days.items() if d == pytest.approx(180, rel=1e-3)} == {
         "ndpr", "dytb", "graphite", "gallium", "tungsten"}
     # The criticality rule costs about a third of the 11.67 bn budget at 2025 prices
-    # (3.91 bn in calm; 4.22 bn when the strait closure makes it buy twice).
-    assert max(headlines.vault_spend.values()) == pytest.approx(4.22e9, rel=1e-2)
+    # (3.64 bn in calm; 4.70 bn when the strait closure makes it buy twice).
+    assert max(headlines.vault_spend.values()) == pytest.approx(4.70e9, rel=1e-2)
     # The Vault fills gallium and graphite first: full when China's ban starts in 2027H1.
     assert headlines.cover_at_start["china_gggs_ban"]["gallium"] == pytest.approx(180,
                                                                                   rel=1e-3)

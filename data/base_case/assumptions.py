@@ -326,7 +326,8 @@ RULES: dict[str, str] = {
                    "IEA cobalt and nickel demand 2023, ICSG refined copper usage 2024) where it "
                    "is below world refined output, else world refined output; flat over "
                    "2026-2030. US demand: USGS apparent consumption 2025e (rare earths × "
-                   "content shares; germanium 2019); the rest split by CONSUMPTION_WEIGHTS.",
+                   "content shares; germanium 2019; PGM and antimony, whose 2025 figures "
+                   "spiked, the 2021-2025 average); the rest split by CONSUMPTION_WEIGHTS.",
     "price_rule": "Market price: the USGS 2025 annual average (Dy/Tb: 2024; tungsten: APT at "
                   "Rotterdam, end-2025 spot, the only published APT price) in USD per t of "
                   "the refined product, all periods; lithium per t Li; PGM the Pd and Pt "

@@ -300,7 +300,6 @@ class Supply:
         metric = {
             "cobalt": "US apparent consumption", "nickel": "US apparent consumption (total "
             "incl. scrap)", "gallium": "US reported consumption",
-            "antimony": "US apparent consumption",
             "manganese": "US apparent consumption (Mn content)",
             "copper": "US apparent consumption (refined + old scrap)",
         }
@@ -315,10 +314,19 @@ class Supply:
             row = self.f.one("demand.csv", mineral="graphite_natural")
             return row.number("value"), f"US apparent consumption 2025e {row['value']} t", [row]
         if m == "pgm":
-            rows = [self.f.one("demand.csv", mineral=x) for x in ("palladium", "platinum")]
+            rows = [self.f.one("additional.csv", item=f"us_consumption_{x}_2021_2025")
+                    for x in ("palladium", "platinum")]
+            spike = [self.f.one("demand.csv", mineral=x) for x in ("palladium", "platinum")]
             return sum(r.number("value") for r in rows), (
-                f"US apparent consumption 2025e Pd {rows[0]['value']} t + Pt {rows[1]['value']} "
-                "t (includes investment and stock changes)"), rows
+                f"US apparent consumption, 2021-2025 average: Pd {rows[0]['value']} t + Pt "
+                f"{rows[1]['value']} t (2025e alone: {spike[0]['value']} + {spike[1]['value']} "
+                "t, a spike with investment and stock changes)"), [*rows, *spike]
+        if m == "antimony":
+            row = self.f.one("additional.csv", item="us_consumption_antimony_2021_2025")
+            spike = self.f.one("demand.csv", mineral="antimony")
+            return row.number("value"), (
+                f"US apparent consumption, 2021-2025 average {row['value']} t (2025e alone "
+                f"{spike['value']} t, a spike after China's export controls)"), [row, spike]
         if m == "germanium":
             row = self.f.one("additional.csv", item="germanium_us_consumption")
             return row.number("value"), (
