@@ -158,6 +158,30 @@ def test_mine_capacity_matches_the_usgs_world_total(mineral: str, world_t: float
     assert mined * utilisation == pytest.approx(world_t, rel=2e-3)
 
 
+def test_every_stockpile_can_be_released_in_some_scenario() -> None:
+    """MODEL.md §6.6: a Vault stock is released only while a supply row (capacity, export,
+    route, or a demand surge) of its mineral is active; every mineral has one in at least
+    one scenario other than today's policy (the strait closure names every mineral)."""
+    data, _ = load(CASE)
+
+    def unlocks(kind: str, factor: float) -> bool:
+        return kind in ("capacity", "export", "route") or (kind == "demand" and factor > 1)
+
+    def state(d: Any) -> tuple[object, ...]:
+        return (d.kind, d.region, d.mineral, d.stage, d.destination, d.start_period,
+                d.end_period, d.factor)
+
+    policy = {state(d) for d in data.disruptions if d.scenario == "calm"}
+    departures = {(d.scenario, d.mineral) for d in data.disruptions
+                  if state(d) not in policy and unlocks(d.kind, d.factor)}
+    for stock in data.stockpiles:
+        scenarios = {s for s, m in departures if m in (stock.mineral, None)}
+        assert scenarios, stock.stockpile
+    named = {m for _, m in departures if m is not None}
+    assert named == {"ndpr", "dytb", "cobalt", "nickel", "graphite", "gallium", "germanium",
+                     "antimony", "pgm"}  # lithium, tungsten, manganese, copper: the closure
+
+
 def test_calm_demand_fits_within_existing_capacity() -> None:
     """World demand stays below existing refined capacity and mine capacity × yield, so
     shortfalls can only come from disruptions."""
