@@ -129,8 +129,12 @@ ASSUMPTIONS: dict[str, Assumption] = {
         0.50, "× capacity",
         "South African PGM mine capacity during a major outage: half, as deep Bushveld "
         "shafts stop under power rationing or flooding."),
+    "defence_surge_factor": Assumption(
+        1.5, "× US demand",
+        "US demand for munitions and magnet minerals during a defence surge: half as much "
+        "again, as US antimony consumption rose 57% in 2025 (45,000 t against 28,600 t)."),
     "p_calm": Assumption(
-        0.36, "probability",
+        0.33, "probability",
         "Today's policy holds: the most likely single path, but under half, as export "
         "restrictions were tightened every year 2023-2025."),
     "p_china_rare_earth_controls": Assumption(
@@ -156,6 +160,9 @@ ASSUMPTIONS: dict[str, Assumption] = {
     "p_south_africa_pgm_outage": Assumption(
         0.04, "probability",
         "Power rationing cut South African mine output repeatedly in 2022-2023."),
+    "p_defence_surge": Assumption(
+        0.03, "probability",
+        "A sustained surge in US defence procurement, as in 2025's munitions build-up."),
     "p_combined_escalation": Assumption(
         0.05, "probability", "Every restriction at once: the tail the Vault exists for."),
     "expansion_lifetime_years": Assumption(20.0, "years", "Life of new capacity."),
@@ -249,6 +256,12 @@ COST_QUARTILES: dict[tuple[str, str], dict[str, tuple[int, str]]] = {
     },
     ("nickel", "refine"): {
         "ID": (1, "NPI and HPAL integrated with the mines"),
+    },
+    ("ndpr", "refine"): {
+        "MY": (2, "Lynas Malaysia: the largest separation plant outside China, since 2012"),
+    },
+    ("dytb", "refine"): {
+        "MY": (2, "Lynas Malaysia: the largest separation plant outside China, since 2012"),
     },
     ("copper", "mine"): {
         "CD": (1, "high-grade Katanga oxide and sulphide ores"),

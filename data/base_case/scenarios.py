@@ -36,6 +36,9 @@ SCENARIOS: tuple[tuple[str, str], ...] = (
     ("south_africa_pgm_outage",
      "A major outage of South Africa's PGM mines (power rationing or flooding) halves their "
      "capacity, 2027H1 to 2027H2."),
+    ("defence_surge",
+     "A defence surge, 2027H1 to 2028H2: US demand for the munitions and magnet minerals "
+     "(antimony, tungsten, NdPr, Dy/Tb, gallium, germanium) rises by half."),
     ("combined_escalation",
      "Escalation: the rare-earth controls from 2027H1, the Ga/Ge/graphite/Sb ban from "
      "2027H1, the DRC quota extended from 2028H1 and the Indonesian restriction from "
@@ -48,10 +51,12 @@ LICENSED: dict[str, str] = {
     "gallium": "gallium", "germanium": "germanium", "graphite": "graphite",
     "antimony": "antimony", "tungsten": "tungsten;", "dytb": "rare_earths (Sm",
 }
-QUOTA_END = "2027H2"
+QUOTA_END = "2027H2"  # the DRC quota is set for 2026 and 2027
 # Targeted dumping: the refined markets whose 2023-2025 price collapses were blamed on
 # Chinese and Indonesian overcapacity (the NdPr floor's stated purpose).
-DUMPED = ("ndpr", "lithium", "graphite", "nickel")  # the DRC quota is set for 2026 and 2027
+DUMPED = ("ndpr", "lithium", "graphite", "nickel")
+# Minerals of US munitions, magnets and defence electronics (the defence surge).
+DEFENCE = ("antimony", "tungsten", "ndpr", "dytb", "gallium", "germanium")
 
 
 class Scenarios:
@@ -182,6 +187,10 @@ class Scenarios:
             "end_period": "2028H1", "factor": Figure(
                 0, "route capacity multiplier", "definition: a closed route", "",
                 "every route out of China closed (factor 0 closes an unlimited route)")}]
+        surge: list[Record] = [{
+            "scenario": "defence_surge", "kind": "demand", "region": "US", "mineral": m,
+            "stage": "refined", "start_period": "2027H1", "end_period": "2028H2",
+            "factor": assumed("defence_surge_factor")} for m in DEFENCE]
         outage: list[Record] = [{
             "scenario": "south_africa_pgm_outage", "kind": "capacity", "region": "ZA",
             "mineral": "pgm", "stage": "mine", "start_period": "2027H1",
@@ -195,6 +204,7 @@ class Scenarios:
             *dumping,
             *closure,
             *outage,
+            *surge,
             *rare_earth_rows("combined_escalation", LAST),
             *gggs_rows("combined_escalation", LAST),
             *drc_rows("combined_escalation", "2028H1", LAST),
