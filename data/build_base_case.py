@@ -1,11 +1,13 @@
 """Build ``data/base_case.xlsx``: the allied zone from public figures (the default case).
 
 25 regions, 13 minerals, ten half-years (2026H1-2030H2), one aggregate mine and
-refinery per region and mineral where production exists, Project Vault stockpiles, the
-defence NdPr offtake and seven disruption scenarios. Every number is either a public
-figure read from ``data/sources/*.csv`` (USGS Mineral Commodity Summaries 2026, IEA,
-policy texts; each CSV row keeps its source) or a planning assumption from
-:data:`ASSUMPTIONS`; the ``sources`` sheet says which, cell by cell.
+refinery per region and mineral where production exists (its 2025 output at the region's
+cost-curve position, and its spare capacity), Project Vault stockpiles, the defence NdPr
+offtake, today's export policy (the DRC cobalt quota, China's licensing) and ten
+scenarios: calm and nine departures from it. Every number is either a public figure read
+from ``data/sources/*.csv`` (USGS Mineral Commodity Summaries 2026, IEA, policy texts;
+each CSV row keeps its source) or a planning assumption from :data:`ASSUMPTIONS`; the
+``sources`` sheet says which, cell by cell.
 
 Run ``python data/build_base_case.py [OUTPUT.xlsx]`` (default: ``base_case.xlsx`` beside
 this script); ``--headlines [CASE.xlsx]`` solves the case and prints the result tables of
