@@ -336,8 +336,10 @@ RULES: dict[str, str] = {
                    "concentrate, and recycling in the world ratio of mine to refined output "
                    "(23.0 / 27.6 Mt).",
     "demand_rule": "World demand: the published world figure (USGS lithium consumption 2025, "
-                   "IEA cobalt and nickel demand 2023, ICSG refined copper usage 2024) where it "
-                   "is below world refined output, else world refined output; flat over "
+                   "IEA cobalt demand 2023, ICSG refined copper usage 2024) where it is below "
+                   "world refined output, else world refined output; nickel: 2025 output "
+                   "less the INSG's 2024 primary market surplus (IEA's 2023 demand lags 2025 "
+                   "output by 20%); flat over "
                    "2026-2030. US demand: USGS apparent consumption 2025e (rare earths × "
                    "content shares; germanium 2019; PGM and antimony, whose 2025 figures "
                    "spiked, the 2021-2025 average); the rest split by CONSUMPTION_WEIGHTS.",

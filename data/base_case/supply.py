@@ -277,13 +277,19 @@ class Supply:
                                        "year": "2025"}),
             "cobalt": ("demand.csv", {"mineral": "cobalt", "metric": "total demand",
                                       "year": "2023"}),
-            "nickel": ("demand.csv", {"mineral": "nickel", "metric": "total demand",
-                                      "year": "2023"}),
             "copper": ("demand.csv", {"mineral": "copper", "metric": "world refined usage",
                                       "year": "2024"}),
             "ndpr": ("demand.csv", {"mineral": "rare_earths (magnet REEs)",
                                     "metric": "total demand", "year": "2023"}),
         }.get(m)
+        if m == "nickel":
+            # IEA's 2023 demand is two years behind 2025 output; the INSG's market surplus
+            # (2024, quoted by USGS) measures how far output ran ahead of use
+            surplus = self.f.one("demand.csv", mineral="nickel",
+                                 metric="global primary market surplus (INSG)")
+            return output - surplus.number("value"), (
+                f"world refined output {output:,.0f} t less the INSG's primary market "
+                f"surplus {surplus['value']} t ({surplus['year']})"), [surplus]
         if published is not None:
             row = self.f.one(published[0], **published[1])
             if row.number("value") <= output:
