@@ -247,7 +247,7 @@ class Supply:
                                                                  *weights.values()]), words))
             return out[0], out[1]
         usgs, form = spec.price
-        figures = []
+        figures: list[Figure] = []
         for year in (PRICE_YEAR, "2024"):
             found = self.f.find("prices_usd_per_t.csv", mineral=usgs, form=form, year=year)
             if not found and year != PRICE_YEAR:
@@ -328,11 +328,12 @@ class Supply:
                 f"{rows[1]['value']} t (2025e alone: {spike[0]['value']} + {spike[1]['value']} "
                 "t, a spike with investment and stock changes)"), [*rows, *spike]
         if m == "antimony":
-            row = self.f.one("additional.csv", item="us_consumption_antimony_2021_2025")
-            spike = self.f.one("demand.csv", mineral="antimony")
-            return row.number("value"), (
-                f"US apparent consumption, 2021-2025 average {row['value']} t (2025e alone "
-                f"{spike['value']} t, a spike after China's export controls)"), [row, spike]
+            average = self.f.one("additional.csv", item="us_consumption_antimony_2021_2025")
+            latest = self.f.one("demand.csv", mineral="antimony")
+            return average.number("value"), (
+                f"US apparent consumption, 2021-2025 average {average['value']} t (2025e "
+                f"alone {latest['value']} t, a spike after China's export controls)"), [
+                average, latest]
         if m == "germanium":
             row = self.f.one("additional.csv", item="germanium_us_consumption")
             return row.number("value"), (
