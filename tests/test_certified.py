@@ -21,6 +21,8 @@ from optimizer.data import ModelData
 from optimizer.model import COMPONENTS, build, certified, descriptors
 from optimizer.model.component import Context, RowWords
 from optimizer.model.derive import derive
+from optimizer.results.accounting import clean
+from optimizer.results.forms import means, quantities
 from optimizer.workbook.problems import InputError
 from optimizer.workbook.validation import load
 from tests.cases import write_tables
@@ -351,3 +353,58 @@ def test_certified_invariants_hold_on_random_cases(tmp_path: Path, seed: int) ->
                             if (k[0], k[1], k[3]) == (region, mineral, node)) + tol
     premium = outcome.duals("certified_refined_balance")
     assert premium and min(premium.values()) >= -tol
+
+
+# ---------------------------------------------------------------- the results it reports
+
+
+def test_the_rule_reports_through_its_own_descriptor() -> None:
+    """Its columns on the detail tables are the component's own declaration (the
+    results' sheet functions know nothing of §12), summed or averaged as the expected
+    form needs."""
+    reported = certified.COMPONENT.reported
+    assert [(c.sheet, c.quantities, c.means) for c in reported.columns] == [
+        ("shortfalls", ("certified_demand_t", "certified_shortfall_t"), ()),
+        ("prices", (), ("certified_premium_per_t",)),
+    ]
+    assert quantities("shortfalls") == ("demand_t", "shortfall_t", "certified_demand_t",
+                                        "certified_shortfall_t")
+    assert means("prices")[-1] == "certified_premium_per_t"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_certified_results_are_their_definitions_exactly(tmp_path: Path, seed: int) -> None:
+    """Recomputed by key from the solution, row by row: certified_demand_t is
+    certified_share × demand, certified_shortfall_t is c_shortfall (0 where there is
+    none), certified_premium_per_t the certified refined balance's dual ÷ π_n δ_t on
+    refined rows (blank elsewhere), exactly, up to the solver noise every result column
+    drops (|x| < TINY as 0); and the summary figure Σ π_n c_shortfall."""
+    outcome = solved(random_certified_case(tmp_path, seed))
+    results = collected(outcome)
+    demand = certified.certified_demand(outcome.derived)
+    unmet = outcome.values("c_shortfall")
+    short = results.detail["shortfalls"]
+    keys = list(zip(short["region"].astype(str), short["mineral"].astype(str),
+                    short["node"].tolist(), strict=True))
+    assert short["certified_demand_t"].tolist() == clean(
+        np.array([demand.get(k, 0.0) for k in keys])).tolist()
+    assert short["certified_shortfall_t"].tolist() == clean(
+        np.array([unmet.get(k, 0.0) for k in keys])).tolist()
+    assert (short["certified_demand_t"] > 0).any()
+
+    dual = outcome.duals("certified_refined_balance")
+    weight = results.tree.weight
+    prices = results.detail["prices"]
+    expected = clean(np.array([
+        dual[r, m, n] / weight[n] if s == "refined" and (r, m, n) in dual else np.nan
+        for r, m, s, n in zip(prices["region"].astype(str), prices["mineral"].astype(str),
+                              prices["stage"].astype(str), prices["node"].tolist(),
+                              strict=True)]))
+    np.testing.assert_array_equal(prices["certified_premium_per_t"].to_numpy(), expected)
+    assert np.isfinite(expected).any()
+
+    figure = results.sheets["summary"].set_index("figure").loc["certified_shortfall_t",
+                                                               "value"]
+    probability = {i: n.probability for i, n in enumerate(outcome.derived.tree.nodes)}
+    # (a dot product: the same sum in another order)
+    assert figure == approx(sum(probability[k[2]] * v for k, v in unmet.items()), rel=1e-12)

@@ -1,6 +1,6 @@
 """The ``headlines`` sheet: every number a sentence cites is recomputed here from the
 other results tables (and the input), and must appear in the sentence as
-:func:`optimizer.headlines.number` rounds it, with ``figure`` its exact value."""
+:func:`optimizer.model.component.number` rounds it, with ``figure`` its exact value."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 
 from optimizer.model import COST_COMPONENTS
+from optimizer.model.component import number
 from optimizer.model.derive import PRODUCT_OF_STAGE
 from optimizer.pipeline import Outcome
 from optimizer.results.burden import EXPECTED, ZONE
-from optimizer.results.headlines import money, number, share
+from optimizer.results.headlines import money, share
 from tests.solved import complete_tables
 from tests.test_sensitivity import floored_case, solve_ranged
 

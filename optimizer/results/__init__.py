@@ -43,8 +43,8 @@ from optimizer.results.tables import (
     Solved,
     detail_tables,
     expansions,
-    expected_certified_shortfall,
     plain,
+    reported_figures,
 )
 from optimizer.results.tree import Tree
 
@@ -128,7 +128,7 @@ def collect(
                            solution.solve_seconds,
                            Provenance(provenance.input_path, provenance.input_sha256,
                                       provenance.total_seconds, folder),
-                           expected_certified_shortfall(solved)),
+                           reported_figures(solved)),
         "scenarios": scenarios(data, tree, accounts, detail),
         "expansions": expansions(solved),
     }

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimizer.model import COST_COMPONENTS
+from optimizer.model import COST_COMPONENTS, components
+from optimizer.model.component import largest, number
 from optimizer.model.derive import PRODUCT_OF_STAGE
 from optimizer.pipeline import Outcome
 from optimizer.results.burden import EXPECTED, ZONE, floor_gap
@@ -51,7 +52,7 @@ def headlines(outcome: Outcome, sheets: Sheets) -> pd.DataFrame:
         *_cost(outcome, sheets),
         *_costliest(outcome, sheets),
         *_shortfall(sheets),
-        *_origin_rule(outcome, sheets),
+        *_reported(outcome, sheets),
         *_cover(outcome, sheets),
         *_floors(outcome, sheets),
         *_support(outcome, sheets),
@@ -70,23 +71,8 @@ def headlines(outcome: Outcome, sheets: Sheets) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- numbers in words
-
-
-def number(value: float) -> str:
-    """A number as a sentence shows it: billions and millions with two decimals,
-    whole numbers from 100, else one or two decimals."""
-    size = abs(value)
-    if size < 0.005:
-        return "0.00"
-    if size >= 1e9:
-        return f"{value / 1e9:,.2f} billion"
-    if size >= 1e6:
-        return f"{value / 1e6:,.2f} million"
-    if size >= 100:
-        return f"{value:,.0f}"
-    if size >= 10:
-        return f"{value:.1f}"
-    return f"{value:.2f}"
+# (``number``, the rounding every sentence uses, is the components' own: they write
+# headlines too)
 
 
 def money(value: float, currency: str) -> str:
@@ -122,11 +108,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _largest(frame: pd.DataFrame, column: str) -> dict[str, Any]:
-    """The first row with the largest ``column`` (found without reading every row)."""
-    values = frame[column].to_numpy(dtype=float)
-    position = int(np.argmax(np.where(np.isnan(values), -np.inf, values)))
-    return {str(k): v for k, v in frame.iloc[position].items()}
+_largest = largest
 
 
 def _figures(sheets: Sheets) -> dict[str, float]:
@@ -200,33 +182,11 @@ def _shortfall(sheets: Sheets) -> list[Headline]:
     )]
 
 
-def _origin_rule(outcome: Outcome, sheets: Sheets) -> list[Headline]:
-    """Where the origin rule of MODEL.md §12 binds: per certified mineral, the largest
-    certified premium where there is certified demand, and the certified demand left
-    unmet there. None when no premium and no certified shortfall is above 0."""
-    short = sheets["shortfalls"]
-    certified = short[short["certified_demand_t"] > 0]
-    if not len(certified):
-        return []
-    keys = ["region", "mineral", "period", "scenario"]
-    prices = sheets["prices"]
-    rows = certified.merge(prices[prices["stage"] == "refined"][
-        [*keys, "certified_premium_per_t"]], on=keys, how="left")
-    rows["certified_premium_per_t"] = rows["certified_premium_per_t"].fillna(0.0)
-    currency = outcome.data.settings.currency
-    found = []
-    for mineral, group in rows.groupby("mineral", observed=True, sort=False):
-        binds = (group["certified_premium_per_t"] > SAME) | (group["certified_shortfall_t"] > 0)
-        if not binds.any():
-            continue
-        worst = _largest(group, "certified_premium_per_t")
-        premium = float(worst["certified_premium_per_t"])
-        found.append(Headline(
-            f"The origin rule adds {money(premium, currency)}/t to {mineral} in "
-            f"{worst['region']} and leaves {tonnes(float(worst['certified_shortfall_t']))} "
-            f"of certified demand unmet in period {worst['period']} under scenario "
-            f"{worst['scenario']}.", premium, f"{currency}/t", "prices"))
-    return found
+def _reported(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    """The headlines the components report (an instrument's: MODEL.md §12's origin
+    rule), in component order."""
+    return [Headline(f.headline, f.figure, f.unit, f.sheet) for component in components()
+            for f in component.reported.headlines(outcome.derived, sheets)]
 
 
 def _cover(outcome: Outcome, sheets: Sheets) -> list[Headline]:

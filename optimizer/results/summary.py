@@ -47,9 +47,9 @@ class Provenance:
 
 def summary(data: ModelData, accounts: Accounts, objective: float, size: tuple[int, int],
             solve_seconds: float, provenance: Provenance,
-            certified_shortfall_t: float = 0.0) -> pd.DataFrame:
-    """The ``summary`` sheet: one row per declared figure; ``certified_shortfall_t`` is
-    the expected unmet certified demand (§12)."""
+            reported: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The ``summary`` sheet: one row per declared figure; ``reported`` holds the
+    figures the components report (§12's ``certified_shortfall_t``), by name."""
     settings = data.settings
     expected = accounts.expected_costs
     total = float(expected.sum())
@@ -59,7 +59,6 @@ def summary(data: ModelData, accounts: Accounts, objective: float, size: tuple[i
         **{name: float(clean(np.array([expected[name]]))[0]) for name in COST_COMPONENTS},
         "expected_cost": total,
         "zone_net_cost": total - accounts.border_into_zone,
-        "certified_shortfall_t": certified_shortfall_t,
         "cvar": accounts.cvar,
         "risk_weight": settings.risk_weight,
         "cvar_alpha": settings.cvar_alpha,
@@ -72,6 +71,7 @@ def summary(data: ModelData, accounts: Accounts, objective: float, size: tuple[i
         "version": __version__,
         "detail_folder": provenance.detail_folder,
         "max_sheet_rows": settings.max_sheet_rows,
+        **(reported or {}),
     }
     return figures_frame(FIGURES, values, settings.currency)
 
