@@ -70,7 +70,7 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
     derived = ix.derived
     certifying = {r.region: r.certifying for r in derived.data.regions}
     concentrate, refined = Entries(), Entries()
-    within_keys: list[tuple[str, tuple[Any, ...]]] = []
+    within_keys: list[tuple[str, str, int]] = []
     within_plain: list[np.ndarray] = []
     within_certified: list[np.ndarray] = []
 
@@ -78,7 +78,7 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
                ) -> np.ndarray:
         """``c_<name>`` beside each of ``plain`` (columns), with c ≤ plain."""
         columns = program.add_variables(f"c_{name}", keys, 0.0, np.inf, doc)
-        within_keys.extend((name, key) for key in keys)
+        within_keys.extend(_within_key(name, key) for key in keys)
         within_plain.append(np.asarray(plain, dtype=np.int64).ravel())
         within_certified.append(columns)
         return columns
@@ -191,7 +191,15 @@ def _certified_shortfall() -> None:
     """
 
 
-def _certified_within(program: Program, keys: list[tuple[str, tuple[Any, ...]]],
+def _within_key(name: str, plain: tuple[Any, ...]) -> tuple[str, str, int]:
+    """A certified bound's row key: the plain block's name, what its key names (the
+    facility; the route's origin, destination, mineral and stage; the stockpile) and
+    the node. Flat and of one length whatever the block, as a Pyomo index must be."""
+    *what, node = plain
+    return (name, " ".join(map(str, what)), int(node))
+
+
+def _certified_within(program: Program, keys: list[tuple[str, str, int]],
                       plain: list[np.ndarray], certified: list[np.ndarray]) -> None:
     r"""§12 bounds: every certified column at most its plain one (c_output ≤ output,
     c_ship ≤ ship, c_purchase ≤ purchase, c_release ≤ release, c_level ≤ level).
@@ -269,10 +277,9 @@ def _certified_refined_balance() -> None:
 # ---------------------------------------------------------------- words
 
 
-def _explain_within(ctx: Context, key: tuple[str, tuple[Any, ...]]) -> str:
-    name, plain = key
-    *what, node = plain
-    return (f"the certified part of {name} {' '.join(map(str, what))} cannot exceed "
+def _explain_within(ctx: Context, key: tuple[str, str, int]) -> str:
+    name, what, node = key
+    return (f"the certified part of {name} {what} cannot exceed "
             f"the {name} itself in {ctx.when(int(node))}")
 
 
