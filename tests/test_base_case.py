@@ -191,9 +191,13 @@ def test_regression_status_and_objective(headlines: Any) -> None:
     # cost. Set when the case was first built (zone from the 2026-02-04 ministerial) at
     # 818,707,671,731; up by 25,192,501 (3.1e-5) when price rows stopped unlocking
     # releases (MODEL.md §6.6: only supply rows do), which closed 52 release options,
-    # mostly in price_dumping.
-    assert headlines.objective == pytest.approx(818_732_864_232, rel=1e-6)
-    assert headlines.size == (62_772, 16_355)
+    # mostly in price_dumping. Up by 17,125,098 (2.1e-5) with the defence origin rule
+    # (DFARS 225.7018 from 2027H1, allied origin only): 30% of US tungsten demand made
+    # by members at their higher cost (test_regression_origin_rule).
+    assert headlines.objective == pytest.approx(818_749_989_330, rel=1e-6)
+    # +6,486 variables and +8,632 constraints for the rule (§12): the c_* shadows of the
+    # NdPr and tungsten columns, their bounds, the certified stock and balances.
+    assert headlines.size == (69_258, 24_987)
     assert headlines.nodes == 58  # seven scenarios branching from 2026H1 to 2028H1
 
 
@@ -239,6 +243,23 @@ def test_regression_vault(headlines: Any) -> None:
     assert headlines.cover_at_start["indonesia_nickel"]["nickel"] == pytest.approx(37.04,
                                                                                   rel=1e-3)
     assert headlines.cover_at_start["china_hree_licensing"]["dytb"] == pytest.approx(30, rel=1e-2)
+
+
+def test_regression_origin_rule(headlines: Any) -> None:
+    rule = headlines.origin
+    # defence_share × US demand × 0.5 years × the 8 half-years from 2027H1: 0.1 × 5,400 t
+    # of NdPr and 0.3 × 6,800 t of tungsten a year
+    assert rule.certified_demand_t == {"ndpr": pytest.approx(2_160),
+                                       "tungsten": pytest.approx(8_160)}
+    # US separation (1,780 t/yr, 3,000 more built) covers defence NdPr: the rule is free
+    assert max(rule.premium["ndpr"].values()) == pytest.approx(0, abs=1e-6)
+    # A certified tonne is Kazakh tungsten shipped to the US (mine 16,770 + refinery 7,188
+    # USD/t), 3,588 USD/t dearer than the Chinese tonne it replaces (low_cost_factor
+    # 0.85), less 60 USD/t of freight: the Russian tungsten it displaces from the US goes
+    # to the EU (60 USD/t within Europe) instead of Chinese (120). In every scenario, and
+    # Kazakhstan's refinery (2,824 t/yr) covers the 2,040 t/yr: nothing certified unmet.
+    assert list(rule.premium["tungsten"].values()) == [pytest.approx(3_528, rel=1e-6)] * 7
+    assert max(v for m in rule.shortfall_t.values() for v in m.values()) == 0
 
 
 def test_docs_list_every_assumption_as_the_builder_has_it() -> None:

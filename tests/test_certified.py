@@ -242,7 +242,7 @@ def test_certified_rows_are_explained_in_the_words_of_section_12(tmp_path: Path)
         "stockpile vault: certified level = previous certified level + certified purchases "
         "− certified releases in period p1 (all scenarios)")
     assert words["certified_within"](
-        ctx, ("ship", ("N", "M", "m", "refined", 0))) == (
+        ctx, ("ship", "N M m refined", 0)) == (
         "the certified part of ship N M m refined cannot exceed the ship itself in period p1 "
         "(all scenarios)")
     assert bound_words(ctx, ("M", "m", 0), 5.0, "upper") == (
@@ -256,10 +256,13 @@ def test_certified_rows_are_explained_in_the_words_of_section_12(tmp_path: Path)
 @pytest.mark.parametrize("workbook", ["data/example.xlsx", "data/base_case.xlsx"])
 def test_without_certified_shares_the_model_is_exactly_that_of_section_6(
         workbook: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No demand row of the committed cases has a certified share: no ``c_*`` column
-    or certified row exists, and the program (columns, rows, bounds, matrix and
-    costs) is the one built without the certified component at all."""
+    """The committed cases with every certified share set to 0 (the default case's
+    defence rule off): no ``c_*`` column or certified row exists, and the program
+    (columns, rows, bounds, matrix and costs) is the one built without the certified
+    component at all."""
     data, _ = load(Path(__file__).parent.parent / workbook)
+    data = dataclasses.replace(data, demand=tuple(
+        dataclasses.replace(d, certified_share=0.0) for d in data.demand))
     derived = derive(data)
     assert certified.certified_demand(derived) == {}
     program = build(derived)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from base_case.defence import OriginRule, origin_rule, origin_rule_markdown
 from base_case.figures import DEFAULT_OUTPUT
 from base_case.minerals import MINERALS, PERIODS
 
@@ -36,6 +37,7 @@ class Headlines:
     gap_per_t: dict[str, tuple[float, float]]  # mineral -> (calm gap, dumping gap) USD/t
     border_by_mineral: dict[str, float]  # mineral -> expected discounted USD paid
     non_member_share: dict[str, dict[str, float]]  # scenario -> mineral -> share
+    origin: OriginRule  # the defence origin rule's premium and certified shortfall
 
 
 def headlines(o: Outcome) -> Headlines:
@@ -129,6 +131,7 @@ def headlines(o: Outcome) -> Headlines:
         gap_per_t=gap,
         border_by_mineral=border,
         non_member_share=share,
+        origin=origin_rule(results),
     )
 
 
@@ -189,4 +192,5 @@ def headline_markdown(h: Headlines) -> str:
     for m in mineral_order:
         out.append(f"| {m} | " + " | ".join(
             f"{100 * h.non_member_share[s][m]:.0f}%" for s in scenarios) + " |")
+    out += ["", *origin_rule_markdown(h.origin)]
     return "\n".join(out)
