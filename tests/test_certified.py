@@ -9,6 +9,7 @@ year, no discounting and a shortfall penalty of 1e6 unless a test says otherwise
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -411,3 +412,14 @@ def test_certified_results_are_their_definitions_exactly(tmp_path: Path, seed: i
     probability = {i: n.probability for i, n in enumerate(outcome.derived.tree.nodes)}
     # (a dot product: the same sum in another order)
     assert figure == approx(sum(probability[k[2]] * v for k, v in unmet.items()), rel=1e-12)
+
+
+def test_the_results_code_knows_nothing_of_section_12() -> None:
+    """Only the results contract declares what §12 reports (its columns, figure and chart
+    kind, with their meanings); every other results module reads the descriptors, so
+    not one of them names the rule."""
+    results = Path(__file__).parent.parent / "optimizer" / "results"
+    naming = sorted(path.name for path in results.glob("*.py")
+                    if path.name != "contract.py"
+                    and re.search(r"certif|§12", path.read_text(encoding="utf-8"), re.I))
+    assert naming == []

@@ -82,7 +82,7 @@ def chart_data(outcome: Outcome, sheets: Sheets) -> pd.DataFrame:
                 wide = _wide(price, (mineral, stage), case.shown, case.periods)
                 wide.loc[FLOOR_SERIES] = floor.loc[mineral, stage].reindex(list(case.periods))
                 parts.append(_points(case, "price_against_floor", wide, mineral, stage))
-    for component in components():  # an instrument's charts (§12's certified premium)
+    for component in components():  # the charts an instrument reports
         for chart in component.reported.charts(outcome.derived, sheets):
             wide = chart.values.unstack("period").reindex(index=list(case.shown),
                                                           columns=list(case.periods))

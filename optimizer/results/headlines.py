@@ -183,8 +183,7 @@ def _shortfall(sheets: Sheets) -> list[Headline]:
 
 
 def _reported(outcome: Outcome, sheets: Sheets) -> list[Headline]:
-    """The headlines the components report (an instrument's: MODEL.md §12's origin
-    rule), in component order."""
+    """The headlines the components report (an instrument's), in component order."""
     return [Headline(f.headline, f.figure, f.unit, f.sheet) for component in components()
             for f in component.reported.headlines(outcome.derived, sheets)]
 

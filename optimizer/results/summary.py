@@ -49,7 +49,7 @@ def summary(data: ModelData, accounts: Accounts, objective: float, size: tuple[i
             solve_seconds: float, provenance: Provenance,
             reported: Mapping[str, float] | None = None) -> pd.DataFrame:
     """The ``summary`` sheet: one row per declared figure; ``reported`` holds the
-    figures the components report (§12's ``certified_shortfall_t``), by name."""
+    figures the components report, by name."""
     settings = data.settings
     expected = accounts.expected_costs
     total = float(expected.sum())

@@ -257,8 +257,7 @@ def shortfalls(solved: Solved) -> pd.DataFrame:
 
 
 def reported_figures(solved: Solved) -> dict[str, float]:
-    """The ``summary`` figures the components report (§12's expected unmet certified
-    demand), by name."""
+    """The ``summary`` figures the components report, by name."""
     return {name: value for component in components()
             for name, value in component.reported.figures(solved).items()}
 
@@ -366,7 +365,7 @@ def detail_tables(solved: Solved) -> dict[str, pd.DataFrame]:
         "dependence": dependence(solved, stock, moved),
     }
     listed = components()
-    for name, frame in tables.items():  # what the instruments add (§12 on two sheets)
+    for name, frame in tables.items():  # the columns the instruments add
         for added in table_columns(listed, name):
             for column, values in added.compute(solved, frame).items():
                 frame[column] = clean(np.asarray(values, dtype=float))
