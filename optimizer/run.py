@@ -56,6 +56,7 @@ class RunRequest:
     pdf: bool = False  # also the results as a PDF, through LibreOffice (optimizer.report.pdf)
     detail: bool = False  # the Parquet detail even when every detail sheet fits
     engine: str = "highs"  # or mpisppy-ef (optimizer.solve.mpisppy)
+    strict: bool = False  # --strict: a warning on the input is an error
     # other HiGHS options, (name, value), checked by optimizer.solve.options
     solver_options: tuple[tuple[str, str], ...] = ()
     # told (iterations, objective) now and then during the solve (the progress display)
@@ -337,7 +338,7 @@ def _places(output: Path) -> list[Path]:
 
 def _solve(request: RunRequest, highs_log: Path) -> Outcome:
     timings: dict[str, float] = {}
-    data, warnings = load(request.input_path, timings)
+    data, warnings = load(request.input_path, timings, strict=request.strict)
     for warning in warnings:
         log.warning("%s", warning)
     settings = data.settings
