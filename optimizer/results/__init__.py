@@ -37,6 +37,7 @@ from optimizer.results.summary import (
     scenarios,
     summary,
     value_of_information,
+    warnings,
 )
 from optimizer.results.tables import (
     DETAIL_SHEETS,
@@ -127,11 +128,13 @@ def collect(
         "summary": summary(data, accounts, float(solution.objective), outcome.lp.size,
                            solution.solve_seconds,
                            Provenance(provenance.input_path, provenance.input_sha256,
-                                      provenance.total_seconds, folder),
+                                      provenance.total_seconds, folder, provenance.warnings),
                            expected_certified_shortfall(solved)),
         "scenarios": scenarios(data, tree, accounts, detail),
         "expansions": expansions(solved),
     }
+    if provenance.warnings:
+        sheets["warnings"] = warnings(provenance.warnings)
     results.sheets = sheets  # the report sheets below read it, complete, as it grows
     sheets["burden"] = burden(outcome, accounts, detail)
     sheets["sensitivity"], sensitivity_note = _largest_duals(sensitivity(outcome), limit)

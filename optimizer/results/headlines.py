@@ -48,6 +48,7 @@ class Headline:
 def headlines(outcome: Outcome, sheets: Sheets) -> pd.DataFrame:
     """The ``headlines`` sheet, numbered in reading order."""
     found = [
+        *_warnings(sheets),
         *_cost(outcome, sheets),
         *_costliest(outcome, sheets),
         *_shortfall(sheets),
@@ -136,6 +137,15 @@ def _figures(sheets: Sheets) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------- costs
+
+
+def _warnings(sheets: Sheets) -> list[Headline]:
+    """First, when the input raised warnings: how many, and where they are."""
+    count = len(sheets["warnings"]) if "warnings" in sheets else 0
+    if not count:
+        return []
+    return [Headline(f"{_count(count, 'warning')} on the input; see the warnings sheet.",
+                     float(count), "count", "warnings")]
 
 
 def _cost(outcome: Outcome, sheets: Sheets) -> list[Headline]:
