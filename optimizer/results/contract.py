@@ -291,7 +291,9 @@ BURDEN_SHEET = ResultSheet(
 HEADLINES_SHEET = ResultSheet(
     "headlines", "finding",
     "The findings to read first, as sentences generated from the other sheets; numbers "
-    "in sentences are rounded, figure keeps the exact value. Payback of an expansion: its "
+    "in sentences are rounded, figure keeps the value as the other sheets hold it (money "
+    "in whole units). Stockpiles empty before and after a disruption starts are named "
+    "once, not given a cover. Payback of an expansion: its "
     "overnight capex ÷ the expected yearly margin of the new capacity, where the margin "
     "in a period and scenario is the new capacity's share of output (built_t ÷ "
     "(capacity_t + built_t) × output_t) × (marginal price of the facility's product in "
@@ -306,7 +308,8 @@ HEADLINES_SHEET = ResultSheet(
     (
         ResultColumn("number", "Reading order.", "", COUNT),
         ResultColumn("headline", "The finding in a sentence.", wrap=True),
-        ResultColumn("figure", "Its main number, unrounded; blank when there is none.",
+        ResultColumn("figure", "Its main number, as the other sheets hold it; blank when "
+                     "there is none.",
                      "see unit", PRICE),
         ResultColumn("unit", "Unit of figure."),
         ResultColumn("sheet", "The sheet to check it on.", links_to_sheet=True),

@@ -3,7 +3,7 @@
 Each headline is a sentence generated from the other results tables, with its main
 number in ``figure`` and the sheet to check it on. Pure: built from the outcome's
 data and tree and the tables already computed. Numbers in sentences are rounded for
-reading (:func:`number`); ``figure`` keeps the exact value.
+reading (:func:`number`); ``figure`` keeps the value as the other sheets hold it.
 
 Definitions, also on the ``read_me`` sheet:
 
@@ -269,21 +269,30 @@ def _cover(outcome: Outcome, sheets: Sheets) -> list[Headline]:
             ))
             continue
         before = periods[leaves - 1] if leaves > 0 else None
-        parts, known = [], []
+        parts, known, empty = [], [], []
         for k in touched:
             end = cover[k.stockpile, s.scenario, period]
             if np.isnan(end):
                 parts.append(f"{k.stockpile} ({k.mineral}, {k.region}) no demand to cover")
                 continue
+            first = np.nan if before is None else cover[k.stockpile, s.scenario, before]
+            if end == 0 and (before is None or first == 0):
+                empty.append(k.stockpile)  # stays empty: "0.00 → 0.00" says nothing
+                continue
             known.append(end)
-            start = "" if before is None else (
-                f"{number(cover[k.stockpile, s.scenario, before])} → ")
+            start = "" if before is None else f"{number(first)} → "
             parts.append(f"{k.stockpile} ({k.mineral}, {k.region}) {start}{number(end)}")
+        if not parts:
+            found.append(Headline(
+                f"When {s.scenario} starts in {period}, the stockpiles of what it disrupts "
+                f"are empty: {', '.join(empty)}.", 0.0, "days", "stockpiles"))
+            continue
         when = f"at the end of {period}" if before is None else \
             f"at the end of {before} → of {period}"
         found.append(Headline(
             f"When {s.scenario} starts in {period}, stockpiles cover, in days of their "
-            f"region's demand {when}: {_list(parts)}.",
+            f"region's demand {when}: {_list(parts)}"
+            + (f"; empty at both: {', '.join(empty)}." if empty else "."),
             min(known) if known else np.nan, "days", "stockpiles",
         ))
     return found
