@@ -35,6 +35,7 @@ from optimizer.workbook.problems import (
     NotSolvedError,
     Problem,
     ResultsNotWrittenError,
+    render,
 )
 from optimizer.workbook.validation import load
 
@@ -208,6 +209,9 @@ def run(request: RunRequest) -> RunResult:
                 raise
             if not outcome.optimal:
                 message = not_solved_message(outcome.derived, outcome.lp, outcome.solution)
+                if warnings:  # a slip the warnings name is the likeliest cause
+                    message += (f"\n{len(warnings)} warning(s) on the input may explain "
+                                f"it:\n{render(warnings)}")
                 capture.lines.append(message)  # the command line says it too, not logged
                 _write_log_to(failed_log_path(output), capture, highs_log)
                 raise NotSolvedError(message)
