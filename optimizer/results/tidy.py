@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.results.contract import MONEY, ResultSheet, unit_text
+from optimizer.results.contract import MONEY, TEXT, ResultSheet, unit_text
 
 NOISE = 1e-6  # a result closer to 0 than this (t, t/yr, per t, days, share) is noise
 SEE_UNIT = "see unit"
@@ -45,7 +45,7 @@ def tidy(frame: pd.DataFrame, sheet: ResultSheet, currency: str) -> pd.DataFrame
         values = frame[name]
         if pd.api.types.is_float_dtype(values.dtype):
             changed[str(name)] = tidy_values(values.to_numpy(dtype=float), money)
-        elif values.dtype == object:
+        elif values.dtype == object and column.number_format != TEXT:  # not names
             changed[str(name)] = _tidy_objects(values, money)
     return frame.assign(**changed) if changed else frame
 
