@@ -26,6 +26,7 @@ from optimizer.workbook.contract import (
     Slip,
     Typical,
 )
+from optimizer.workbook.problems import InputError
 from optimizer.workbook.validation import load
 from tests.committed import DATA
 
@@ -201,12 +202,31 @@ def test_out_of_bound_percentages_get_the_likely_value(tmp_path: Path) -> None:
     def percent(workbook: openpyxl.Workbook) -> None:
         workbook["scenarios"]["B2"] = 60
 
-    from optimizer.workbook.problems import InputError
-
     with pytest.raises(InputError) as raised:
         load(_slipped(tmp_path, percent))
     assert [str(p) for p in raised.value.errors] == [
         "scenarios, row 2, probability: must be in [0, 1] — did you mean 0.6? (60)"]
+
+
+@pytest.mark.parametrize(("key", "value", "warning", "error"), [
+    ("cvar_alpha", 0.05, "cvar_alpha 0.05 is unusual (typically in [0.5, 1)): the CVaR then "
+     "averages most scenarios, not the worst — did you mean 0.95?", None),
+    ("expansion_budget", 1500, "expansion_budget 1500 is unusual (typically 0 or ≥ 1000000): "
+     "money is in USD, not millions — did you mean 1500000000?", None),
+    ("expansion_budget", 0, None, None),  # no expansion at all: a budget of 0 is plausible
+    ("discount_rate", -0.02, "discount_rate -0.02 is unusual (typically in [0, 0.3])", None),
+    ("risk_weight", 50, None, "risk_weight: must be in [0, 1] — did you mean 0.5? (50)"),
+], ids=["alpha-complement", "budget-in-millions", "budget-0", "negative-rate", "percent-error"])
+def test_settings_slips(tmp_path: Path, key: str, value: float, warning: str | None,
+                        error: str | None) -> None:
+    path = _slipped(tmp_path, lambda workbook: _cell(workbook["settings"], key, value))
+    if error is not None:
+        with pytest.raises(InputError) as raised:
+            load(path)
+        assert [p.message + f" ({p.found})" for p in raised.value.errors] == [error]
+        return
+    _, warnings = load(path)
+    assert [p.message for p in warnings] == ([] if warning is None else [warning])
 
 
 def test_a_price_a_thousand_times_off_its_mineral_is_a_warning(tmp_path: Path) -> None:
