@@ -124,6 +124,11 @@ Pdf = Annotated[
                             "LibreOffice (soffice) when it is installed.")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress, only the outcome.")]
+Strict = Annotated[
+    bool, typer.Option("--strict",
+                       help="Treat every warning on the input as an error (exit 2): for "
+                            "batch pipelines, where no one reads the warnings.")
+]
 ProblemsFile = Annotated[
     Path | None,
     typer.Option("--problems", metavar="FILE",
@@ -170,6 +175,7 @@ def run(
     pdf: Pdf = False,
     quiet: Quiet = False,
     problems: ProblemsFile = None,
+    strict: Strict = False,
 ) -> None:
     """Solve INPUT.xlsx and write the results workbook and a log beside it."""
     _State.problems_file = problems
@@ -199,7 +205,7 @@ def run(
         done = run_case(RunRequest(
             input_path, output, time_limit, threads, write_model,
             value_of_information=value_of_information, pdf=pdf, detail=detail,
-            solver_options=solver_options, engine=engine,
+            solver_options=solver_options, engine=engine, strict=strict,
             on_solver=None if progress is None else progress.solver,
         ))
     _say_written(done)
@@ -254,12 +260,13 @@ def _say_written(done: RunResult) -> None:
 def validate(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
     problems: ProblemsFile = None,
+    strict: Strict = False,
 ) -> None:
     """Check INPUT.xlsx against the workbook contract and say what it holds."""
     _State.problems_file = problems
     from optimizer.workbook.validation import load
 
-    data, warnings = load(input_path)
+    data, warnings = load(input_path, strict=strict)
     _say_warnings(warnings)
     typer.echo(f"{input_path}: valid.")
     for what, count in data.summary().items():
@@ -368,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         _write_problems(error)
         _say_warnings(error.warnings)
-        typer.echo(f"{len(error.errors)} problem(s) in the input:", err=True)
+        strict = " (--strict: warnings count as problems)" if error.strict else ""
+        typer.echo(f"{len(error.errors)} problem(s) in the input{strict}:", err=True)
         _say_capped(error.errors)
         status = EXIT_BAD_INPUT
     except (NotAWorkbookError, _RefusedError, KeptSolutionError, FilesRefusedError) as error:

@@ -163,16 +163,23 @@ def test_days_of_cover_when_each_disruption_starts(solved: tuple[Outcome, Tables
         touched = [k for k in data.stockpiles if None in minerals or k.mineral in minerals]
         row = _headline(tables, f"When {name} starts in {period}")
         before = periods[periods.index(period) - 1] if periods.index(period) else None
-        ends = []
+        ends, empty = [], []
         for k in touched:
             end = stock[k.stockpile, name, period]
             if pd.isna(end):
                 _cites(row, f"{k.stockpile} ({k.mineral}, {k.region}) no demand to cover")
                 continue
+            first = None if before is None else stock[k.stockpile, name, before]
+            if end == 0 and first in (None, 0):  # stays empty: named, not "0.00 → 0.00"
+                empty.append(k.stockpile)
+                assert f"{k.stockpile} ({k.mineral}" not in row["headline"]
+                continue
             ends.append(end)
-            start = "" if before is None else f"{number(stock[k.stockpile, name, before])} → "
+            start = "" if first is None else f"{number(first)} → "
             _cites(row, f"{k.stockpile} ({k.mineral}, {k.region}) {start}{number(end)}")
-        _figure(row, min(ends) if ends else np.nan)
+        if empty:
+            _cites(row, ", ".join(empty) + ".")
+        _figure(row, min(ends) if ends else 0.0 if empty else np.nan)
         assert row["sheet"] == "stockpiles"
 
 

@@ -67,7 +67,8 @@ def test_every_contract_sheet_and_column_in_contract_order(template: Workbook) -
     contract_sheets = [name for name in template.sheetnames if name in SHEETS_BY_NAME]
     assert contract_sheets == [sheet.name for sheet in SHEETS]
     for sheet in SHEETS:
-        assert _header(template[sheet.name]) == list(sheet.column_names), sheet.name
+        # the settings sheet's notes (unit, meaning, ...) follow, for reading only
+        assert _header(template[sheet.name]) == [*sheet.column_names, *sheet.notes], sheet.name
 
 
 def test_header_row_is_frozen_and_styled(template: Workbook) -> None:
@@ -109,6 +110,24 @@ def test_settings_keys_have_a_drop_down_and_are_prefilled(template: Workbook) ->
     rows = list(worksheet.iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in rows] == [setting.key for setting in SETTINGS]
     assert all(row[1] is None for row in rows), "blank values mean the defaults"
+
+
+def test_settings_rows_explain_each_key_where_it_is_typed(template: Workbook) -> None:
+    """Each key with its unit, meaning, default and typical range beside the value: the
+    unit of stockpile_budget is what a planner typing it in millions needed to see."""
+    rows = {row[0]: row for row in template["settings"].iter_rows(min_row=2, values_only=True)}
+    for setting in SETTINGS:
+        _, value, unit, meaning, default, _ = rows[setting.key]
+        assert (value, unit or "", meaning, default or "") == (
+            None, setting.unit, setting.meaning, setting.default_text()), setting.key
+    assert rows["stockpile_budget"][2:] == (
+        "USD", "Total stockpile purchasing money over the horizon, in every scenario.",
+        "unlimited", "0 or ≥ 1000000")
+    assert rows["discount_rate"][5] == "in [0, 0.3]"
+    assert rows["risk_weight"][5] is None  # its typical range is its allowed interval
+    read_me = {(row[0], row[1]): row for row in template["read_me"].iter_rows(values_only=True)}
+    assert read_me["settings", "discount_rate"][2:7] == (
+        "Annual discount rate.", "1/yr", "number > -1", "in [0, 0.3]", "0")
 
 
 @pytest.mark.parametrize("sheet", SHEETS, ids=lambda s: s.name)

@@ -4,6 +4,9 @@ Parquet detail and the PDF show, computed once, from arrays.
     Outcome ─ accounting (money) ─ tables (complete detail, by node) ─ forms (what fits)
             ─ summary, scenarios, burden, sensitivity, headlines, charts ─> Results
 
+Every table is tidied once, here (:mod:`optimizer.results.tidy`): money to whole units,
+solver noise as 0.
+
 Nothing here writes a file (that is :mod:`optimizer.report`) or reads a modelling
 object: values and duals come from the solution by the layout's blocks, money from the
 cost index the model compiled. The report sheets (burden, headlines, charts) are built
@@ -12,6 +15,7 @@ from the complete tables, never from the reduced sheets.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -37,6 +41,7 @@ from optimizer.results.summary import (
     scenarios,
     summary,
     value_of_information,
+    warnings,
 )
 from optimizer.results.tables import (
     DETAIL_SHEETS,
@@ -46,6 +51,7 @@ from optimizer.results.tables import (
     plain,
     reported_figures,
 )
+from optimizer.results.tidy import tidy
 from optimizer.results.tree import Tree
 
 __all__ = ["Provenance", "Results", "collect"]
@@ -114,7 +120,9 @@ def collect(
     accounts = Accounts(derived, outcome.lp, solution.values)
     tree = accounts.tree  # one tree for the money and the tables
     solved = Solved(derived, outcome.lp, solution, tree)
-    detail = detail_tables(solved)
+    currency = settings.currency
+    detail = {name: tidy(table, RESULT_SHEETS_BY_NAME[name], currency)
+              for name, table in detail_tables(solved).items()}
     results = Results(outcome, accounts, tree, detail, {}, detail_requested=detail_requested)
     limit = settings.max_sheet_rows if max_sheet_rows is None else max_sheet_rows
     results.forms = {
@@ -127,11 +135,13 @@ def collect(
         "summary": summary(data, accounts, float(solution.objective), outcome.lp.size,
                            solution.solve_seconds,
                            Provenance(provenance.input_path, provenance.input_sha256,
-                                      provenance.total_seconds, folder),
+                                      provenance.total_seconds, folder, provenance.warnings),
                            reported_figures(solved)),
         "scenarios": scenarios(data, tree, accounts, detail),
         "expansions": expansions(solved),
     }
+    if provenance.warnings:
+        sheets["warnings"] = warnings(provenance.warnings)
     results.sheets = sheets  # the report sheets below read it, complete, as it grows
     sheets["burden"] = burden(outcome, accounts, detail)
     sheets["sensitivity"], sensitivity_note = _largest_duals(sensitivity(outcome), limit)
@@ -152,7 +162,11 @@ def collect(
         notes["sensitivity"] = (RESULT_SHEETS_BY_NAME["sensitivity"], sensitivity_note, {})
     sheets["read_me"] = read_me(settings.currency, settings.risk_weight, settings.cvar_alpha,
                                 notes)
-    results.sheets = {name: conform(name, frame) for name, frame in sheets.items()}
+    results.sheets = {name: tidy(conform(name, frame), RESULT_SHEETS_BY_NAME[name], currency)
+                      for name, frame in sheets.items()}
+    results.forms = {name: dataclasses.replace(form, frame=tidy(form.frame, form.sheet,
+                                                                currency))
+                     for name, form in results.forms.items()}
     return results
 
 

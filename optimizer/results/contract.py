@@ -190,6 +190,9 @@ FORMS = (FORM_SCENARIO, FORM_NODE, FORM_EXPECTED, FORM_LARGEST)
 FIGURES: tuple[Figure, ...] = (
     Figure("status", "Solver status of the run (always optimal: no results are written "
            "otherwise)."),
+    Figure("warnings", "Warnings on the input: values allowed but unusual, rows that repeat, "
+           "columns or sheets ignored. Each is a row of the warnings sheet; 0 when there "
+           "were none.", "count", COUNT),
     Figure("objective", "The objective the solver minimised: (1 − λ) × expected_cost + "
            "λ × cvar, which is expected_cost when risk_weight λ = 0.", "{currency}", MONEY),
     *(
@@ -288,7 +291,9 @@ BURDEN_SHEET = ResultSheet(
 HEADLINES_SHEET = ResultSheet(
     "headlines", "finding",
     "The findings to read first, as sentences generated from the other sheets; numbers "
-    "in sentences are rounded, figure keeps the exact value. Payback of an expansion: its "
+    "in sentences are rounded, figure keeps the value as the other sheets hold it (money "
+    "in whole units). Stockpiles empty before and after a disruption starts are named "
+    "once, not given a cover. Payback of an expansion: its "
     "overnight capex ÷ the expected yearly margin of the new capacity, where the margin "
     "in a period and scenario is the new capacity's share of output (built_t ÷ "
     "(capacity_t + built_t) × output_t) × (marginal price of the facility's product in "
@@ -303,7 +308,8 @@ HEADLINES_SHEET = ResultSheet(
     (
         ResultColumn("number", "Reading order.", "", COUNT),
         ResultColumn("headline", "The finding in a sentence.", wrap=True),
-        ResultColumn("figure", "Its main number, unrounded; blank when there is none.",
+        ResultColumn("figure", "Its main number, as the other sheets hold it; blank when "
+                     "there is none.",
                      "see unit", PRICE),
         ResultColumn("unit", "Unit of figure."),
         ResultColumn("sheet", "The sheet to check it on.", links_to_sheet=True),
@@ -497,6 +503,22 @@ CHART_DATA_SHEET = ResultSheet(
     ),
 )
 
+WARNINGS_SHEET = ResultSheet(
+    "warnings", "warning on the input",
+    "Written only when the input raised warnings: what was allowed but looked wrong (a "
+    "value outside its typical range, a row that repeats another, a column or sheet "
+    "ignored), where it is in the input workbook, and the likely slip. The plan was solved "
+    "with the input as given; optimizer run --strict refuses such an input instead.",
+    (
+        ResultColumn("sheet", "Sheet of the input workbook."),
+        ResultColumn("row", "Row as Excel numbers it (the header is row 1); blank for a "
+                     "whole sheet or column.", "", COUNT),
+        ResultColumn("column", "Column; blank for a whole row or sheet."),
+        ResultColumn("message", "What looks wrong, the value found and the likely slip.",
+                     wrap=True),
+    ),
+)
+
 # ---------------------------------------------------------------- sheets
 
 RESULT_SHEETS: tuple[ResultSheet, ...] = (
@@ -523,6 +545,7 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
         ),
     ),
     HEADLINES_SHEET,  # the planner's report
+    WARNINGS_SHEET,  # only when the input raised warnings
     ResultSheet(
         "scenarios", "scenario",
         "Each scenario's cost C_s, its components, unmet demand and dependence on "

@@ -3,7 +3,7 @@
 Each headline is a sentence generated from the other results tables, with its main
 number in ``figure`` and the sheet to check it on. Pure: built from the outcome's
 data and tree and the tables already computed. Numbers in sentences are rounded for
-reading (:func:`number`); ``figure`` keeps the exact value.
+reading (:func:`number`); ``figure`` keeps the value as the other sheets hold it.
 
 Definitions, also on the ``read_me`` sheet:
 
@@ -49,6 +49,7 @@ class Headline:
 def headlines(outcome: Outcome, sheets: Sheets) -> pd.DataFrame:
     """The ``headlines`` sheet, numbered in reading order."""
     found = [
+        *_warnings(sheets),
         *_cost(outcome, sheets),
         *_costliest(outcome, sheets),
         *_shortfall(sheets),
@@ -118,6 +119,15 @@ def _figures(sheets: Sheets) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------- costs
+
+
+def _warnings(sheets: Sheets) -> list[Headline]:
+    """First, when the input raised warnings: how many, and where they are."""
+    count = len(sheets["warnings"]) if "warnings" in sheets else 0
+    if not count:
+        return []
+    return [Headline(f"{_count(count, 'warning')} on the input; see the warnings sheet.",
+                     float(count), "count", "warnings")]
 
 
 def _cost(outcome: Outcome, sheets: Sheets) -> list[Headline]:
@@ -218,21 +228,30 @@ def _cover(outcome: Outcome, sheets: Sheets) -> list[Headline]:
             ))
             continue
         before = periods[leaves - 1] if leaves > 0 else None
-        parts, known = [], []
+        parts, known, empty = [], [], []
         for k in touched:
             end = cover[k.stockpile, s.scenario, period]
             if np.isnan(end):
                 parts.append(f"{k.stockpile} ({k.mineral}, {k.region}) no demand to cover")
                 continue
+            first = np.nan if before is None else cover[k.stockpile, s.scenario, before]
+            if end == 0 and (before is None or first == 0):
+                empty.append(k.stockpile)  # stays empty: "0.00 → 0.00" says nothing
+                continue
             known.append(end)
-            start = "" if before is None else (
-                f"{number(cover[k.stockpile, s.scenario, before])} → ")
+            start = "" if before is None else f"{number(first)} → "
             parts.append(f"{k.stockpile} ({k.mineral}, {k.region}) {start}{number(end)}")
+        if not parts:
+            found.append(Headline(
+                f"When {s.scenario} starts in {period}, the stockpiles of what it disrupts "
+                f"are empty: {', '.join(empty)}.", 0.0, "days", "stockpiles"))
+            continue
         when = f"at the end of {period}" if before is None else \
             f"at the end of {before} → of {period}"
         found.append(Headline(
             f"When {s.scenario} starts in {period}, stockpiles cover, in days of their "
-            f"region's demand {when}: {_list(parts)}.",
+            f"region's demand {when}: {_list(parts)}"
+            + (f"; empty at both: {', '.join(empty)}." if empty else "."),
             min(known) if known else np.nan, "days", "stockpiles",
         ))
     return found

@@ -218,6 +218,8 @@ def _read_sheet(
             continue
         column = normalise_name(cell)
         letter = _column_letter(index)
+        if column in sheet.notes:
+            continue  # explanations the template writes for the reader
         if column not in sheet.column_names:
             problems.warn(
                 name, 1, str(cell).strip(), f"column {letter} is not part of the contract; ignored"

@@ -20,10 +20,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.workbook import contract
 from optimizer.workbook.contract import SETTINGS, WILDCARD, Column, Kind, Sheet
-from optimizer.workbook.reference import allowed, column_docs, header_comment
+from optimizer.workbook.reference import (
+    SettingDoc,
+    allowed,
+    column_docs,
+    header_comment,
+    setting_docs,
+)
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+NOTE_FILL = PatternFill("solid", fgColor="7F7F7F")  # columns for reading, never read
 LAST_ROW = 1_048_576  # Excel's last row: drop-downs cover the whole column
 
 Rows = Sequence[Mapping[str, object]]
@@ -33,7 +40,9 @@ def write_workbook(path: Path, tables: Mapping[str, Rows] | None = None) -> None
     """Write the template to ``path``, filled with ``tables`` (sheet -> records) if given.
 
     Without ``tables`` every contract sheet is written, and the ``settings`` sheet
-    lists every key with a blank value (blank means the default). With ``tables``,
+    lists every key with a blank value (blank means the default), and beside it the
+    key's unit, meaning, default and typical range (its notes columns, which reading
+    ignores). With ``tables``,
     the contract sheets given and the required ones are written, in contract order,
     and ``read_me`` lists their columns: an optional sheet not given is left out (it
     reads as empty), so a sheet added to the contract later changes no workbook
@@ -55,16 +64,17 @@ def write_workbook(path: Path, tables: Mapping[str, Rows] | None = None) -> None
     _write_readme(readme, sheets)
     for sheet in sheets:
         worksheet = workbook.create_sheet(sheet.name)
-        _write_header(worksheet, sheet)
+        notes = sheet.notes if tables is None else ()
+        _write_header(worksheet, sheet, notes)
         _add_drop_downs(worksheet, sheet)
         if tables is not None:
             records: Iterable[Mapping[str, object]] = tables.get(sheet.name, ())
         elif sheet.name == "settings":
-            records = [{"key": setting.key} for setting in SETTINGS]
+            records = [_setting_record(doc) for doc in setting_docs()]
         else:
             records = ()
         for record in records:
-            worksheet.append([record.get(column.name) for column in sheet.columns])
+            worksheet.append([record.get(name) for name in (*sheet.column_names, *notes)])
     for name, extra_records in (tables or {}).items():
         if name in known:
             continue
@@ -97,8 +107,23 @@ def _style_header(worksheet: Worksheet, names: Sequence[str]) -> None:
     worksheet.freeze_panes = "A2"
 
 
-def _write_header(worksheet: Worksheet, sheet: Sheet) -> None:
-    _style_header(worksheet, sheet.column_names)
+def _setting_record(doc: SettingDoc) -> dict[str, object]:
+    """A settings row of the template: the key, a blank value, and its notes."""
+    return {"key": doc.key, "unit": doc.unit, "meaning": doc.meaning,
+            "default": doc.default, "typical": doc.typical}
+
+
+def _write_header(worksheet: Worksheet, sheet: Sheet, notes: Sequence[str] = ()) -> None:
+    """The header, each contract column with its comment; ``notes`` columns after them
+    (explanations for the reader, which reading ignores), in grey."""
+    _style_header(worksheet, (*sheet.column_names, *notes))
+    for index, name in enumerate(notes, start=len(sheet.columns) + 1):
+        worksheet.cell(row=1, column=index).fill = NOTE_FILL
+        comment = Comment(f"For reading only: the optimizer ignores the {name} column.",
+                          "optimizer")
+        worksheet.cell(row=1, column=index).comment = comment
+        if name == "meaning":
+            worksheet.column_dimensions[get_column_letter(index)].width = 70
     for index, column in enumerate(sheet.columns, start=1):
         comment = Comment(header_comment(sheet, column), "optimizer")
         comment.width, comment.height = 320, 160
@@ -145,15 +170,29 @@ def _write_readme(worksheet: Worksheet, sheets: Sequence[Sheet]) -> None:
         "column means all. Check the workbook with: optimizer validate THIS_FILE.xlsx"
     ])
     worksheet.append([])
-    names = ["sheet", "column", "meaning", "unit", "allowed", "blank means", "required"]
+    names = ["sheet", "column", "meaning", "unit", "allowed", "typical", "blank means",
+             "required"]
     header_row = worksheet.max_row + 1
-    for index, name in enumerate(names, start=1):
-        cell = worksheet.cell(row=header_row, column=index, value=name)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
+    _readme_header(worksheet, header_row, names)
     for doc in column_docs(sheets):
         worksheet.append([doc.sheet, doc.column, doc.meaning, doc.unit, doc.allowed,
-                          doc.default, doc.required])
-    for letter, width in zip("ABCDEFG", (16, 26, 70, 14, 34, 22, 24), strict=True):
+                          doc.typical, doc.default, doc.required])
+    worksheet.append([])
+    worksheet.append(["Settings: one row per key on the settings sheet; a value outside its "
+                      "typical range is warned about (optimizer validate --strict refuses it)."])
+    _readme_header(worksheet, worksheet.max_row + 1,
+                   ["settings key", "", "meaning", "unit", "allowed", "typical",
+                    "blank or absent means"])
+    for key in setting_docs():
+        worksheet.append(["settings", key.key, key.meaning, key.unit, key.allowed, key.typical,
+                          key.default])
+    for letter, width in zip("ABCDEFGH", (16, 26, 70, 14, 34, 30, 22, 24), strict=True):
         worksheet.column_dimensions[letter].width = width
     worksheet.freeze_panes = f"A{header_row + 1}"
+
+
+def _readme_header(worksheet: Worksheet, row: int, names: Sequence[str]) -> None:
+    for index, name in enumerate(names, start=1):
+        cell = worksheet.cell(row=row, column=index, value=name)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL

@@ -14,6 +14,7 @@ from optimizer.workbook.cells import Invalid, as_text, is_wildcard, read_cell
 from optimizer.workbook.contract import Column, Sheet
 from optimizer.workbook.problems import Problems
 from optimizer.workbook.reading import RawSheet, RawWorkbook, is_blank
+from optimizer.workbook.validation.slips import bound_hint
 
 DEFAULT_SCENARIO = "base"
 
@@ -90,7 +91,10 @@ def _read_record(
         else:
             value = read_cell(cell, column.kind, column.bound, column.choices)
             if isinstance(value, Invalid):
-                problems.error(sheet.name, row, column.name, value.message, value.found)
+                hint = bound_hint(cell, column.typical, column.bound) \
+                    if value.message.startswith("must be") else ""
+                problems.error(sheet.name, row, column.name, value.message + hint,
+                               value.found)
                 record.bad.add(column.name)
             else:
                 values[column.name] = value
