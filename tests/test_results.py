@@ -371,8 +371,15 @@ def test_marginal_prices_are_duals_over_probability_and_discount(run: Run) -> No
         assert close(marginal, dual / weight)
         assert marginal >= -1e-6  # the dual of a ≥ row of a minimisation
         if not pd.isna(row["floor_price_per_t"]):
-            gap = max(0.0, row["floor_price_per_t"] - marginal)
-            assert close(row["price_gap"], gap, row["floor_price_per_t"])
+            floor = row["floor_price_per_t"]
+            below = max(0.0, floor - marginal)
+            assert close(row["marginal_below_floor_per_t"], below, floor)
+            market = 0.0 if pd.isna(row["market_price_per_t"]) else row["market_price_per_t"]
+            gap = max(0.0, floor - market)  # MODEL.md §3: the border adjustment's gap
+            assert close(row["floor_gap_per_t"], gap, floor)
+            assert gap <= floor
+            if floor > 0:
+                assert close(row["floor_gap_share"], gap / floor)
 
 
 def test_marginal_prices_on_a_case_worked_by_hand(tmp_path: Path) -> None:
