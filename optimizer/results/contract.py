@@ -414,6 +414,44 @@ VALUE_OF_INFORMATION_SHEET = ResultSheet(
     ),
 )
 
+# ---------------------------------------------------------------- policy comparison
+# Only with ``optimizer run --compare-policy``: the case solved again with instruments
+# switched off, by optimizer/sweep/policy.py.
+
+POLICY_SHEET = ResultSheet(
+    "policy", "run and mineral",
+    "Written only by optimizer run --compare-policy. What the policy package (floors, "
+    "stockpiles, expansion finance) costs and buys: the case solved again with each "
+    "instrument alone switched off and with all of them off (baseline), everything else "
+    "as the input has it. Switched off: floors, no price row has a floor; stockpiles, no "
+    "stockpile; expansions, every expandable_t is 0. Each run's row 'all', then one row "
+    "per mineral; every difference is the run's figure − the package's.",
+    (
+        ResultColumn("run", "package (this run, every instrument in force), "
+                     "without_<instrument> (that one alone switched off; only when the case "
+                     "has more than one) or baseline (all of them off)."),
+        ResultColumn("switched_off", "The instruments switched off in the run."),
+        ResultColumn("status", "The run's status; its figures are blank unless optimal."),
+        ResultColumn("mineral", "Mineral, or all: every mineral together."),
+        ResultColumn("expected_cost", "Σ_s p_s C_s of the run (the summary's "
+                     "expected_cost); on 'all' rows only.", "{currency}", MONEY),
+        ResultColumn("package_extra_cost", "The package's expected_cost − the run's: what "
+                     "the instruments switched off add to the expected cost (border floor "
+                     "gaps included, which members' buyers pay to non-member sellers); on "
+                     "'all' rows only.", "{currency}", MONEY),
+        ResultColumn("expected_shortfall_t", "Expected unmet demand over the horizon, "
+                     "Σ_n π_n × shortfall, all regions.", "t", TONNES),
+        ResultColumn("shortfall_avoided_t", "The run's expected_shortfall_t − the "
+                     "package's: what the instruments switched off avoid.", "t", TONNES),
+        ResultColumn("non_member_share", "Σ_n π_n × from_non_members_t ÷ Σ_n π_n × "
+                     "(from_members_t + from_non_members_t) over the horizon (the "
+                     "dependence sheet's definition); blank on 'all' rows.", "share", SHARE),
+        ResultColumn("dependence_reduced", "The run's non_member_share − the package's: "
+                     "how much the instruments switched off reduce the dependence on "
+                     "non-members, in share points.", "share", SHARE),
+    ),
+)
+
 # ---------------------------------------------------------------- charts
 # The charts sheet holds native Excel charts only; the series they plot are the rows of
 # the chart_data sheet, built by optimizer/charts.py and drawn by optimizer/report.py.
@@ -689,6 +727,7 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
     BURDEN_SHEET,  # the planner's report
     SENSITIVITY_SHEET,  # the planner's report
     VALUE_OF_INFORMATION_SHEET,  # only with --value-of-information
+    POLICY_SHEET,  # only with --compare-policy
 )
 RESULT_SHEETS_BY_NAME: dict[str, ResultSheet] = {s.name: s for s in RESULT_SHEETS}
 

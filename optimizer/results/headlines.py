@@ -68,6 +68,7 @@ def headlines(outcome: Outcome, sheets: Sheets) -> pd.DataFrame:
         *_dependence(outcome, sheets),
         *_who_pays(outcome, sheets),
         *_stockpile_budget(outcome, sheets),
+        *_policy(outcome, sheets),
     ]
     return pd.DataFrame({
         "number": list(range(1, len(found) + 1)),
@@ -585,3 +586,71 @@ def _stockpile_budget(outcome: Outcome, sheets: Sheets) -> list[Headline]:
         f"Stockpile purchases spend at most {money(most, currency)} along one scenario's "
         f"path ({scenario}, undiscounted){tail}.", most, currency, "stockpiles",
     )]
+
+
+# ---------------------------------------------------------------- the policy package
+
+
+def _policy(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    """With the policy sheet (``optimizer run --compare-policy``): what the package adds
+    to the expected cost against the baseline and the shortfall it avoids; the mineral
+    whose shortfall it avoids most and whose dependence it cuts most; and what each
+    instrument adds within the package (the package against it alone switched off)."""
+    if "policy" not in sheets:
+        return []
+    currency = outcome.data.settings.currency
+    policy = sheets["policy"]
+    runs = {str(r["run"]): r for r in _records(policy[policy["mineral"] == "all"])}
+    baseline = runs.get("baseline")
+    if baseline is None:
+        return [Headline("The input has no floors, stockpiles or expansions to compare the "
+                         "plan without.", 0.0, currency, "policy")]
+    off = str(baseline["switched_off"]).split(", ")
+    what = off[0] if len(off) == 1 else f"{', '.join(off[:-1])} or {off[-1]}"
+    if baseline["status"] != "optimal":
+        return [Headline(f"Without {what} the case has no optimal plan "
+                         f"({baseline['status']}).", np.nan, currency, "policy")]
+    extra = float(baseline["package_extra_cost"])
+    found = [Headline(
+        f"Against a baseline without {what}, the package "
+        f"{_effect(extra, float(baseline['shortfall_avoided_t']), currency, 's')}.",
+        extra, currency, "policy",
+    )]
+    minerals = policy[(policy["run"] == "baseline") & (policy["mineral"] != "all")]
+    if len(minerals) and (minerals["shortfall_avoided_t"] > 0).any():
+        most = _largest(minerals, "shortfall_avoided_t")
+        found.append(Headline(
+            f"Of the shortfall the package avoids, most is {most['mineral']}: "
+            f"{tonnes(float(most['shortfall_avoided_t']))} expected over the horizon.",
+            float(most["shortfall_avoided_t"]), "t", "policy",
+        ))
+    if len(minerals) and (minerals["dependence_reduced"] > 0).any():
+        most = _largest(minerals, "dependence_reduced")
+        reduced = float(most["dependence_reduced"])
+        found.append(Headline(
+            f"The package cuts the non-member share of {most['mineral']}'s zone supply most: "
+            f"{share(float(most['non_member_share']))} without it, "
+            f"{share(float(most['non_member_share']) - reduced)} with it.",
+            reduced, "share", "policy",
+        ))
+    for name, row in runs.items():
+        if not name.startswith("without_") or row["status"] != "optimal":
+            continue
+        instrument = str(row["switched_off"])
+        extra = float(row["package_extra_cost"])
+        found.append(Headline(
+            f"Within the package, {instrument} "
+            f"{_effect(extra, float(row['shortfall_avoided_t']), currency, '')}.",
+            extra, currency, "policy",
+        ))
+    return found
+
+
+def _effect(extra: float, avoided: float, currency: str, verb: str) -> str:
+    """``adds X to the expected cost and avoids Y t of expected shortfall``, with
+    ``saves`` and ``adds`` where the amounts are negative; ``verb`` the verbs' ending."""
+    cost = (f"add{verb} {money(extra, currency)} to the expected cost" if extra >= 0
+            else f"save{verb} {money(-extra, currency)} of expected cost")
+    short = (f"avoid{verb} {tonnes(avoided)} of expected shortfall" if avoided >= 0
+             else f"add{verb} {tonnes(-avoided)} of expected shortfall")
+    return f"{cost} and {short}"
