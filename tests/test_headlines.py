@@ -304,7 +304,7 @@ def test_floors_that_bind(solved: tuple[Outcome, Tables]) -> None:
         return
     row = _headline(tables, "Floors bind")
     minerals = list(dict.fromkeys(binding["mineral"].astype(str)))
-    _cites(row, f"in {len(binding)} of {len(floored)} member rows with a floor, for "
+    _cites(row, f"in {len(binding):,} of {len(floored):,} member rows with a floor, for "
                 f"{len(minerals)} mineral{'' if len(minerals) == 1 else 's'}: "
                 + ", ".join(minerals[:4]))
     _figure(row, float(len(binding)))

@@ -418,7 +418,7 @@ def _floors(outcome: Outcome, sheets: Sheets) -> list[Headline]:
         )]
     minerals = list(dict.fromkeys(str(m) for m in binding["mineral"]))
     return [Headline(
-        f"Floors bind (market price below the floor) in {len(binding)} of {len(floored)} "
+        f"Floors bind (market price below the floor) in {len(binding):,} of {len(floored):,} "
         f"member rows with a floor, for {_count(len(minerals), 'mineral')}: "
         f"{_few(minerals)}.", float(len(binding)), "rows", "prices",
     )]
