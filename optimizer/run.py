@@ -392,7 +392,7 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
         from optimizer.sweep.policy import compare_policy, policy_sheet
 
         settings = outcome.data.settings
-        with timed(outcome.timings, "policy comparison"):
+        with timed(outcome.timings, "policy"):
             compared = compare_policy(outcome, SolverOptions(
                 time_limit_s=settings.time_limit_s, threads=settings.threads,
                 extra=request.solver_options))
