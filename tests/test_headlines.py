@@ -453,3 +453,25 @@ def test_stockpile_spending_against_the_budget(solved: tuple[Outcome, Tables]) -
             _cites(row, share(most / settings.stockpile_budget),
                    money(settings.stockpile_budget, settings.currency))
     _figure(row, most)
+
+
+def test_read_me_states_the_report_definitions(solved: tuple[Outcome, Tables]) -> None:
+    """A floor binds on the market price; its gap, its share of the floor, price-gap
+    support and the marginal cost below floor are each defined once, on read_me."""
+    _, tables = solved
+    read_me = tables["read_me"]
+    meaning = {(str(s), str(c)): str(m) for s, c, m in zip(
+        read_me["sheet"], read_me["column"].fillna(""), read_me["meaning"], strict=True)}
+    assert meaning["prices", "floor_gap_per_t"].startswith(
+        "Floor gap: max(0, floor − market price), the market price after price disruptions")
+    assert "A floor binds where it is above 0" in meaning["prices", "floor_gap_per_t"]
+    assert meaning["prices", "floor_gap_share"].startswith("floor_gap_per_t ÷ floor_price_per_t")
+    assert meaning["prices", "marginal_below_floor_per_t"].startswith(
+        "Marginal cost below floor: floor − marginal price")
+    assert meaning["burden", "price_gap_support"].startswith(
+        "Price-gap support: (floor − market price) × member output")
+    headlines = meaning["headlines", ""]
+    assert "A floor binds where the market price, after price disruptions, is below it" \
+        in headlines
+    assert "at most 30 words" in headlines
+    assert "price_gap" not in {c for _, c in meaning}  # the old, ambiguous name is gone
