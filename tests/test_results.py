@@ -533,7 +533,8 @@ def test_contract_declares_what_model_md_asks() -> None:
     # the data of the charts after them, and burden and sensitivity after that
     # (tests/test_burden.py, tests/test_charts.py and their neighbours)
     assert [n for n in names if n not in ("read_me", "summary", "headlines", "chart_data",
-                                          "burden", "sensitivity", "value_of_information")] == [
+                                          "burden", "sensitivity", "value_of_information",
+                                          "policy")] == [
         "scenarios", "production", "flows", "stockpiles", "shortfalls", "prices",
         "expansions", "dependence", "charts"]
     assert names.index("chart_data") == names.index("charts") + 1
@@ -562,8 +563,9 @@ def test_no_results_without_an_optimal_solution(tmp_path: Path) -> None:
 
 def test_every_sheet_is_a_formatted_table_with_a_frozen_header(run: Run) -> None:
     workbook = openpyxl.load_workbook(run.path)
-    # value_of_information only with --value-of-information (tests/test_information.py)
-    written = [s for s in RESULT_SHEETS if s.name != "value_of_information"]
+    # value_of_information only with --value-of-information (tests/test_information.py),
+    # policy only with --compare-policy (tests/test_policy.py)
+    written = [s for s in RESULT_SHEETS if s.name not in ("value_of_information", "policy")]
     assert workbook.sheetnames == [s.name for s in written]
     for sheet in written:
         worksheet = workbook[sheet.name]
