@@ -19,6 +19,7 @@ from optimizer.results.burden import EXPECTED, ZONE
 from optimizer.results.headlines import MOST_WORDS, money, number, share
 from tests.solved import complete_tables
 from tests.test_sensitivity import floored_case, solve_ranged
+from tests.workbooks import case, demand, facility, route, scenarios
 
 Tables = dict[str, pd.DataFrame]
 
@@ -475,3 +476,43 @@ def test_read_me_states_the_report_definitions(solved: tuple[Outcome, Tables]) -
         in headlines
     assert "at most 30 words" in headlines
     assert "price_gap" not in {c for _, c in meaning}  # the old, ambiguous name is gone
+
+
+def test_a_scenario_starts_where_it_leaves_the_calm_trunk_not_at_its_first_row(
+    tmp_path: Path,
+) -> None:
+    """X's export quota (factor 0.5) is today's policy, in force from p1 in calm and ban
+    alike; ban adds a ban on X's exports from p2. So the trunk is calm's path with the
+    quota active, calm never starts, and ban starts in p2 (not p1, its first row): its
+    cover going in is the vault's at the end of p1, and p1 counts as before."""
+    quota = {"kind": "export", "region": "X", "mineral": "m", "stage": "refined",
+             "start_period": "p1", "factor": 0.5}
+    data = case(
+        tmp_path, regions={"X": False, "M": True}, minerals={"m": 1000.0},
+        periods={"p1": 1.0, "p2": 1.0, "p3": 1.0},
+        facilities=[facility("fx", "X", 100), facility("fm", "M", 10, 50)],
+        routes=[route("X", "M", 5)], demand=[demand("M", 20)],
+        stockpiles=[{"stockpile": "vault", "region": "M", "mineral": "m", "capacity_t": 10,
+                     "initial_t": 5, "release_needs_disruption": "yes"}],
+        scenarios=scenarios(calm=0.5, ban=0.5),
+        disruptions=[{"scenario": "calm", **quota}, {"scenario": "ban", **quota},
+                     {"scenario": "ban", "kind": "export", "region": "X", "mineral": "m",
+                      "stage": "refined", "start_period": "p2", "factor": 0}],
+    )
+    outcome = solve_ranged(data)
+    assert outcome.derived.tree.calm == "calm"
+    tables = complete_tables(outcome, "case.xlsx", "sha", 0.0)
+    leaves = tables["scenarios"].set_index("scenario")["leaves_trunk"]
+    assert pd.isna(leaves["calm"]) and leaves["ban"] == "p2"
+    stock = tables["stockpiles"]
+    held = float(stock[(stock["scenario"] == "ban") & (stock["period"] == "p1")][
+        "cover_days"].iloc[0])
+    sentences = tables["headlines"]["headline"].tolist()
+    assert [s for s in sentences if s.startswith("When ")] == [
+        f"When ban starts in p2, stockpile vault (m) holds {number(held)} days of its "
+        "region's demand going in."]
+    row = _headline(tables, "Before disruptions, ")
+    dependence = tables["dependence"]
+    before = dependence[(dependence["period"] == "p1") | (dependence["scenario"] == "calm")]
+    outside = float(before["from_non_members_t"].sum())  # equal probabilities
+    _figure(row, outside / (outside + float(before["from_members_t"].sum())))
