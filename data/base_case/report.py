@@ -38,9 +38,10 @@ class Report:
     scenario_cost: dict[str, dict[str, float]]  # scenario -> component (and total) -> USD
     shortfall_t: dict[str, dict[str, float]]  # scenario -> mineral -> t over the horizon
     vault_spend: dict[str, float]  # scenario -> USD of purchases along its path
-    vault_capacity_t: dict[str, float]  # mineral -> t (the input)
-    calm_levels: dict[str, list[float]]  # mineral -> calm level at the end of each period
-    cover_going_in: dict[str, dict[str, float]]  # scenario -> mineral -> days of cover
+    vault_capacity_t: dict[str, float]  # stockpile -> t (the input)
+    vault_mineral: dict[str, str]  # stockpile -> its mineral (the input)
+    calm_levels: dict[str, list[float]]  # stockpile -> calm level at the end of each period
+    cover_going_in: dict[str, dict[str, float]]  # scenario -> stockpile -> days of cover
     leaves: dict[str, str]  # scenario -> the period it leaves the trunk
     builds: dict[str, float]  # facility -> t/yr
     floor_gap: dict[str, tuple[float, float, float, str]]  # mineral -> (calm gap in the
@@ -56,6 +57,7 @@ class Report:
 def headlines(o: Outcome) -> Report:
     """The report of a solved run (an :class:`optimizer.pipeline.Outcome`): the run's
     results tables with the policy comparison, read as they are written."""
+    from optimizer.model import COST_COMPONENTS
     from optimizer.results import Provenance, collect
     from optimizer.results.burden import EXPECTED, ZONE
     from optimizer.results.headlines import cover_going_in
@@ -69,9 +71,7 @@ def headlines(o: Outcome) -> Report:
     results = collect(o, Provenance("base_case.xlsx", "", 0.0), policy=policy)
     sheets = results.complete()
     summary = dict(zip(sheets["summary"]["figure"], sheets["summary"]["value"], strict=True))
-    components = [c for c in sheets["scenarios"].columns if c not in (
-        "scenario", "description", "probability", "leaves_trunk", "total_cost",
-        "shortfall_t", "non_member_share")]
+    components = list(COST_COMPONENTS)
     scenario_cost = {str(r["scenario"]): {**{c: float(r[c]) for c in components},
                                           "total": float(r["total_cost"])}
                      for r in sheets["scenarios"].to_dict("records")}
@@ -85,10 +85,9 @@ def headlines(o: Outcome) -> Report:
                        if sc == s and v > 0.5} for s in scenarios}
     stock = sheets["stockpiles"]
     spend = stock.groupby("scenario", sort=False, observed=True)["spend"].sum()
-    vault = {k.mineral: k for k in data.stockpiles}
     level = stock.set_index(["stockpile", "scenario", "period"])["level_t"]
-    calm_levels = {m: [float(level[k.stockpile, tree.calm, t]) for t in periods]
-                   for m, k in vault.items()}
+    calm_levels = {k.stockpile: [float(level[k.stockpile, tree.calm, t]) for t in periods]
+                   for k in data.stockpiles}
     cover: dict[str, dict[str, float]] = {}
     leaves: dict[str, str] = {}
     for s in data.scenarios:
@@ -98,8 +97,8 @@ def headlines(o: Outcome) -> Report:
             continue
         leaves[s.scenario] = periods[at]
         going_in = cover_going_in(o, sheets, s.scenario, at)
-        cover[s.scenario] = {m: going_in[k.stockpile] for m, k in vault.items()
-                             if any(r.mineral in (None, m) for r in rows)}
+        cover[s.scenario] = {k.stockpile: going_in[k.stockpile] for k in data.stockpiles
+                             if any(r.mineral in (None, k.mineral) for r in rows)}
     built = sheets["expansions"]
     prices = sheets["prices"]
     refined = prices[(prices["stage"] == "refined") & prices["floor_price_per_t"].notna()]
@@ -110,7 +109,7 @@ def headlines(o: Outcome) -> Report:
             continue
         first = rows[(rows["scenario"] == tree.calm) & (rows["period"] == periods[0])]
         widest = rows.loc[rows["floor_gap_per_t"].astype(float).idxmax()]
-        floor_gap[m] = (float(first["floor_gap_per_t"].iloc[0]),
+        floor_gap[m] = (float(first["floor_gap_per_t"].iloc[0]) if len(first) else 0.0,
                         float(widest["floor_gap_per_t"]), float(widest["floor_gap_share"]),
                         f"{widest['scenario']} {widest['period']}")
     paid = results.accounts.border_by_region
@@ -137,7 +136,8 @@ def headlines(o: Outcome) -> Report:
         scenario_cost=scenario_cost,
         shortfall_t=shortfall_t,
         vault_spend={s: float(spend.get(s, 0.0)) for s in scenarios},
-        vault_capacity_t={m: k.capacity_t for m, k in vault.items()},
+        vault_capacity_t={k.stockpile: k.capacity_t for k in data.stockpiles},
+        vault_mineral={k.stockpile: k.mineral for k in data.stockpiles},
         calm_levels=calm_levels,
         cover_going_in=cover,
         leaves=leaves,
@@ -227,22 +227,21 @@ def _shortfalls(r: Report) -> list[str]:
 
 
 def _vault(r: Report) -> list[str]:
-    out = [f"| mineral | Vault t | {r.calm} fill: level at end of {', '.join(r.periods)} (t) |",
-           "|---|---:|---|"]
-    for m in r.minerals:
-        if m in r.calm_levels:
-            levels = ", ".join(f"{v:,.0f}" if v >= 10 else f"{max(v, 0.0) + 0.0:.1f}"
-                               for v in r.calm_levels[m])
-            out.append(f"| {m} | {r.vault_capacity_t[m]:,.1f} | {levels} |")
+    out = [f"| stockpile | mineral | capacity, t | {r.calm} fill: level at end of "
+           f"{', '.join(r.periods)} (t) |", "|---|---|---:|---|"]
+    for k, levels in r.calm_levels.items():
+        text = ", ".join(f"{v:,.0f}" if v >= 10 else f"{max(v, 0.0) + 0.0:.1f}"
+                         for v in levels)
+        out.append(f"| {k} | {r.vault_mineral[k]} | {r.vault_capacity_t[k]:,.1f} | {text} |")
     return out
 
 
 def _cover(r: Report) -> list[str]:
-    out = ["| scenario | leaves the trunk | days of demand in the Vault going in |",
-           "|---|---|---|"]
+    out = ["| scenario | leaves the trunk | days of its region's demand held going in, by "
+           "stockpile |", "|---|---|---|"]
     for s, cover in r.cover_going_in.items():
-        days = ", ".join(f"{m} {max(cover[m], 0.0) + 0.0:.0f}" for m in r.minerals
-                         if m in cover) or "no stockpile of its minerals"
+        days = ", ".join(f"{k} {max(v, 0.0) + 0.0:.0f}" for k, v in cover.items()
+                         if v == v) or "no stockpile of its minerals"
         out.append(f"| {s} | {r.leaves[s]} | {days} |")
     return out
 
