@@ -27,6 +27,7 @@ from optimizer.sweep.policy import (
 )
 from tests.solved import collected
 from tests.test_sensitivity import floored_case, solve_ranged
+from tests.workbooks import case, demand, facility
 
 Tables = dict[str, pd.DataFrame]
 
@@ -170,3 +171,20 @@ def test_policy_headlines_recomputed_from_the_policy_sheet(tmp_path: Path) -> No
     assert tonnes(baseline["shortfall_avoided_t"]) in first["headline"]
     assert cut["figure"] == pytest.approx(mineral["dependence_reduced"])
     assert share(mineral["non_member_share"]) in cut["headline"]
+
+
+def test_a_case_without_instruments_has_only_the_package(tmp_path: Path) -> None:
+    """No floor, stockpile or expansion: nothing to switch off, one run, and the
+    headline says so."""
+    outcome = solve_ranged(case(tmp_path, facilities=[facility("f", "M", 10, 2)],
+                                demand=[demand("M", 4)]))
+    assert instruments(outcome.data) == ()
+    compared = compare_policy(outcome, SolverOptions())
+    assert [v.name for v in compared.variants] == [PACKAGE]
+    sheet = policy_sheet(compared, ["m"])
+    assert sheet[["run", "mineral"]].to_numpy().tolist() == [[PACKAGE, ALL], [PACKAGE, "m"]]
+    assert _row(sheet, PACKAGE, ALL)["expected_cost"] == pytest.approx(8)  # 4 t at 2
+    headlines = collected(outcome, policy=sheet).complete()["headlines"]
+    policy = headlines[headlines["sheet"] == "policy"]["headline"].tolist()
+    assert policy == ["The input has no floors, stockpiles or expansions to compare the plan "
+                      "without."]
