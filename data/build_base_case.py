@@ -8,9 +8,11 @@ policy texts; each CSV row keeps its source) or a planning assumption from
 :data:`ASSUMPTIONS`; the ``sources`` sheet says which, cell by cell.
 
 Run ``python data/build_base_case.py [OUTPUT.xlsx]`` (default: ``base_case.xlsx`` beside
-this script); ``--headlines [CASE.xlsx]`` solves the case and prints the result tables of
-``docs/base_case.md``; ``--assumptions`` prints its assumption table. The output depends
-only on the package ``data/base_case/`` (one module per concern) and ``data/sources``.
+this script); ``--headlines [CASE.xlsx]`` solves the case (and, for the policy
+comparison, again without its floors, stockpiles and expansions) and prints the
+generated result tables of ``docs/base_case.md`` from the optimizer's results tables;
+``--assumptions`` prints its assumption table. The output depends only on the package
+``data/base_case/`` (one module per concern) and ``data/sources``.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the package data/bas
 
 from base_case.assumptions import ASSUMPTIONS, assumption_table
 from base_case.figures import DEFAULT_OUTPUT
-from base_case.report import headline_markdown, headlines, solve_case
+from base_case.report import generated_part, headline_markdown, headlines, solve_case
 from base_case.write import KEY_COLUMNS, SOURCE_COLUMNS, build, source_key, tables
 
 __all__ = ["ASSUMPTIONS", "KEY_COLUMNS", "SOURCE_COLUMNS", "assumption_table", "build",
-           "headlines", "solve_case", "source_key", "tables"]
+           "generated_part", "headline_markdown", "headlines", "solve_case", "source_key",
+           "tables"]
 
 
 def main(argv: Sequence[str]) -> int:

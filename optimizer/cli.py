@@ -165,6 +165,12 @@ def run(
                                 "report the value of the stochastic solution (VSS) and of "
                                 "perfect information (EVPI).")
     ] = False,
+    compare_policy: Annotated[
+        bool, typer.Option("--compare-policy",
+                           help="Also solve the case without its floors, stockpiles and "
+                                "expansions (each alone, and all at once) and report what "
+                                "the policy package costs and buys (sheet policy).")
+    ] = False,
     engine: Annotated[
         str, typer.Option("--engine", metavar="ENGINE",
                           help="highs (the node formulation, the default) or mpisppy-ef "
@@ -204,8 +210,9 @@ def run(
     with _progress(quiet) as progress:
         done = run_case(RunRequest(
             input_path, output, time_limit, threads, write_model,
-            value_of_information=value_of_information, pdf=pdf, detail=detail,
-            solver_options=solver_options, engine=engine, strict=strict,
+            value_of_information=value_of_information, compare_policy=compare_policy,
+            pdf=pdf, detail=detail, solver_options=solver_options, engine=engine,
+            strict=strict,
             on_solver=None if progress is None else progress.solver,
         ))
     _say_written(done)

@@ -55,6 +55,7 @@ class RunRequest:
     threads: int | None = None
     write_model: Path | None = None
     value_of_information: bool = False  # also VSS and EVPI (optimizer.results.information)
+    compare_policy: bool = False  # also the policy sheet (optimizer.sweep.policy)
     pdf: bool = False  # also the results as a PDF, through LibreOffice (optimizer.report.pdf)
     detail: bool = False  # the Parquet detail even when every detail sheet fits
     engine: str = "highs"  # or mpisppy-ef (optimizer.solve.mpisppy)
@@ -396,6 +397,16 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
             information = value_of_information(outcome, SolverOptions(
                 time_limit_s=settings.time_limit_s, threads=settings.threads,
                 extra=request.solver_options))
+    policy = None
+    if request.compare_policy:
+        from optimizer.sweep.policy import compare_policy, policy_sheet
+
+        settings = outcome.data.settings
+        with timed(outcome.timings, "policy"):
+            compared = compare_policy(outcome, SolverOptions(
+                time_limit_s=settings.time_limit_s, threads=settings.threads,
+                extra=request.solver_options))
+            policy = policy_sheet(compared, [m.mineral for m in outcome.data.minerals])
     folder = parquet.detail_folder(output)
     with timed(outcome.timings, "extract"):
         results = collect(
@@ -404,6 +415,7 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
                        time.perf_counter() - started, folder.name, warnings),
             information,
             detail_requested=request.detail,
+            policy=policy,
         )
     with timed(outcome.timings, "write"):
         if results.writes_detail:

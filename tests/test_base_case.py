@@ -177,16 +177,18 @@ def test_calm_demand_fits_within_existing_capacity() -> None:
 
 
 # ---------------------------------------------------------------- regression
+# Read from the optimizer's own results tables (data/base_case/report.py), as
+# optimizer run --compare-policy writes them.
 
 
 @pytest.fixture(scope="module")
-def headlines() -> Any:
+def report() -> Any:
     builder = _builder()
     return builder.headlines(builder.solve_case(CASE))
 
 
-def test_regression_status_and_objective(headlines: Any) -> None:
-    assert headlines.status == "optimal"
+def test_regression_status_and_objective(report: Any) -> None:
+    assert report.status == "optimal"
     # Expected discounted cost of the whole world's supply 2026-2030; mostly production
     # cost. Set when the case was first built (zone from the 2026-02-04 ministerial) at
     # 818,707,671,731; up by 25,192,501 (3.1e-5) when price rows stopped unlocking
@@ -194,21 +196,22 @@ def test_regression_status_and_objective(headlines: Any) -> None:
     # mostly in price_dumping. Up by 17,125,098 (2.1e-5) with the defence origin rule
     # (DFARS 225.7018 from 2027H1, allied origin only): 30% of US tungsten demand made
     # by members at their higher cost (test_regression_origin_rule).
-    assert headlines.objective == pytest.approx(818_749_989_330, rel=1e-6)
+    assert report.objective == pytest.approx(818_749_989_330, rel=1e-6)
     # +6,486 variables and +8,632 constraints for the rule (§12): the c_* shadows of the
     # NdPr and tungsten columns, their bounds, the certified stock and balances.
-    assert headlines.size == (69_258, 24_987)
-    assert headlines.nodes == 58  # seven scenarios branching from 2026H1 to 2028H1
+    assert report.size == (69_258, 24_987)
+    assert report.nodes == 58  # seven scenarios branching from 2026H1 to 2028H1
+    assert report.calm == "calm"
 
 
-def test_regression_calm_has_no_shortfall(headlines: Any) -> None:
+def test_regression_calm_has_no_shortfall(report: Any) -> None:
     # Calm demand fits existing capacity, and the price-dumping episode moves prices only.
-    assert headlines.shortfall_t["calm"] == {}
-    assert headlines.shortfall_t["price_dumping"] == {}
+    assert report.shortfall_t["calm"] == {}
+    assert report.shortfall_t["price_dumping"] == {}
 
 
-def test_regression_shortfalls_by_scenario(headlines: Any) -> None:
-    shortfall = headlines.shortfall_t
+def test_regression_shortfalls_by_scenario(report: Any) -> None:
+    shortfall = report.shortfall_t
     # China's ban leaves the zone without about half of its refined graphite for two years:
     # China refines 90% of the world's graphite and no allied plant is online before 2028.
     assert shortfall["china_gggs_ban"]["graphite"] == pytest.approx(1_097_410, rel=1e-3)
@@ -216,37 +219,90 @@ def test_regression_shortfalls_by_scenario(headlines: Any) -> None:
     # The DRC quota (87,000 t/yr exportable) binds from the first period, when the Vault
     # is still empty.
     assert shortfall["drc_cobalt_quota"]["cobalt"] == pytest.approx(141_583, rel=1e-3)
-    # 53,140 t until price rows stopped unlocking releases (§6.6): the Vault then holds
-    # less nickel on the trunk (it cannot sell in the dumping episode), 37 days at the start
     assert shortfall["indonesia_nickel"]["nickel"] == pytest.approx(66_975, rel=1e-3)
     assert shortfall["china_hree_licensing"]["dytb"] == pytest.approx(72.6, rel=1e-2)
 
 
-def test_regression_floor_pays_for_allied_ndpr(headlines: Any) -> None:
-    # The 110 USD/kg floor is 41,000 USD/t above the 2025 market: allied separation in
-    # the US and Australia is built to its limit, in every scenario (a first-stage choice).
-    assert headlines.gap_per_t["ndpr"] == (41_000.0, 68_600.0)
-    assert headlines.builds["US-ndpr-refine"] == pytest.approx(3_000)
-    assert headlines.builds["AU-ndpr-refine"] == pytest.approx(5_000)
-    assert "CA-graphite-refine" not in headlines.builds  # online too late to pay off
+def test_regression_floor_gaps_are_floor_minus_market(report: Any) -> None:
+    """The prices sheet's floor gap, checked by hand against the input: NdPr's floor is
+    110,000 USD/t (the offtake) and its 2025 market price 69,000, so 41,000 in calm and
+    110,000 − 0.6 × 69,000 = 68,600 in the dumping episode, 62% of the floor."""
+    calm, widest, part, where = report.floor_gap["ndpr"]
+    assert (calm, widest) == pytest.approx((41_000.0, 68_600.0))
+    assert part == pytest.approx(68_600 / 110_000)
+    assert where.startswith("price_dumping")
+    for mineral, (calm, widest, part, _) in report.floor_gap.items():
+        assert 0 <= calm <= widest, mineral
+        assert 0 <= part <= 1, mineral  # a gap is never larger than its floor
 
 
-def test_regression_vault(headlines: Any) -> None:
-    # Sized to 60 days of US demand and full at the end of 2030 in every scenario; the
-    # budget (11.67 bn USD) never binds.
-    assert headlines.vault_days["cobalt"] == pytest.approx(60, rel=1e-3)
-    assert max(headlines.vault_spend.values()) < 11.67e9
+def test_regression_floor_pays_for_allied_ndpr(report: Any) -> None:
+    # The NdPr floor makes allied separation pay: the US and Australian plants are built
+    # to their limits, in every scenario (a first-stage choice).
+    assert report.builds["US-ndpr-refine"] == pytest.approx(3_000)
+    assert report.builds["AU-ndpr-refine"] == pytest.approx(5_000)
+    assert "CA-graphite-refine" not in report.builds  # online too late to pay off
+
+
+def test_regression_vault(report: Any) -> None:
+    # The budget (11.67 bn USD) never binds.
+    data, _ = load(CASE)
+    assert data.settings.stockpile_budget is not None
+    assert max(report.vault_spend.values()) < data.settings.stockpile_budget
     # Nothing in stock when the DRC quota starts in 2026H1; 37 days of nickel ready before
     # Indonesia's restriction (60 before releases needed a supply disruption, §6.6); the
     # heavy rare-earth stock half full in 2026H2.
-    assert headlines.cover_at_start["drc_cobalt_quota"]["cobalt"] == pytest.approx(0, abs=1e-6)
-    assert headlines.cover_at_start["indonesia_nickel"]["nickel"] == pytest.approx(37.04,
-                                                                                  rel=1e-3)
-    assert headlines.cover_at_start["china_hree_licensing"]["dytb"] == pytest.approx(30, rel=1e-2)
+    def cover(scenario: str, mineral: str) -> float:
+        (days,) = [v for k, v in report.cover_going_in[scenario].items()
+                   if report.vault_mineral[k] == mineral]
+        return float(days)
+
+    assert report.leaves["drc_cobalt_quota"] == "2026H1"
+    assert cover("drc_cobalt_quota", "cobalt") == pytest.approx(0, abs=1e-6)
+    assert cover("indonesia_nickel", "nickel") == pytest.approx(37.04, rel=1e-3)
+    assert cover("china_hree_licensing", "dytb") == pytest.approx(30, rel=1e-2)
 
 
-def test_regression_origin_rule(headlines: Any) -> None:
-    rule = headlines.origin
+def test_regression_policy_package(report: Any) -> None:
+    """What the package costs and buys against the baseline without floors, stockpiles
+    and expansion finance: each run's difference is its expected cost − the package's,
+    and the floors' part is mostly the border floor gap zone buyers pay (20.6 bn)."""
+    runs = {r["run"]: r for r in report.policy if r["mineral"] == "all"}
+    assert list(runs) == ["package", "without_floors", "without_stockpiles",
+                          "without_expansions", "baseline"]
+    assert all(r["status"] == "optimal" for r in runs.values())
+    assert runs["baseline"]["package_extra_cost"] == pytest.approx(25.53e9, rel=1e-3)
+    assert runs["baseline"]["shortfall_avoided_t"] == pytest.approx(5_044, rel=1e-3)
+    assert runs["without_floors"]["package_extra_cost"] == pytest.approx(23.24e9, rel=1e-3)
+    assert runs["without_floors"]["package_extra_cost"] > report.expected_cost[
+        "border_adjustment"] - report.scenario_cost["calm"]["border_adjustment"]
+    ndpr = next(r for r in report.policy if r["run"] == "baseline" and r["mineral"] == "ndpr")
+    assert ndpr["dependence_reduced"] == pytest.approx(0.364, abs=1e-3)
+
+
+def test_every_headline_of_the_case_is_short_and_no_gap_exceeds_its_floor(
+    report: Any,
+) -> None:
+    for text, figure, unit in report.headlines:
+        assert len(text.split()) <= 30, text
+        for cited in re.findall(r"([\d.]+)% of the floor", text):
+            assert float(cited) <= 100, text
+        if text.startswith("The widest floor gap"):
+            assert figure <= 110_000 and unit == "USD/t", text  # NdPr's, the highest floor
+
+
+def test_docs_quote_the_generated_result_tables(report: Any) -> None:
+    """docs/base_case.md holds exactly what python data/build_base_case.py --headlines
+    prints, between its markers."""
+    builder = _builder()
+    docs = (DATA.parent / "docs" / "base_case.md").read_text(encoding="utf-8")
+    assert builder.generated_part(docs) == builder.headline_markdown(report), (
+        "docs/base_case.md is stale: replace its generated tables with the output of "
+        "python data/build_base_case.py --headlines")
+
+
+def test_regression_origin_rule(report: Any) -> None:
+    rule = report.origin
     # defence_share × US demand × 0.5 years × the 8 half-years from 2027H1: 0.1 × 5,400 t
     # of NdPr and 0.3 × 6,800 t of tungsten a year
     assert rule.certified_demand_t == {"ndpr": pytest.approx(2_160),

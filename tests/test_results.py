@@ -371,8 +371,15 @@ def test_marginal_prices_are_duals_over_probability_and_discount(run: Run) -> No
         assert close(marginal, dual / weight)
         assert marginal >= -1e-6  # the dual of a ≥ row of a minimisation
         if not pd.isna(row["floor_price_per_t"]):
-            gap = max(0.0, row["floor_price_per_t"] - marginal)
-            assert close(row["price_gap"], gap, row["floor_price_per_t"])
+            floor = row["floor_price_per_t"]
+            below = max(0.0, floor - marginal)
+            assert close(row["marginal_below_floor_per_t"], below, floor)
+            market = 0.0 if pd.isna(row["market_price_per_t"]) else row["market_price_per_t"]
+            gap = max(0.0, floor - market)  # MODEL.md §3: the border adjustment's gap
+            assert close(row["floor_gap_per_t"], gap, floor)
+            assert gap <= floor
+            if floor > 0:
+                assert close(row["floor_gap_share"], gap / floor)
 
 
 def test_marginal_prices_on_a_case_worked_by_hand(tmp_path: Path) -> None:
@@ -529,7 +536,7 @@ def test_contract_declares_what_model_md_asks() -> None:
     # the input follow the headlines, which point at them (tests/test_slips.py)
     assert [n for n in names if n not in ("read_me", "summary", "headlines", "warnings",
                                           "chart_data", "burden", "sensitivity",
-                                          "value_of_information")] == [
+                                          "value_of_information", "policy")] == [
         "scenarios", "production", "flows", "stockpiles", "shortfalls", "prices",
         "expansions", "dependence", "charts"]
     assert names.index("chart_data") == names.index("charts") + 1
@@ -558,9 +565,11 @@ def test_no_results_without_an_optimal_solution(tmp_path: Path) -> None:
 
 def test_every_sheet_is_a_formatted_table_with_a_frozen_header(run: Run) -> None:
     workbook = openpyxl.load_workbook(run.path)
-    # value_of_information only with --value-of-information (tests/test_information.py);
-    # warnings only when the input raised any (tests/test_slips.py)
-    written = [s for s in RESULT_SHEETS if s.name not in ("value_of_information", "warnings")]
+    # value_of_information only with --value-of-information (tests/test_information.py),
+    # policy only with --compare-policy (tests/test_policy.py), warnings only when the
+    # input raised any (tests/test_slips.py)
+    written = [s for s in RESULT_SHEETS
+               if s.name not in ("value_of_information", "policy", "warnings")]
     assert workbook.sheetnames == [s.name for s in written]
     for sheet in written:
         worksheet = workbook[sheet.name]

@@ -104,13 +104,16 @@ def collect(
     *,
     detail_requested: bool = False,
     max_sheet_rows: int | None = None,
+    policy: pd.DataFrame | None = None,
 ) -> Results:
     """Every results table of an optimal ``outcome``.
 
     ``provenance`` is what the outcome cannot know (input, timing, where the Parquet
     detail goes); ``information``, when the run computed it, adds its figures and
-    sheet; ``max_sheet_rows`` overrides the setting. Raises ``ValueError`` unless the
-    outcome is optimal.
+    sheet; ``policy``, the policy comparison's sheet when the run computed it
+    (:func:`optimizer.sweep.policy.policy_sheet`), is added and read by the headlines;
+    ``max_sheet_rows`` overrides the setting. Raises ``ValueError`` unless the outcome
+    is optimal.
     """
     solution = outcome.solution
     if not outcome.optimal or solution.values is None or solution.objective is None:
@@ -145,6 +148,8 @@ def collect(
     results.sheets = sheets  # the report sheets below read it, complete, as it grows
     sheets["burden"] = burden(outcome, accounts, detail)
     sheets["sensitivity"], sensitivity_note = _largest_duals(sensitivity(outcome), limit)
+    if policy is not None:
+        sheets["policy"] = policy
     complete = results.complete()
     sheets["headlines"] = headlines(outcome, complete)
     sheets["chart_data"] = chart_data(outcome, complete)

@@ -143,6 +143,12 @@ def _component_columns() -> tuple[ResultColumn, ...]:
     )
 
 
+FLOOR_GAP_MEANING = (
+    "Floor gap: max(0, floor − market price), the market price after price disruptions "
+    "(blank counts as 0) — the gap of MODEL.md §3's border adjustment. A floor binds "
+    "where it is above 0. Price-gap support (burden sheet) is this gap × member output. "
+    "Blank when there is no floor."
+)
 MARGINAL_PRICE_MEANING = (
     "Marginal price: what one more tonne of the product needed in this region and period "
     "would cost the plan, on this scenario's node. It is the dual of the region's "
@@ -264,12 +270,12 @@ BURDEN_SHEET = ResultSheet(
                      "region. border_tariff + border_floor_gap of the zone is the border "
                      "adjustment paid on routes into members (summary: expected_cost − "
                      "zone_net_cost).", "{currency}", MONEY),
-        ResultColumn("price_gap_support", "max(0, floor − market price) (the market "
-                     "price after price disruptions, as on the prices sheet; the border "
-                     "adjustment's gap) × the region's own output of that mineral and "
-                     "product (mines: concentrate; refineries and recyclers: refined): what "
-                     "paying member producers the floor instead of the market price would "
-                     "cost. Outside the objective; none where there is no floor.",
+        ResultColumn("price_gap_support", "Price-gap support: (floor − market price) × "
+                     "member output, i.e. the prices sheet's floor_gap_per_t × the region's "
+                     "own output of that mineral and product (mines: concentrate; refineries "
+                     "and recyclers: refined): what paying member producers the floor "
+                     "instead of the market price would cost. Outside the objective; none "
+                     "where no floor binds.",
                      "{currency}", MONEY),
         ResultColumn("stockpile_spending", "purchase_t × market price (spend on the "
                      "stockpiles sheet) of the stockpiles in the region. Outside the "
@@ -301,10 +307,17 @@ HEADLINES_SHEET = ResultSheet(
     "there ÷ yield), weighted by probability, summed over the periods from online_period "
     "on and divided by their years; undiscounted; none when that margin is not positive. "
     "Before a disruption: a scenario's periods before it leaves the trunk; during: its "
-    "periods with an active disruption; non-member shares over them are weighted by "
-    "probability and tonnes. Days of cover when a disruption starts: cover_days at the "
-    "end of the period the scenario leaves the trunk, for the stockpiles of the minerals "
-    "its disruptions then touch.",
+    "periods with a departure active; non-member shares over them are weighted by "
+    "probability and tonnes. The trunk is the calm scenario's path (see leaves_trunk on "
+    "the scenarios sheet); a scenario's departures are its disruption rows beyond the "
+    "trunk's. Days of cover going in when a disruption starts: cover_days at the end of "
+    "the period before the scenario leaves the trunk (in the first period, initial_t ÷ "
+    "daily demand), for the stockpiles of the minerals its departures then touch. A floor "
+    "binds where the market price, after price disruptions, is below it; its gap is "
+    "floor − market price (prices: floor_gap_per_t, also as a share of the floor); "
+    "price-gap support is (floor − market price) × member output (burden). The marginal "
+    "cost below floor (prices: marginal_below_floor_per_t) compares the floor with the "
+    "dual and is no headline's figure. Each headline is one sentence of at most 30 words.",
     (
         ResultColumn("number", "Reading order.", "", COUNT),
         ResultColumn("headline", "The finding in a sentence.", wrap=True),
@@ -322,9 +335,10 @@ SENSITIVITY_SHEET = ResultSheet(
     "every stockpile and expansion budget (§6.10), facility capacity (§6.1, a row where "
     "new capacity can come online, else the bound on output), route capacity (§6.7) and "
     "zone exclusivity (§6.9) whose dual is not 0, and every member concentrate or refined "
-    "balance (§6.3, §6.4) of a mineral and product with a floor where the floor binds "
-    "(price_gap > 0). Ranges are HiGHS's ranging of the optimal basis, each for that "
-    "right-hand side alone with everything else fixed; where the solution is degenerate "
+    "balance (§6.3, §6.4) of a mineral and product with a floor where the marginal cost "
+    "is below the floor (marginal_below_floor_per_t > 0 on the prices sheet). Ranges are "
+    "HiGHS's ranging of the optimal basis, each for that right-hand side alone with "
+    "everything else fixed; where the solution is degenerate "
     "the true range can be wider.",
     (
         ResultColumn("constraint", "The constraint as MODEL.md names it."),
@@ -403,6 +417,44 @@ VALUE_OF_INFORMATION_SHEET = ResultSheet(
                      "information_note on the summary).", "{currency}", MONEY),
         ResultColumn("rp_cost", "C_s of this run's plan (total_cost on the scenarios "
                      "sheet).", "{currency}", MONEY),
+    ),
+)
+
+# ---------------------------------------------------------------- policy comparison
+# Only with ``optimizer run --compare-policy``: the case solved again with instruments
+# switched off, by optimizer/sweep/policy.py.
+
+POLICY_SHEET = ResultSheet(
+    "policy", "run and mineral",
+    "Written only by optimizer run --compare-policy. What the policy package (floors, "
+    "stockpiles, expansion finance) costs and buys: the case solved again with each "
+    "instrument alone switched off and with all of them off (baseline), everything else "
+    "as the input has it. Switched off: floors, no price row has a floor; stockpiles, no "
+    "stockpile; expansions, every expandable_t is 0. Each run's row 'all', then one row "
+    "per mineral; every difference is the run's figure − the package's.",
+    (
+        ResultColumn("run", "package (this run, every instrument in force), "
+                     "without_<instrument> (that one alone switched off; only when the case "
+                     "has more than one) or baseline (all of them off)."),
+        ResultColumn("switched_off", "The instruments switched off in the run."),
+        ResultColumn("status", "The run's status; its figures are blank unless optimal."),
+        ResultColumn("mineral", "Mineral, or all: every mineral together."),
+        ResultColumn("expected_cost", "Σ_s p_s C_s of the run (the summary's "
+                     "expected_cost); on 'all' rows only.", "{currency}", MONEY),
+        ResultColumn("package_extra_cost", "The package's expected_cost − the run's: what "
+                     "the instruments switched off add to the expected cost (border floor "
+                     "gaps included, which members' buyers pay to non-member sellers); on "
+                     "'all' rows only.", "{currency}", MONEY),
+        ResultColumn("expected_shortfall_t", "Expected unmet demand over the horizon, "
+                     "Σ_n π_n × shortfall, all regions.", "t", TONNES),
+        ResultColumn("shortfall_avoided_t", "The run's expected_shortfall_t − the "
+                     "package's: what the instruments switched off avoid.", "t", TONNES),
+        ResultColumn("non_member_share", "Σ_n π_n × from_non_members_t ÷ Σ_n π_n × "
+                     "(from_members_t + from_non_members_t) over the horizon (the "
+                     "dependence sheet's definition); blank on 'all' rows.", "share", SHARE),
+        ResultColumn("dependence_reduced", "The run's non_member_share − the package's: "
+                     "how much the instruments switched off reduce the dependence on "
+                     "non-members, in share points.", "share", SHARE),
     ),
 )
 
@@ -554,8 +606,11 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
             ResultColumn("scenario", "Scenario."),
             ResultColumn("description", "Its description, from the input."),
             PROBABILITY_COLUMN,
-            ResultColumn("leaves_trunk", "First period in which the scenario has an active "
-                         "disruption and so leaves the trunk; blank if it never does."),
+            ResultColumn("leaves_trunk", "First period in which the scenario's path leaves "
+                         "the trunk: the calm scenario's path, the tree's most probable one (from "
+                         "the most probable first node, each period's most probable child), "
+                         "so rows in force in every scenario, such as today's policy, are no "
+                         "departure; blank if it never does."),
             ResultColumn("total_cost", "C_s: the sum of the cost components.", "{currency}",
                          MONEY),
             *_component_columns(),
@@ -646,9 +701,16 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
                          "{currency}/t", PRICE),
             ResultColumn("floor_price_per_t", "The zone's floor price; blank when there is "
                          "none.", "{currency}/t", PRICE),
-            ResultColumn("price_gap", "floor − marginal price when positive, else 0; blank "
-                         "when there is no floor or no marginal price.", "{currency}/t",
-                         PRICE, highlight_positive=True),
+            ResultColumn("floor_gap_per_t", FLOOR_GAP_MEANING, "{currency}/t", PRICE,
+                         highlight_positive=True),
+            ResultColumn("floor_gap_share", "floor_gap_per_t ÷ floor_price_per_t: the gap "
+                         "as a share of the floor, never above 1; blank when there is no "
+                         "floor.", "share", SHARE),
+            ResultColumn("marginal_below_floor_per_t", "Marginal cost below floor: floor − "
+                         "marginal price when positive, else 0; a comparison with the dual, "
+                         "not the floor gap (a floor binds on the market price, "
+                         "floor_gap_per_t). Blank when there is no floor or no marginal "
+                         "price.", "{currency}/t", PRICE),
             ResultColumn("certified_premium_per_t", "What the origin rule adds to the price "
                          "of certified (trusted) product: the certified refined balance's "
                          "dual scaled like marginal_price_per_t; blank where the mineral has "
@@ -688,6 +750,7 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
     BURDEN_SHEET,  # the planner's report
     SENSITIVITY_SHEET,  # the planner's report
     VALUE_OF_INFORMATION_SHEET,  # only with --value-of-information
+    POLICY_SHEET,  # only with --compare-policy
 )
 RESULT_SHEETS_BY_NAME: dict[str, ResultSheet] = {s.name: s for s in RESULT_SHEETS}
 

@@ -67,7 +67,7 @@ SIZE: dict[str, Callable[[pd.DataFrame], np.ndarray]] = {
     "stockpiles": lambda f: (f["level_t"].abs() + f["purchase_t"].abs()
                              + f["release_t"].abs()).to_numpy(),
     "shortfalls": lambda f: f["shortfall_t"].abs().to_numpy(),
-    "prices": lambda f: f["price_gap"].fillna(0.0).to_numpy()
+    "prices": lambda f: f["floor_gap_per_t"].fillna(0.0).to_numpy()
     + f["marginal_price_per_t"].abs().fillna(0.0).to_numpy() * 1e-12,
     "dependence": lambda f: (f["from_members_t"] + f["from_non_members_t"]).to_numpy(),
 }
@@ -87,7 +87,7 @@ MEANS: dict[str, tuple[str, ...]] = {
     "stockpiles": ("cover_days",),
     "shortfalls": (),
     "prices": ("marginal_price_per_t", "market_price_per_t", "floor_price_per_t",
-               "price_gap"),
+               "floor_gap_per_t", "floor_gap_share", "marginal_below_floor_per_t"),
     "dependence": (),
 }
 

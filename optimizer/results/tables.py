@@ -262,9 +262,21 @@ def reported_figures(solved: Solved) -> dict[str, float]:
             for name, value in component.reported.figures(solved).items()}
 
 
+def floor_gap(floor: np.ndarray, market: np.ndarray) -> np.ndarray:
+    """The one definition of a floor's price gap: max(0, floor − market price), the
+    market price after price disruptions (blank counts as 0, as the model prices it) —
+    the gap of the border adjustment (MODEL.md §3). A floor *binds* where it is
+    positive; NaN where there is no floor. Price-gap support is this gap × member
+    output (:mod:`optimizer.results.burden`)."""
+    gap: np.ndarray = np.maximum(0.0, floor - np.nan_to_num(market, nan=0.0))
+    return gap
+
+
 def prices(solved: Solved) -> pd.DataFrame:
     """``prices``: marginal prices (balance duals ÷ (π_n δ_t)) against market and floor
-    prices, per region, mineral, product and node with a balance row."""
+    prices, per region, mineral, product and node with a balance row: the floor gap
+    (:func:`floor_gap`), its share of the floor, and the marginal cost below the floor
+    (max(0, floor − marginal price), a dual comparison, not the floor gap)."""
     derived, tree = solved.derived, solved.tree
     regions = [r.region for r in derived.data.regions]
     minerals = [m.mineral for m in derived.data.minerals]
@@ -282,12 +294,15 @@ def prices(solved: Solved) -> pd.DataFrame:
         floor = np.array([floors.get((m, stage, t), np.nan)
                           for m, t in zip(mineral, tree.period[node].tolist(), strict=True)],
                          dtype=float)
-        gap = np.maximum(0.0, floor - marginal)  # NaN where either is blank
+        gap = floor_gap(floor, market)
+        below = np.maximum(0.0, floor - marginal)  # NaN where either is blank
         parts.append(pd.DataFrame({
             "region": positions(region, regions), "mineral": positions(mineral, minerals),
             "stage": PRODUCTS.index(stage), "node": node,
             "marginal_price_per_t": clean(marginal), "market_price_per_t": market,
-            "floor_price_per_t": floor, "price_gap": clean(gap),
+            "floor_price_per_t": floor, "floor_gap_per_t": clean(gap),
+            "floor_gap_share": share(gap, floor),
+            "marginal_below_floor_per_t": clean(below),
         }))
     frame = pd.concat(parts, ignore_index=True).sort_values(
         ["region", "mineral", "stage", "node"], kind="stable", ignore_index=True)
