@@ -136,10 +136,27 @@ def test_read_me_lists_every_column(template: Workbook) -> None:
             assert (sheet.name, column.name) in listed, f"{sheet.name}.{column.name}"
 
 
-def test_empty_template_reports_only_the_empty_required_sheets(template_path: Path) -> None:
+def test_empty_template_is_told_in_one_sentence(
+    template_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["validate", str(template_path)]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err.splitlines() == [
+        f"{template_path}: is an input template with nothing filled in yet; fill in at "
+        "least regions, minerals, periods, facilities and demand (read_me explains every "
+        "column)."
+    ]
+
+
+def test_a_template_with_one_setting_given_is_read_as_an_input(
+    template_path: Path
+) -> None:
+    """Anything typed makes it an input: its problems are told one by one."""
+    book = openpyxl.load_workbook(template_path)
+    book["settings"]["B3"] = 0.05  # discount_rate, the second key
+    book.save(template_path)
     with pytest.raises(InputError) as raised:
         load(template_path)
-    assert raised.value.warnings == ()
     assert [(p.sheet, p.row, p.column) for p in raised.value.errors] == [
         (sheet.name, None, None) for sheet in SHEETS if sheet.non_empty
     ]
