@@ -2,10 +2,11 @@
 
 A name nearly matches a known one when they differ only in case or in the separators
 between words (``Unit Cost per t``), by one or two edits (a letter added, dropped,
-changed, or two neighbours swapped; one edit for names of four letters or fewer), or
-when one is the other cut at a word boundary (``capacity`` for ``capacity_t``,
-``unit_cost`` for ``unit_cost_per_t``). Validation uses it to tell a slip, which is an
-error with "did you mean", from a name that matches nothing, which is at most a warning.
+changed, or two neighbours swapped; one edit for names of four letters or fewer), as
+singular and plural (``facility``), or when one is the other cut at a word boundary
+(``capacity`` for ``capacity_t``, ``unit_cost`` for ``unit_cost_per_t``). Validation
+uses it to tell a slip, which is an error with "did you mean", from a name that matches
+nothing, which is at most a warning.
 
 Names the planner makes up (regions, minerals, facilities, scenarios, periods) are
 often codes built of short parts, where one letter or digit makes another name
@@ -51,6 +52,14 @@ def edits(a: str, b: str, limit: int = MAX_EDITS) -> int:
     return min(previous[-1], limit + 1)
 
 
+def _singular(name: str) -> str:
+    """``name`` with a plural ending of its last word taken off (``facilities`` ->
+    ``facility``, ``shortfall_tiers`` -> ``shortfall_tier``)."""
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    return name[:-1] if name.endswith("s") else name
+
+
 def _cut_at_word(short: str, long: str) -> bool:
     """Whether ``short`` is ``long`` cut at a word boundary, at either end."""
     if len(short) < SHORT or len(short) >= len(long):
@@ -74,6 +83,8 @@ def _closeness(name: str, known: str, codes: bool = False) -> int | None:
     distance = edits(a, b, limit)
     if distance <= limit:
         return distance
+    if _singular(a) == _singular(b):
+        return MAX_EDITS
     if _cut_at_word(a, b) or _cut_at_word(b, a):
         return MAX_EDITS + 1
     return None
