@@ -530,8 +530,12 @@ SETTINGS: tuple[Setting, ...] = (
             bound=Bound(low=1000.0, high=1_048_575.0), integer=True),
 )
 
-# Sheets that are known but never read by the model: provenance and explanations.
-IGNORED_SHEETS: tuple[str, ...] = ("sources", "read_me")
+# The hidden sheet of the template that holds the drop-down lists of wildcard columns.
+LISTS_SHEET = "lists"
+
+# Sheets that are known but never read by the model: provenance, explanations, and
+# the template's drop-down lists.
+IGNORED_SHEETS: tuple[str, ...] = ("sources", "read_me", LISTS_SHEET)
 
 # Readers look SHEETS and SHEETS_BY_NAME up when they run (``contract.SHEETS``), not
 # when they are imported, so a test can list an instrument's sheet the way adding it
