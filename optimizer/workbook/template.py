@@ -96,7 +96,8 @@ def _mirrored(sheets: Sequence[Sheet]) -> list[str]:
 def _key_letter(sheet_name: str) -> str:
     """The column letter of a sheet's (first) key, as the template writes it."""
     target = contract.SHEETS_BY_NAME[sheet_name]
-    return get_column_letter(target.column_names.index(target.keys[0].name) + 1)
+    letter: str = get_column_letter(target.column_names.index(target.keys[0].name) + 1)
+    return letter
 
 
 def _write_lists(worksheet: Worksheet, mirrored: Sequence[str]) -> None:
