@@ -192,7 +192,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("group", Kind.TEXT, "A grouping for the reports (e.g. continent)."),
             Column("certifies", Kind.YESNO,
                    "Whether its mines, refineries and recyclers make certified product "
-                   "(MODEL.md §12).", blank_means="zone_member"),
+                   "(docs/model.md §12).", blank_means="zone_member"),
         ),
         required=True,
         non_empty=True,
@@ -365,7 +365,7 @@ SHEETS: tuple[Sheet, ...] = (
             ),
             Column(
                 "certified_share", Kind.NUMBER,
-                "Part of the demand that only certified product may meet (MODEL.md §12).",
+                "Part of the demand that only certified product may meet (docs/model.md §12).",
                 unit="share", default=0.0, bound=UNIT_INTERVAL,
             ),
         ),
@@ -427,7 +427,7 @@ SHEETS: tuple[Sheet, ...] = (
                    "Release only while a disruption of this mineral is active.",
                    default=False),
             Column("certified_initial_t", Kind.NUMBER,
-                   "Certified part of the stock before the first period (MODEL.md §12); "
+                   "Certified part of the stock before the first period (docs/model.md §12); "
                    "at most initial_t.", unit="t", default=0.0, bound=NON_NEGATIVE),
         ),
     ),
