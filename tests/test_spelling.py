@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from optimizer.cli import EXIT_BAD_INPUT, main
 from optimizer.workbook.contract import IGNORED_SHEETS, SETTINGS, SHEETS, SHEETS_BY_NAME
 from optimizer.workbook.problems import InputError
-from optimizer.workbook.spelling import edits, suggest
+from optimizer.workbook.spelling import Codes, edits, one_edit, suggest
 from optimizer.workbook.validation import load
 from tests.cases import Tables
 
@@ -79,6 +79,26 @@ def test_codes_nearly_match_only_by_case_or_a_slip_in_a_long_word(
 ) -> None:
     known = ["China", "CA", "AU-Li-mine", "2026", "2026H1", "2026H2"]
     assert suggest(typed, known, codes=True) == meant
+    assert Codes(known).suggest(typed) == meant
+
+
+_CODE = st.text("abcdeAB12-_", min_size=1, max_size=9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("abc", max_size=7), st.text("abc", max_size=7))
+def test_one_edit_in_linear_time_agrees_with_counting_edits(x: str, y: str) -> None:
+    assert one_edit(x, y) == (edits(x, y) == 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_CODE, min_size=1, max_size=30, unique=True), _CODE)
+def test_the_index_of_codes_finds_what_comparing_with_each_finds(
+    known: list[str], typed: str
+) -> None:
+    """The index only saves time: it suggests exactly what the plain search does."""
+    assume(typed not in known)
+    assert Codes(known).suggest(typed) == suggest(typed, sorted(known), codes=True)
 
 
 def test_no_two_contract_names_are_near_misses_of_each_other() -> None:

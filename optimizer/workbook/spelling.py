@@ -19,6 +19,7 @@ separators, or by one edit within one word of four letters or more (``Chna`` for
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 
 MAX_EDITS = 2
@@ -99,9 +100,31 @@ def _one_word_slip(a: str, b: str) -> bool:
     differ = [(x, y) for x, y in zip(words_a, words_b, strict=True) if x != y]
     if len(differ) != 1:
         return False
-    x, y = differ[0]
-    return (min(len(x), len(y)) >= SHORT and edits(x, y, 1) == 1
+    return _word_slip(*differ[0])
+
+
+def _word_slip(x: str, y: str) -> bool:
+    """Whether two words of at least :data:`SHORT` letters are one edit apart, not of a
+    digit."""
+    return (min(len(x), len(y)) >= SHORT and one_edit(x, y)
             and _DIGITS.sub("", x) != _DIGITS.sub("", y))
+
+
+def one_edit(x: str, y: str) -> bool:
+    """``edits(x, y) == 1``, in time linear in the words' length."""
+    if len(x) > len(y):
+        x, y = y, x
+    if len(y) - len(x) > 1 or x == y:
+        return False
+    start = 0
+    while start < len(x) and x[start] == y[start]:
+        start += 1
+    if len(x) < len(y):  # a letter added
+        return x[start:] == y[start + 1:]
+    if x[start + 1:] == y[start + 1:]:  # a letter changed
+        return True
+    return (start + 1 < len(x) and x[start] == y[start + 1] and x[start + 1] == y[start]
+            and x[start + 2:] == y[start + 2:])  # neighbours swapped
 
 
 def suggest(name: str, known: Iterable[str], codes: bool = False) -> str | None:
@@ -122,3 +145,54 @@ def did_you_mean(name: str, known: Iterable[str], codes: bool = False) -> str:
     """`` — did you mean X?`` for the near match of ``name``, or nothing."""
     match = suggest(name, known, codes)
     return "" if match is None else f" — did you mean {match}?"
+
+
+class Codes:
+    """The planner's names of one kind (``codes=True`` above), indexed so that finding
+    the near match of a name costs time in proportion to the names it could be, not to
+    all of them: a sheet of thousands of facilities, every reference to it mistyped,
+    must not keep validation waiting."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._plain: dict[str, str] = {}
+        # (words, position of the slip, the other words, length of the slipped word)
+        self._slips: dict[tuple[int, int, tuple[str, ...], int], list[tuple[str, str]]] = (
+            defaultdict(list))
+        self._seen: dict[str, str | None] = {}
+        for name in sorted(names):
+            plain = _plain(name)
+            self._plain.setdefault(plain, name)
+            words = plain.split("_")
+            for position, word in enumerate(words):
+                if len(word) >= SHORT:
+                    others = tuple(words[:position] + words[position + 1:])
+                    self._slips[(len(words), position, others, len(word))].append((word, name))
+
+    def suggest(self, name: str) -> str | None:
+        """As :func:`suggest` with ``codes=True`` over the indexed names."""
+        if name not in self._seen:
+            self._seen[name] = self._find(name)
+        return self._seen[name]
+
+    def did_you_mean(self, name: str) -> str:
+        """`` — did you mean X?`` for the near match of ``name``, or nothing."""
+        match = self.suggest(name)
+        return "" if match is None else f" — did you mean {match}?"
+
+    def _find(self, name: str) -> str | None:
+        plain = _plain(name)
+        if not plain:
+            return None
+        exact = self._plain.get(plain)
+        if exact is not None:
+            return None if exact == name else exact
+        words = plain.split("_")
+        found: list[str] = []
+        for position, word in enumerate(words):
+            others = tuple(words[:position] + words[position + 1:])
+            for length in (len(word) - 1, len(word), len(word) + 1):
+                for candidate, original in self._slips.get(
+                        (len(words), position, others, length), ()):
+                    if _word_slip(word, candidate):
+                        found.append(original)
+        return min(found) if found else None

@@ -14,7 +14,7 @@ from optimizer.workbook.cells import Invalid, as_text, is_wildcard, read_cell
 from optimizer.workbook.contract import Column, Sheet
 from optimizer.workbook.problems import Problems
 from optimizer.workbook.reading import RawSheet, RawWorkbook, is_blank
-from optimizer.workbook.spelling import did_you_mean
+from optimizer.workbook.spelling import Codes
 
 DEFAULT_SCENARIO = "base"
 
@@ -158,26 +158,11 @@ def check_references(sheet: Sheet, tables: Tables, problems: Problems) -> None:
             hint = f" on the {target} sheet"
         if not names:
             continue
-        meant = _Suggestions(names)
+        meant = Codes(names)
         for record in tables[sheet.name]:
             value = record.values.get(column.name)
             if value is None or not record.ok(column.name) or value in names:
                 continue
             problems.error(sheet.name, record.row, column.name,
-                           f"no {key} of that name{hint}{meant(str(value))}", value)
+                           f"no {key} of that name{hint}{meant.did_you_mean(str(value))}", value)
             record.bad.add(column.name)
-
-
-class _Suggestions:
-    """``did_you_mean`` against one set of names, each misspelling worked out once."""
-
-    def __init__(self, names: set[str]) -> None:
-        self.names = sorted(names)
-        self.seen: dict[str, str] = {}
-
-    def __call__(self, value: str) -> str:
-        if value not in self.seen:
-            self.seen[value] = did_you_mean(value, self.names, codes=True)
-        return self.seen[value]
-
-
