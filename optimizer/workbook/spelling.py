@@ -72,7 +72,8 @@ def _cut_at_word(short: str, long: str) -> bool:
 
 def _closeness(name: str, known: str, codes: bool = False) -> int | None:
     """How close ``name`` is to ``known`` (lower is closer), ``None`` when not a near
-    miss: 0 case or separators only, 1–2 edits, 3 cut at a word boundary."""
+    miss: 0 case or separators only, 1–2 edits (codes: 1, the one slip allowed), 2
+    singular for plural, 3 cut at a word boundary."""
     a, b = _plain(name), _plain(known)
     if not a:
         return None
