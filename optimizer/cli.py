@@ -249,6 +249,20 @@ def _progress(quiet: bool) -> Iterator[Progress | None]:
         yield progress
 
 
+@contextlib.contextmanager
+def _screen_level(level: int) -> Iterator[None]:
+    """The terminal shows log records of ``level`` and above while the block runs."""
+    handlers = logging.getLogger().handlers
+    levels = [handler.level for handler in handlers]
+    for handler in handlers:
+        handler.setLevel(level)
+    try:
+        yield
+    finally:
+        for handler, before in zip(handlers, levels, strict=True):
+            handler.setLevel(before)
+
+
 def _say_written(done: RunResult) -> None:
     from optimizer.run import log_path
 
@@ -268,12 +282,15 @@ def validate(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
     problems: ProblemsFile = None,
     strict: Strict = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Also print how long reading and validating took.")] = False,
 ) -> None:
     """Check INPUT.xlsx against the workbook contract and say what it holds."""
     _State.problems_file = problems
     from optimizer.workbook.validation import load
 
-    data, warnings = load(input_path, strict=strict)
+    with _screen_level(logging.INFO if verbose else logging.WARNING):
+        data, warnings = load(input_path, strict=strict)
     _say_warnings(warnings)
     typer.echo(f"{input_path}: valid.")
     for what, count in data.summary().items():

@@ -88,7 +88,8 @@ def check_files(request: RunRequest, output: Path) -> None:
     """Refuse, before anything is read or solved, files a run must not write.
 
     The results must be an ``.xlsx``; the results (when named) and the model file go
-    to folders that exist and can be written; the
+    to folders that exist and can be written, the default results folder to one that
+    can be created or written; the
     results, the log, the model file and the detail folder may be neither the input nor
     each other; an existing file at the log's name is replaced only when a run wrote it.
     """
@@ -106,6 +107,9 @@ def check_files(request: RunRequest, output: Path) -> None:
             raise FilesRefusedError(f"{path}: its folder {path.parent} does not exist")
         if not _writable(path.parent):
             raise FilesRefusedError(f"{path}: its folder {path.parent} cannot be written")
+    if request.output_path is None and not _writable(_nearest_folder(output.parent)):
+        raise FilesRefusedError(f"{output}: its folder {output.parent} cannot be "
+                                "written; choose another results file with -o")
     files = {"the results": output, "the log": log_path(output),
              "the failed run's log": failed_log_path(output),
              "the detail folder": detail_folder(output)}
@@ -127,6 +131,13 @@ def check_files(request: RunRequest, output: Path) -> None:
             raise FilesRefusedError(
                 f"{log_file}: exists and is not a run's log; it would be overwritten by "
                 "the log of this run; move it or choose another results name")
+
+
+def _nearest_folder(folder: Path) -> Path:
+    """``folder``, or its nearest ancestor that exists (where it would be created)."""
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    return folder
 
 
 def _writable(folder: Path) -> bool:

@@ -95,11 +95,41 @@ def test_drop_down_on_every_choice_and_reference_column(template: Workbook, shee
             assert _list_choices(validation) == expected, where
         elif column.kind is Kind.YESNO:
             assert _list_choices(validation) == ["yes", "no"], where
-        else:
+        elif not column.wildcard:
             assert column.references is not None
             target = SHEETS_BY_NAME[column.references]
             letter = get_column_letter(target.column_names.index(target.keys[0].name) + 1)
             assert validation.formula1 == f"{target.name}!${letter}$2:${letter}$1048576", where
+
+
+# The hidden lists sheet's column for each sheet a wildcard column refers to, and the
+# drop-down that offers * and that sheet's names (every key is in column A).
+_WILDCARD_LISTS = {"regions": "A", "minerals": "B", "periods": "C"}
+
+
+@pytest.mark.parametrize("sheet", [s for s in SHEETS if any(
+    c.wildcard and c.references for c in s.columns)], ids=lambda s: s.name)
+def test_a_wildcard_reference_column_offers_star_and_the_names(
+    template: Workbook, sheet: Sheet
+) -> None:
+    for index, column in enumerate(sheet.columns, start=1):
+        if not (column.wildcard and column.references):
+            continue
+        validation = _validation_of(template[sheet.name], index)
+        assert validation is not None
+        mirror = _WILDCARD_LISTS[column.references]
+        assert validation.formula1 == (
+            f"OFFSET(lists!${mirror}$1,0,0,MAX(1,COUNTA({column.references}!$A:$A)),1)"
+        ), f"{sheet.name}.{column.name}"
+
+
+def test_the_lists_sheet_is_hidden_and_mirrors_star_then_each_name(template: Workbook) -> None:
+    lists = template["lists"]
+    assert lists.sheet_state == "hidden"
+    assert [lists.cell(1, c).value for c in (1, 2, 3)] == [WILDCARD] * 3
+    assert lists["A2"].value == '=IF(regions!$A$2="","",regions!$A$2)'
+    assert lists["C1001"].value == '=IF(periods!$A$1001="","",periods!$A$1001)'
+    assert lists.max_row == 1001 and lists.max_column == 3
 
 
 def test_settings_keys_have_a_drop_down_and_are_prefilled(template: Workbook) -> None:
@@ -155,10 +185,27 @@ def test_read_me_lists_every_column(template: Workbook) -> None:
             assert (sheet.name, column.name) in listed, f"{sheet.name}.{column.name}"
 
 
-def test_empty_template_reports_only_the_empty_required_sheets(template_path: Path) -> None:
+def test_empty_template_is_told_in_one_sentence(
+    template_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["validate", str(template_path)]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err.splitlines() == [
+        f"{template_path}: is an input template with nothing filled in yet; fill in at "
+        "least regions, minerals, periods, facilities and demand (read_me explains every "
+        "column)."
+    ]
+
+
+def test_a_template_with_one_setting_given_is_read_as_an_input(
+    template_path: Path
+) -> None:
+    """Anything typed makes it an input: its problems are told one by one."""
+    book = openpyxl.load_workbook(template_path)
+    book["settings"]["B3"] = 0.05  # discount_rate, the second key
+    book.save(template_path)
     with pytest.raises(InputError) as raised:
         load(template_path)
-    assert raised.value.warnings == ()
     assert [(p.sheet, p.row, p.column) for p in raised.value.errors] == [
         (sheet.name, None, None) for sheet in SHEETS if sheet.non_empty
     ]
@@ -170,7 +217,8 @@ def test_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert main(["template", str(path)]) == EXIT_BAD_INPUT
     assert path.read_bytes() == b"a planner's precious work"
     assert main(["template", str(path), "--force"]) == EXIT_OK
-    assert openpyxl.load_workbook(path).sheetnames[1:] == [sheet.name for sheet in SHEETS]
+    assert openpyxl.load_workbook(path).sheetnames[1:] == [sheet.name for sheet in SHEETS
+                                                           ] + ["lists"]
 
 
 def test_refuses_a_missing_folder(tmp_path: Path) -> None:

@@ -213,7 +213,7 @@ FIGURES: tuple[Figure, ...] = (
            "paid on routes into member regions: that money stays inside the zone.",
            "{currency}", MONEY),
     Figure("certified_shortfall_t", "Expected unmet certified demand: Σ over nodes of "
-           "probability × certified_shortfall_t (MODEL.md §12); part of the unmet demand "
+           "probability × certified_shortfall_t (docs/model.md §12); part of the unmet demand "
            "that pays the shortfall penalty.", "t", TONNES),
     Figure("cvar", "CVaR at level cvar_alpha of the scenario costs C_s (the expected cost of "
            "the worst 1 − α of probability), computed from the scenarios sheet whatever "
@@ -336,12 +336,12 @@ SENSITIVITY_SHEET = ResultSheet(
     "new capacity can come online, else the bound on output), route capacity (§6.7) and "
     "zone exclusivity (§6.9) whose dual is not 0, and every member concentrate or refined "
     "balance (§6.3, §6.4) of a mineral and product with a floor where the marginal cost "
-    "is below the floor (marginal_below_floor_per_t > 0 on the prices sheet). Ranges are "
-    "HiGHS's ranging of the optimal basis, each for that right-hand side alone with "
-    "everything else fixed; where the solution is degenerate "
-    "the true range can be wider.",
+    "is below the floor (marginal_below_floor_per_t > 0 on the prices sheet); § numbers "
+    "are the sections of docs/model.md. Ranges are HiGHS's ranging of the optimal basis, "
+    "each for that right-hand side alone with everything else fixed; where the solution "
+    "is degenerate the true range can be wider.",
     (
-        ResultColumn("constraint", "The constraint as MODEL.md names it."),
+        ResultColumn("constraint", "The constraint, with its section of docs/model.md."),
         ResultColumn("what", "The limit in plain words: facility, route, region, mineral, "
                      "period and the scenarios that share the node.", wrap=True),
         ResultColumn("dual", "Change in the objective per unit increase of rhs (the dual "
@@ -514,7 +514,7 @@ CHART_KINDS: tuple[ChartKind, ...] = (
               "the scenario's tonnes): the expected supply, not one scenario's."),
     ChartKind("certified_premium", "Certified premium of {mineral} by scenario", "line",
               False, "period", "certified premium", "{currency}/t", PRICE,
-              "For each mineral with certified demand (MODEL.md §12) and shown scenario: "
+              "For each mineral with certified demand (docs/model.md §12) and shown scenario: "
               "certified_premium_per_t of the prices sheet (refined) averaged over the regions "
               "with certified demand, weighted by their certified_demand_t in the period; "
               "what the origin rule adds to the price of trusted product. " + _SHOWN_SCENARIOS),
@@ -683,10 +683,10 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
             ResultColumn("share", "shortfall_t ÷ demand_t; blank when demand is 0.", "share",
                          SHARE, highlight_positive=True, data_bar=True),
             ResultColumn("certified_demand_t", "The part of demand_t that only certified "
-                         "product may meet: certified_share × demand (MODEL.md §12).", "t",
+                         "product may meet: certified_share × demand (docs/model.md §12).", "t",
                          TONNES),
             ResultColumn("certified_shortfall_t", "Unmet certified demand; part of "
-                         "shortfall_t (MODEL.md §12).", "t", TONNES, highlight_positive=True),
+                         "shortfall_t (docs/model.md §12).", "t", TONNES, highlight_positive=True),
         ),
     ),
     ResultSheet(
@@ -714,7 +714,7 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
             ResultColumn("certified_premium_per_t", "What the origin rule adds to the price "
                          "of certified (trusted) product: the certified refined balance's "
                          "dual scaled like marginal_price_per_t; blank where the mineral has "
-                         "no certified demand (MODEL.md §12).", "{currency}/t", PRICE),
+                         "no certified demand (docs/model.md §12).", "{currency}/t", PRICE),
         ),
     ),
     ResultSheet(

@@ -268,7 +268,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("group", Kind.TEXT, "A grouping for the reports (e.g. continent)."),
             Column("certifies", Kind.YESNO,
                    "Whether its mines, refineries and recyclers make certified product "
-                   "(MODEL.md §12).", blank_means="zone_member"),
+                   "(docs/model.md §12).", blank_means="zone_member"),
         ),
         required=True,
         non_empty=True,
@@ -444,7 +444,7 @@ SHEETS: tuple[Sheet, ...] = (
             ),
             Column(
                 "certified_share", Kind.NUMBER,
-                "Part of the demand that only certified product may meet (MODEL.md §12).",
+                "Part of the demand that only certified product may meet (docs/model.md §12).",
                 unit="share", default=0.0, bound=UNIT_INTERVAL,
                 typical=(Typical(UNIT_INTERVAL, Slip.PERCENT),),
             ),
@@ -507,7 +507,7 @@ SHEETS: tuple[Sheet, ...] = (
                    "Release only while a disruption of this mineral is active.",
                    default=False),
             Column("certified_initial_t", Kind.NUMBER,
-                   "Certified part of the stock before the first period (MODEL.md §12); "
+                   "Certified part of the stock before the first period (docs/model.md §12); "
                    "at most initial_t.", unit="t", default=0.0, bound=NON_NEGATIVE),
         ),
     ),
@@ -624,8 +624,12 @@ PRICE_SCALE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("offtakes", "contract_price_per_t"),
 )
 
-# Sheets that are known but never read by the model: provenance and explanations.
-IGNORED_SHEETS: tuple[str, ...] = ("sources", "read_me")
+# The hidden sheet of the template that holds the drop-down lists of wildcard columns.
+LISTS_SHEET = "lists"
+
+# Sheets that are known but never read by the model: provenance, explanations, and
+# the template's drop-down lists.
+IGNORED_SHEETS: tuple[str, ...] = ("sources", "read_me", LISTS_SHEET)
 
 # Readers look SHEETS and SHEETS_BY_NAME up when they run (``contract.SHEETS``), not
 # when they are imported, so a test can list an instrument's sheet the way adding it

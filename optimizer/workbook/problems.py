@@ -132,6 +132,11 @@ class NotAWorkbookError(Exception):
     """The input file is not an ``.xlsx`` workbook the optimizer can read."""
 
 
+class NotAnInputError(NotAWorkbookError):
+    """The input file is a workbook, but not an input workbook: results, a sweep grid or
+    comparison, or a template never filled in (exit status 2, one sentence)."""
+
+
 def render(problems: Iterable[Problem]) -> str:
     """One problem per line."""
     return "\n".join(str(p) for p in problems)

@@ -14,6 +14,7 @@ from pathlib import Path
 from optimizer.workbook import contract
 from optimizer.workbook.contract import (
     IGNORED_SHEETS,
+    LISTS_SHEET,
     SETTINGS,
     Bound,
     Column,
@@ -184,8 +185,12 @@ def markdown() -> str:
         "one record. Sheet and column names match case-insensitively, ignoring surrounding "
         "blanks; wholly blank rows are skipped (they still count in row numbers). In a "
         "wildcard column a blank or `*` means \"all\". Yes/no columns accept "
-        "yes/no/true/false/1/0. Unknown sheets, columns and settings are warnings. "
-        f"The sheets {', '.join(f'`{s}`' for s in IGNORED_SHEETS)} are known and not read.",
+        "yes/no/true/false/1/0. A sheet, column or setting whose name nearly matches one "
+        "the workbook lacks (case or separators, one or two letters, singular for plural, "
+        "`capacity` for `capacity_t`) is an error that says which was meant; one that "
+        "matches nothing is a warning. "
+        f"The sheets {', '.join(f'`{s}`' for s in IGNORED_SHEETS)} are known and not read "
+        f"(`{LISTS_SHEET}`, hidden, holds the template's drop-down lists).",
         "",
         "Rates (t/yr) are per year: a period of `years` y allows y times as much. Levels "
         "(t) are tonnes. Money is in the workbook's `currency` (USD by default).",

@@ -1,9 +1,14 @@
 """The input template (``optimizer template``), also used to write filled workbooks.
 
 Every sheet and column of the contract in contract order, header row styled and
-frozen, a drop-down list on every enumerated, yes/no and reference column, each
-header cell carrying a comment with the column's meaning, unit and default, and a
-``read_me`` sheet explaining the workbook.
+frozen, a drop-down list on every enumerated, yes/no and reference column (with ``*``
+first where the column takes the wildcard), each header cell carrying a comment with
+the column's meaning, unit and default, and a ``read_me`` sheet explaining the workbook.
+
+A drop-down is either a fixed list or one range of cells, so the names a wildcard
+reference column offers (``*``, then every region, say) are mirrored on the hidden
+``lists`` sheet: ``*`` in its first row, then formulas repeating the first
+:data:`MIRRORED_ROWS` names of the sheet referred to. The reader ignores that sheet.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.workbook import contract
-from optimizer.workbook.contract import SETTINGS, WILDCARD, Column, Kind, Sheet
+from optimizer.workbook.contract import LISTS_SHEET, SETTINGS, WILDCARD, Column, Kind, Sheet
 from optimizer.workbook.reference import (
     SettingDoc,
     allowed,
@@ -32,6 +37,7 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 NOTE_FILL = PatternFill("solid", fgColor="7F7F7F")  # columns for reading, never read
 LAST_ROW = 1_048_576  # Excel's last row: drop-downs cover the whole column
+MIRRORED_ROWS = 1000  # names of a referred sheet a wildcard column's drop-down offers
 
 Rows = Sequence[Mapping[str, object]]
 
@@ -62,11 +68,12 @@ def write_workbook(path: Path, tables: Mapping[str, Rows] | None = None) -> None
     assert readme is not None
     readme.title = "read_me"
     _write_readme(readme, sheets)
+    mirrored = _mirrored(sheets)
     for sheet in sheets:
         worksheet = workbook.create_sheet(sheet.name)
         notes = sheet.notes if tables is None else ()
         _write_header(worksheet, sheet, notes)
-        _add_drop_downs(worksheet, sheet)
+        _add_drop_downs(worksheet, sheet, mirrored)
         if tables is not None:
             records: Iterable[Mapping[str, object]] = tables.get(sheet.name, ())
         elif sheet.name == "settings":
@@ -83,8 +90,35 @@ def write_workbook(path: Path, tables: Mapping[str, Rows] | None = None) -> None
         _style_header(extra, columns)
         for record in extra_records:
             extra.append([record.get(c) for c in columns])
+    if mirrored:
+        _write_lists(workbook.create_sheet(LISTS_SHEET), mirrored)
     workbook.save(path)
 
+
+def _mirrored(sheets: Sequence[Sheet]) -> list[str]:
+    """The sheets whose names a wildcard reference column of ``sheets`` offers, in
+    contract order; each is a column of the ``lists`` sheet, in this order."""
+    wanted = {c.references for s in sheets for c in s.columns
+              if c.wildcard and c.references is not None}
+    return [s.name for s in contract.SHEETS if s.name in wanted]
+
+
+def _key_letter(sheet_name: str) -> str:
+    """The column letter of a sheet's (first) key, as the template writes it."""
+    target = contract.SHEETS_BY_NAME[sheet_name]
+    letter: str = get_column_letter(target.column_names.index(target.keys[0].name) + 1)
+    return letter
+
+
+def _write_lists(worksheet: Worksheet, mirrored: Sequence[str]) -> None:
+    """``*`` and, below it, the names of each mirrored sheet, one sheet per column."""
+    worksheet.sheet_state = "hidden"
+    for index, name in enumerate(mirrored, start=1):
+        key = _key_letter(name)
+        worksheet.cell(row=1, column=index, value=WILDCARD)
+        for row in range(2, MIRRORED_ROWS + 2):
+            source = f"{name}!${key}${row}"
+            worksheet.cell(row=row, column=index, value=f'=IF({source}="","",{source})')
 
 def _check_columns(sheet: Sheet, records: Rows) -> None:
     known = set(sheet.column_names)
@@ -130,11 +164,11 @@ def _write_header(worksheet: Worksheet, sheet: Sheet, notes: Sequence[str] = ())
         worksheet.cell(row=1, column=index).comment = comment
 
 
-def _add_drop_downs(worksheet: Worksheet, sheet: Sheet) -> None:
+def _add_drop_downs(worksheet: Worksheet, sheet: Sheet, mirrored: Sequence[str]) -> None:
     """Lists for enumerations, yes/no and references; a warning, not a block, on
     other entries (the reader accepts more spellings than the list shows)."""
     for index, column in enumerate(sheet.columns, start=1):
-        formula = _list_formula(sheet, column)
+        formula = _list_formula(sheet, column, mirrored)
         if formula is None:
             continue
         letter = get_column_letter(index)
@@ -147,16 +181,24 @@ def _add_drop_downs(worksheet: Worksheet, sheet: Sheet) -> None:
         worksheet.add_data_validation(validation)
 
 
-def _list_formula(sheet: Sheet, column: Column) -> str | None:
+def _list_formula(sheet: Sheet, column: Column, mirrored: Sequence[str]) -> str | None:
+    """The drop-down's source: a fixed list, the key column of the sheet referred to, or,
+    for a wildcard reference, ``*`` and that sheet's names from the ``lists`` sheet (as
+    many rows as the referred key column has cells filled, its header counting as
+    ``*``'s)."""
     if column.kind is Kind.ENUM:
         choices = column.choices + ((WILDCARD,) if column.wildcard else ())
         return '"' + ",".join(choices) + '"'
     if column.kind is Kind.YESNO:
         return '"yes,no"'
     if column.references is not None:
-        target = contract.SHEETS_BY_NAME[column.references]
-        letter = get_column_letter(target.column_names.index(target.keys[0].name) + 1)
-        return f"{target.name}!${letter}$2:${letter}${LAST_ROW}"
+        target = column.references
+        letter = _key_letter(target)
+        if column.wildcard:
+            mirror = get_column_letter(mirrored.index(target) + 1)
+            return (f"OFFSET({LISTS_SHEET}!${mirror}$1,0,0,"
+                    f"MAX(1,COUNTA({target}!${letter}:${letter})),1)")
+        return f"{target}!${letter}$2:${letter}${LAST_ROW}"
     if sheet.name == "settings" and column.name == "key":
         return '"' + ",".join(s.key for s in SETTINGS) + '"'
     return None

@@ -21,17 +21,19 @@ from optimizer.workbook.contract import (
     SHEETS_BY_NAME,
 )
 from optimizer.workbook.problems import Problems
+from optimizer.workbook.spelling import suggest
 from optimizer.workbook.validation.records import Record, report_duplicate
 from optimizer.workbook.validation.slips import bound_hint, implausible, shown
 
 PROBABILITY_TOLERANCE = 1e-6
 
 
-
 def read_settings(records: list[Record], problems: Problems) -> Settings:
     """Known keys (case-insensitive) and typed values (MODEL.md §2 settings list)."""
     values: dict[str, object] = {}
     first_row: dict[str, int] = {}
+    given = {record.text("key").casefold() for record in records if record.ok("key")}
+    absent = [key for key in SETTINGS_BY_KEY if key not in given]
     for record in records:
         if not record.ok("key"):
             continue  # blank, or an exact duplicate already reported
@@ -42,7 +44,7 @@ def read_settings(records: list[Record], problems: Problems) -> Settings:
         first_row[key] = record.row
         setting = SETTINGS_BY_KEY.get(key)
         if setting is None:
-            problems.warn("settings", record.row, "key", "unknown setting; ignored", key)
+            _unknown_setting(record.row, key, absent, problems)
             continue
         cell = record.values.get("value")
         if cell is None:
@@ -61,6 +63,16 @@ def read_settings(records: list[Record], problems: Problems) -> Settings:
             problems.warn("settings", record.row, "value",
                           implausible(key, value, setting.typical, setting.bound))
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def _unknown_setting(row: int, key: str, absent: list[str], problems: Problems) -> None:
+    """An error when ``key`` nearly matches a setting not given (its default would apply
+    silently), else a warning."""
+    meant = suggest(key, absent)
+    if meant is None:
+        problems.warn("settings", row, "key", "unknown setting; ignored", key)
+    else:
+        problems.error("settings", row, "key", f"unknown setting {key} — did you mean {meant}?")
 
 
 def _facility_rules(records: list[Record], order: Mapping[str, int], problems: Problems) -> None:
