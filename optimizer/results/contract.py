@@ -145,7 +145,7 @@ def _component_columns() -> tuple[ResultColumn, ...]:
 
 FLOOR_GAP_MEANING = (
     "Floor gap: max(0, floor − market price), the market price after price disruptions "
-    "(blank counts as 0) — the gap of MODEL.md §3's border adjustment. A floor binds "
+    "(blank counts as 0) — the gap of the border adjustment (docs/model.md §3). A floor binds "
     "where it is above 0. Price-gap support (burden sheet) is this gap × member output. "
     "Blank when there is no floor."
 )
