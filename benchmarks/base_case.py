@@ -4,7 +4,10 @@ Runs the command line in a fresh subprocess each time (imports, reading, solving
 writing the results workbook all count), then prints the median, minimum and maximum
 wall-clock seconds and the same for every stage timed in the run's log.
 
-    python benchmarks/base_case.py [--runs 5] [--case data/base_case.xlsx]
+    python benchmarks/base_case.py [--runs 5] [--case data/base_case.xlsx] [--compare-policy]
+
+With ``--compare-policy`` each run also solves the case without its floors, stockpiles
+and expansions (the ``policy`` stage of the log).
 
 Not part of the test suite: it takes a minute or two and its numbers depend on the machine.
 """
@@ -26,10 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 STAGE = re.compile(r" optimizer\.timing INFO (\w+)\s+([\d.]+) s$")
 
 
-def run_once(case: Path, folder: Path) -> tuple[float, dict[str, float]]:
-    """Wall seconds of one ``optimizer run`` and the stage timings from its log."""
+def run_once(case: Path, folder: Path, *options: str) -> tuple[float, dict[str, float]]:
+    """Wall seconds of one ``optimizer run`` (with ``options``) and the stage timings
+    from its log."""
     output = folder / "base_case_results.xlsx"
-    command = [sys.executable, "-m", "optimizer", "run", str(case), "-o", str(output)]
+    command = [sys.executable, "-m", "optimizer", "run", str(case), "-o", str(output),
+               *options]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
@@ -51,12 +56,14 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--case", type=Path, default=ROOT / "data" / "base_case.xlsx")
+    parser.add_argument("--compare-policy", action="store_true")
     args = parser.parse_args(argv)
     walls: list[float] = []
     stages: defaultdict[str, list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as folder:
         for index in range(args.runs):
-            wall, timings = run_once(args.case.resolve(), Path(folder))
+            wall, timings = run_once(args.case.resolve(), Path(folder),
+                                     *(["--compare-policy"] if args.compare_policy else []))
             walls.append(wall)
             for stage, seconds in timings.items():
                 stages[stage].append(seconds)

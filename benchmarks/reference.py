@@ -606,7 +606,8 @@ def assemble(derived: Derived) -> ReferenceLP:
             """c ≤ plain, one row per certified column."""
             row = rows.add("certified_within", np.full(certified.size, -_INF),
                            np.zeros(certified.size),
-                           named=lambda: [("certified_within", (name, key)) for key in keys()])
+                           named=lambda: [("certified_within", (name, " ".join(
+                               map(str, key[:-1])), key[-1])) for key in keys()])
             rows.entries(row, certified.ravel(), 1.0)
             rows.entries(row, plain.ravel(), -1.0)
 

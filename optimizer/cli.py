@@ -124,6 +124,11 @@ Pdf = Annotated[
                             "LibreOffice (soffice) when it is installed.")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress, only the outcome.")]
+Strict = Annotated[
+    bool, typer.Option("--strict",
+                       help="Treat every warning on the input as an error (exit 2): for "
+                            "batch pipelines, where no one reads the warnings.")
+]
 ProblemsFile = Annotated[
     Path | None,
     typer.Option("--problems", metavar="FILE",
@@ -160,6 +165,12 @@ def run(
                                 "report the value of the stochastic solution (VSS) and of "
                                 "perfect information (EVPI).")
     ] = False,
+    compare_policy: Annotated[
+        bool, typer.Option("--compare-policy",
+                           help="Also solve the case without its floors, stockpiles and "
+                                "expansions (each alone, and all at once) and report what "
+                                "the policy package costs and buys (sheet policy).")
+    ] = False,
     engine: Annotated[
         str, typer.Option("--engine", metavar="ENGINE",
                           help="highs (the node formulation, the default) or mpisppy-ef "
@@ -170,6 +181,7 @@ def run(
     pdf: Pdf = False,
     quiet: Quiet = False,
     problems: ProblemsFile = None,
+    strict: Strict = False,
 ) -> None:
     """Solve INPUT.xlsx and write the results workbook and a log beside it."""
     _State.problems_file = problems
@@ -198,8 +210,9 @@ def run(
     with _progress(quiet) as progress:
         done = run_case(RunRequest(
             input_path, output, time_limit, threads, write_model,
-            value_of_information=value_of_information, pdf=pdf, detail=detail,
-            solver_options=solver_options, engine=engine,
+            value_of_information=value_of_information, compare_policy=compare_policy,
+            pdf=pdf, detail=detail, solver_options=solver_options, engine=engine,
+            strict=strict,
             on_solver=None if progress is None else progress.solver,
         ))
     _say_written(done)
@@ -236,6 +249,20 @@ def _progress(quiet: bool) -> Iterator[Progress | None]:
         yield progress
 
 
+@contextlib.contextmanager
+def _screen_level(level: int) -> Iterator[None]:
+    """The terminal shows log records of ``level`` and above while the block runs."""
+    handlers = logging.getLogger().handlers
+    levels = [handler.level for handler in handlers]
+    for handler in handlers:
+        handler.setLevel(level)
+    try:
+        yield
+    finally:
+        for handler, before in zip(handlers, levels, strict=True):
+            handler.setLevel(before)
+
+
 def _say_written(done: RunResult) -> None:
     from optimizer.run import log_path
 
@@ -254,12 +281,16 @@ def _say_written(done: RunResult) -> None:
 def validate(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
     problems: ProblemsFile = None,
+    strict: Strict = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Also print how long reading and validating took.")] = False,
 ) -> None:
     """Check INPUT.xlsx against the workbook contract and say what it holds."""
     _State.problems_file = problems
     from optimizer.workbook.validation import load
 
-    data, warnings = load(input_path)
+    with _screen_level(logging.INFO if verbose else logging.WARNING):
+        data, warnings = load(input_path, strict=strict)
     _say_warnings(warnings)
     typer.echo(f"{input_path}: valid.")
     for what, count in data.summary().items():
@@ -368,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         _write_problems(error)
         _say_warnings(error.warnings)
-        typer.echo(f"{len(error.errors)} problem(s) in the input:", err=True)
+        strict = " (--strict: warnings count as problems)" if error.strict else ""
+        typer.echo(f"{len(error.errors)} problem(s) in the input{strict}:", err=True)
         _say_capped(error.errors)
         status = EXIT_BAD_INPUT
     except (NotAWorkbookError, _RefusedError, KeptSolutionError, FilesRefusedError) as error:

@@ -33,7 +33,9 @@ from optimizer.workbook.problems import (
     KeptSolutionError,
     NotAWorkbookError,
     NotSolvedError,
+    Problem,
     ResultsNotWrittenError,
+    render,
 )
 from optimizer.workbook.validation import load
 
@@ -53,9 +55,11 @@ class RunRequest:
     threads: int | None = None
     write_model: Path | None = None
     value_of_information: bool = False  # also VSS and EVPI (optimizer.results.information)
+    compare_policy: bool = False  # also the policy sheet (optimizer.sweep.policy)
     pdf: bool = False  # also the results as a PDF, through LibreOffice (optimizer.report.pdf)
     detail: bool = False  # the Parquet detail even when every detail sheet fits
     engine: str = "highs"  # or mpisppy-ef (optimizer.solve.mpisppy)
+    strict: bool = False  # --strict: a warning on the input is an error
     # other HiGHS options, (name, value), checked by optimizer.solve.options
     solver_options: tuple[tuple[str, str], ...] = ()
     # told (iterations, objective) now and then during the solve (the progress display)
@@ -84,7 +88,8 @@ def check_files(request: RunRequest, output: Path) -> None:
     """Refuse, before anything is read or solved, files a run must not write.
 
     The results must be an ``.xlsx``; the results (when named) and the model file go
-    to folders that exist and can be written; the
+    to folders that exist and can be written, the default results folder to one that
+    can be created or written; the
     results, the log, the model file and the detail folder may be neither the input nor
     each other; an existing file at the log's name is replaced only when a run wrote it.
     """
@@ -102,6 +107,9 @@ def check_files(request: RunRequest, output: Path) -> None:
             raise FilesRefusedError(f"{path}: its folder {path.parent} does not exist")
         if not _writable(path.parent):
             raise FilesRefusedError(f"{path}: its folder {path.parent} cannot be written")
+    if request.output_path is None and not _writable(_nearest_folder(output.parent)):
+        raise FilesRefusedError(f"{output}: its folder {output.parent} cannot be "
+                                "written; choose another results file with -o")
     files = {"the results": output, "the log": log_path(output),
              "the failed run's log": failed_log_path(output),
              "the detail folder": detail_folder(output)}
@@ -123,6 +131,13 @@ def check_files(request: RunRequest, output: Path) -> None:
             raise FilesRefusedError(
                 f"{log_file}: exists and is not a run's log; it would be overwritten by "
                 "the log of this run; move it or choose another results name")
+
+
+def _nearest_folder(folder: Path) -> Path:
+    """``folder``, or its nearest ancestor that exists (where it would be created)."""
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    return folder
 
 
 def _writable(folder: Path) -> bool:
@@ -195,7 +210,7 @@ def run(request: RunRequest) -> RunResult:
     try:
         with _capturing() as capture:
             try:
-                outcome = _solve(request, highs_log)
+                outcome, warnings = _solve(request, highs_log)
                 if request.write_model is not None:
                     write_mps(outcome.lp, request.write_model, names(outcome.lp.layout))
                     log.info("model written to %s", request.write_model)
@@ -206,10 +221,14 @@ def run(request: RunRequest) -> RunResult:
                 raise
             if not outcome.optimal:
                 message = not_solved_message(outcome.derived, outcome.lp, outcome.solution)
+                if warnings:  # a slip the warnings name is the likeliest cause
+                    message += (f"\n{len(warnings)} warning(s) on the input may explain "
+                                f"it:\n{render(warnings)}")
                 capture.lines.append(message)  # the command line says it too, not logged
                 _write_log_to(failed_log_path(output), capture, highs_log)
                 raise NotSolvedError(message)
-            return _deliver(outcome, request, output, started, capture, highs_log)
+            return _deliver(outcome, request, output, started, capture, highs_log,
+                            warnings=warnings)
     finally:
         highs_log.unlink(missing_ok=True)
 
@@ -233,7 +252,7 @@ def report(folder: Path, request: RunRequest) -> RunResult:
         if file_sha256(kept.input_path) != kept.meta.get("input_sha256"):
             raise KeptSolutionError(f"{folder}: its {kept.input_path.name} is not the input "
                                     "the solution was found for (SHA-256 differs)")
-        data, _ = load(kept.input_path, timings)
+        data, warnings = load(kept.input_path, timings)
         derived, lp = prepare(data, timings)
         size = [kept.meta.get("variables"), kept.meta.get("constraints")]
         if list(lp.size) != size or kept.solution.values is None \
@@ -247,7 +266,7 @@ def report(folder: Path, request: RunRequest) -> RunResult:
                  kept.solution.objective)
         kept_request = replace(request, input_path=kept.input_path, output_path=output)
         return _deliver(outcome, kept_request, output, started, capture, None,
-                        input_name=original)
+                        input_name=original, warnings=tuple(warnings))
 
 
 @contextlib.contextmanager
@@ -268,7 +287,8 @@ def _capturing() -> Iterator[_Capture]:
 
 def _deliver(outcome: Outcome, request: RunRequest, output: Path, started: float,
              capture: _Capture, highs_log: Path | None,
-             input_name: Path | None = None) -> RunResult:
+             input_name: Path | None = None,
+             warnings: tuple[Problem, ...] = ()) -> RunResult:
     """Write the results of an optimal outcome, the PDF when asked for, and the log.
 
     Should anything fail after the solve, the solution is kept (see
@@ -276,7 +296,7 @@ def _deliver(outcome: Outcome, request: RunRequest, output: Path, started: float
     is, and :class:`ResultsNotWrittenError` says it in one line.
     """
     try:
-        results = _write_results(outcome, request, output, started, input_name)
+        results = _write_results(outcome, request, output, started, input_name, warnings)
         done = _write_pdf(results, output, outcome.timings, capture) if request.pdf \
             else RunResult(output)
     except Exception as error:  # whatever failed, the solve is not lost
@@ -335,9 +355,10 @@ def _places(output: Path) -> list[Path]:
     return list(dict.fromkeys([output.parent, Path.cwd(), Path(tempfile.gettempdir())]))
 
 
-def _solve(request: RunRequest, highs_log: Path) -> Outcome:
+def _solve(request: RunRequest, highs_log: Path) -> tuple[Outcome, tuple[Problem, ...]]:
+    """Read, validate and solve; the outcome, and the warnings on the input."""
     timings: dict[str, float] = {}
-    data, warnings = load(request.input_path, timings)
+    data, warnings = load(request.input_path, timings, strict=request.strict)
     for warning in warnings:
         log.warning("%s", warning)
     settings = data.settings
@@ -364,16 +385,17 @@ def _solve(request: RunRequest, highs_log: Path) -> Outcome:
             solution = solve_extensive_form(data, lp.layout, derived.tree)
         log.info("marginal prices and the sensitivity sheet's duals are blank: the "
                  "%s engine gives no duals of the node formulation", request.engine)
-        return Outcome(data, derived, lp, solution, timings)
+        return Outcome(data, derived, lp, solution, timings), tuple(warnings)
     outcome = optimize(data, options, timings)
     if outcome.solution.printed:  # HiGHS's log is closed with its instance: append
         with highs_log.open("a", encoding="utf-8") as text:
             text.write("\n--- printed by the solver itself ---\n" + outcome.solution.printed)
-    return outcome
+    return outcome, tuple(warnings)
 
 
 def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float,
-                   input_name: Path | None = None) -> Results:
+                   input_name: Path | None = None,
+                   warnings: tuple[Problem, ...] = ()) -> Results:
     from optimizer.report import parquet, xlsx
     from optimizer.results import Provenance, collect
 
@@ -386,14 +408,25 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
             information = value_of_information(outcome, SolverOptions(
                 time_limit_s=settings.time_limit_s, threads=settings.threads,
                 extra=request.solver_options))
+    policy = None
+    if request.compare_policy:
+        from optimizer.sweep.policy import compare_policy, policy_sheet
+
+        settings = outcome.data.settings
+        with timed(outcome.timings, "policy"):
+            compared = compare_policy(outcome, SolverOptions(
+                time_limit_s=settings.time_limit_s, threads=settings.threads,
+                extra=request.solver_options))
+            policy = policy_sheet(compared, [m.mineral for m in outcome.data.minerals])
     folder = parquet.detail_folder(output)
     with timed(outcome.timings, "extract"):
         results = collect(
             outcome,
             Provenance(input_name or request.input_path, file_sha256(request.input_path),
-                       time.perf_counter() - started, folder.name),
+                       time.perf_counter() - started, folder.name, warnings),
             information,
             detail_requested=request.detail,
+            policy=policy,
         )
     with timed(outcome.timings, "write"):
         if results.writes_detail:

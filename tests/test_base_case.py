@@ -201,6 +201,8 @@ def test_calm_demand_fits_within_existing_capacity() -> None:
 
 
 # ---------------------------------------------------------------- regression
+# Read from the optimizer's own results tables (data/base_case/report.py), as
+# optimizer run --compare-policy writes them.
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +211,7 @@ def outcome() -> Any:
 
 
 @pytest.fixture(scope="module")
-def headlines(outcome: Any) -> Any:
+def report(outcome: Any) -> Any:
     return _builder().headlines(outcome)
 
 
@@ -255,7 +257,7 @@ def test_calm_marginal_prices_are_within_a_quarter_of_the_2025_prices(outcome: A
                        for m in data.minerals}
 
 
-def test_calm_cobalt_shortfall_is_the_quota_gap(outcome: Any, headlines: Any) -> None:
+def test_calm_cobalt_shortfall_is_the_quota_gap(outcome: Any, report: Any) -> None:
     """Under the DRC quota (2026-2027, calm) the world is short by exactly demand − the
     exportable quota − every other region's cobalt mine capacity (spare included), per
     year; after it, calm has no shortfall at all."""
@@ -272,7 +274,7 @@ def test_calm_cobalt_shortfall_is_the_quota_gap(outcome: Any, headlines: Any) ->
                  if d.mineral == "cobalt" and d.period == data.periods[0].period)
     gap = (demand - factor * drc - others) * 0.5 * len(quota)
     assert factor * drc == pytest.approx(87_000, rel=1e-3)  # 96,600 − 9,600 t for reserves
-    assert headlines.shortfall_t["calm"] == {"cobalt": pytest.approx(gap, rel=1e-4)}
+    assert report.shortfall_t["calm"] == {"cobalt": pytest.approx(gap, rel=1e-4)}
     assert gap == pytest.approx(67_703, rel=1e-3)
 
 
@@ -299,23 +301,33 @@ def test_calm_runs_allied_2025_output(outcome: Any) -> None:
     assert ran >= 0.95 * planned
 
 
-def test_regression_status_and_objective(headlines: Any) -> None:
-    assert headlines.status == "optimal"
+def test_regression_status_and_objective(report: Any) -> None:
+    assert report.status == "optimal"
     # Expected discounted cost of the whole world's supply 2026-2030, mostly production
     # cost. 818.7 bn when every cost was 0.5 × the price; 1,336.5 bn since costs sit on
     # cost-curve positions (0.55-0.90 × the price; 0.95 × for spare capacity), so
     # production cost (1,276 bn) is about 0.8 × the market value of world output; the
     # DRC quota in calm adds 6.7 bn of shortfall penalties to every scenario, and a
     # nickel market with only the INSG's surplus of slack makes Indonesia's restriction
-    # cost 64 bn of penalties in its scenario.
-    assert headlines.objective == pytest.approx(1_336_509_581_170, rel=1e-6)
-    # every existing facility now comes as its 2025 output plus a spare tranche
-    assert headlines.size == (94_891, 21_594)
-    assert headlines.nodes == 75  # ten scenarios branching from 2027H1 to 2028H1
+    # cost 64 bn of penalties in its scenario. The defence origin rule (DFARS 225.7018)
+    # adds nothing to it now: allied tungsten already serves the US in every scenario
+    # (test_regression_origin_rule).
+    assert report.objective == pytest.approx(1_336_509_581_170, rel=1e-6)
+    # every existing facility comes as its 2025 output plus a spare tranche (94,891 ×
+    # 21,594 before the rule); the rule's c_* shadows, bounds, certified stock and
+    # balances add 9,371 variables and 12,146 constraints over the 75 nodes.
+    assert report.size == (104_262, 33_740)
+    assert report.nodes == 75  # ten scenarios branching from 2027H1 to 2028H1
+    assert report.calm == "calm"
 
 
-def test_regression_shortfalls_by_scenario(headlines: Any) -> None:
-    shortfall = headlines.shortfall_t
+def test_regression_price_dumping_moves_prices_only(report: Any) -> None:
+    # The price-dumping episode changes no supply: its shortfall is calm's (the quota gap).
+    assert report.shortfall_t["price_dumping"] == report.shortfall_t["calm"]
+
+
+def test_regression_shortfalls_by_scenario(report: Any) -> None:
+    shortfall = report.shortfall_t
     # China's ban leaves the zone without about half of its refined graphite for two years:
     # China refines 90% of the world's graphite and no allied plant is online before 2028.
     assert shortfall["china_gggs_ban"]["graphite"] == pytest.approx(1_074_070, rel=1e-3)
@@ -333,40 +345,139 @@ def test_regression_shortfalls_by_scenario(headlines: Any) -> None:
     assert shortfall["china_rare_earth_controls"]["dytb"] == pytest.approx(27, abs=2)
     # A half-year with every Chinese route closed: NdPr, graphite and tungsten run short.
     assert shortfall["strait_closure"]["ndpr"] == pytest.approx(9_897, rel=1e-2)
+    # Every scenario carries calm's cobalt gap, the DRC quota being today's policy.
+    assert all(s["cobalt"] >= shortfall["calm"]["cobalt"] * (1 - 1e-6)
+               for s in shortfall.values())
 
 
-def test_regression_floor_pays_for_allied_ndpr(headlines: Any) -> None:
-    # The 110 USD/kg floor is 41,000 USD/t above the 2025 market: allied separation in
-    # the US and Australia is built to its limit, in every scenario (a first-stage choice).
-    assert headlines.gap_per_t["ndpr"] == (41_000.0, 68_600.0)
-    assert headlines.builds["US-ndpr-refine"] == pytest.approx(3_000)
-    assert headlines.builds["AU-ndpr-refine"] == pytest.approx(5_000)
-    assert "CA-graphite-refine" not in headlines.builds  # online too late to pay off
+def test_regression_floor_gaps_are_floor_minus_market(report: Any) -> None:
+    """The prices sheet's floor gap, checked by hand against the input: NdPr's floor is
+    110,000 USD/t (the offtake) and its 2025 market price 69,000, so 41,000 in calm and
+    110,000 − 0.6 × 69,000 = 68,600 in the dumping episode, 62% of the floor."""
+    calm, widest, part, where = report.floor_gap["ndpr"]
+    assert (calm, widest) == pytest.approx((41_000.0, 68_600.0))
+    assert part == pytest.approx(68_600 / 110_000)
+    assert where.startswith("price_dumping")
+    for mineral, (calm, widest, part, _) in report.floor_gap.items():
+        assert 0 <= calm <= widest, mineral
+        assert 0 <= part <= 1, mineral  # a gap is never larger than its floor
 
 
-def test_regression_vault(headlines: Any) -> None:
-    # Cover by criticality: 180 days where China refines three quarters or more.
-    assert {m for m, d in headlines.vault_days.items() if d == pytest.approx(180, rel=1e-3)} == {
+def test_regression_vault(outcome: Any, report: Any) -> None:
+    # Cover by criticality: 180 days of US demand where China refines three quarters or
+    # more (the builder's rule; capacities are inputs, the fills below are results).
+    data = outcome.data
+    us = {d.mineral: d.demand_t for d in data.demand
+          if d.region == "US" and d.period == data.periods[0].period}
+    days = {k.mineral: k.capacity_t / (us[k.mineral] / 365) for k in data.stockpiles}
+    assert {m for m, d in days.items() if d == pytest.approx(180, rel=1e-3)} == {
         "ndpr", "dytb", "graphite", "gallium", "tungsten"}
     # Every scenario without a price disruption buys at least the whole Vault at 2025
     # prices (it starts empty and ends full; releases are bought back), and none reaches
     # the 11.67 bn budget: the criticality rule uses about a third of it.
-    value = sum(headlines.vault_capacity_t[m] * headlines.prices[m][0]
-                for m in headlines.vault_capacity_t)
+    value = sum(report.vault_capacity_t[k] * report.prices[report.vault_mineral[k]][0]
+                for k in report.vault_capacity_t)
     assert value == pytest.approx(3.56e9, rel=1e-2)
-    for scenario, spend in headlines.vault_spend.items():
+    assert data.settings.stockpile_budget is not None
+    for scenario, spend in report.vault_spend.items():
         if scenario != "price_dumping":
             assert spend >= value * (1 - 1e-6), scenario
-        assert spend < 11.67e9
+        assert spend < data.settings.stockpile_budget
+
+    def cover(scenario: str, mineral: str) -> float:
+        (held,) = [v for k, v in report.cover_going_in[scenario].items()
+                   if report.vault_mineral[k] == mineral]
+        return float(held)
+
     # The Vault fills gallium and graphite first: full when China's ban starts in 2027H1.
-    assert headlines.cover_at_start["china_gggs_ban"]["gallium"] == pytest.approx(180,
-                                                                                  rel=1e-3)
+    assert report.leaves["china_gggs_ban"] == "2027H1"
+    assert cover("china_gggs_ban", "gallium") == pytest.approx(180, rel=1e-3)
     # Dy/Tb is full (180 days) when China's rare-earth controls return in 2027H1; NdPr,
     # covered by the defence offtake, is not bought before 2027H2.
-    assert headlines.cover_at_start["china_rare_earth_controls"]["dytb"] == pytest.approx(
-        179.6, rel=1e-2)
-    assert headlines.cover_at_start["china_rare_earth_controls"]["ndpr"] == pytest.approx(
-        0, abs=1e-6)
+    assert cover("china_rare_earth_controls", "dytb") == pytest.approx(179.6, rel=1e-2)
+    assert cover("china_rare_earth_controls", "ndpr") == pytest.approx(0, abs=1e-6)
+    # Nothing in stock when the quota's extension starts in 2028H1 (cobalt is bought only
+    # for the end-2030 target); 30 days of nickel ready before Indonesia's restriction.
+    assert report.leaves["drc_cobalt_quota"] == "2028H1"
+    assert cover("drc_cobalt_quota", "cobalt") == pytest.approx(0, abs=1e-6)
+    assert cover("indonesia_nickel", "nickel") == pytest.approx(30.0, rel=1e-3)
+
+
+def test_regression_floor_pays_for_allied_ndpr(report: Any) -> None:
+    # The NdPr floor makes allied separation pay: the US and Australian plants are built
+    # to their limits, in every scenario (a first-stage choice).
+    assert report.builds["US-ndpr-refine"] == pytest.approx(3_000)
+    assert report.builds["AU-ndpr-refine"] == pytest.approx(5_000)
+    assert "CA-graphite-refine" not in report.builds  # online too late to pay off
+
+
+def test_regression_policy_package(report: Any) -> None:
+    """What the package costs and buys against the baseline without floors, stockpiles
+    and expansion finance: each run's difference is its expected cost − the package's.
+    Floors are most of it (21.5 bn for 63 t of shortfall avoided); expansions save
+    money (1.7 bn) as well as shortfall."""
+    runs = {r["run"]: r for r in report.policy if r["mineral"] == "all"}
+    assert list(runs) == ["package", "without_floors", "without_stockpiles",
+                          "without_expansions", "baseline"]
+    assert all(r["status"] == "optimal" for r in runs.values())
+    # cost-curve costs and today's policy in calm moved all four (25.53 bn, 5,044 t,
+    # 23.24 bn and 0.364 before): the package now buys about twice the shortfall
+    assert runs["baseline"]["package_extra_cost"] == pytest.approx(23.574e9, rel=1e-3)
+    assert runs["baseline"]["shortfall_avoided_t"] == pytest.approx(9_483, rel=1e-3)
+    assert runs["without_floors"]["package_extra_cost"] == pytest.approx(21.514e9, rel=1e-3)
+    assert runs["without_expansions"]["package_extra_cost"] == pytest.approx(-1.682e9,
+                                                                             rel=1e-3)
+    assert runs["without_floors"]["package_extra_cost"] > report.expected_cost[
+        "border_adjustment"] - report.scenario_cost["calm"]["border_adjustment"]
+    ndpr = next(r for r in report.policy if r["run"] == "baseline" and r["mineral"] == "ndpr")
+    assert ndpr["dependence_reduced"] == pytest.approx(0.255, abs=1e-3)
+
+
+def test_every_headline_of_the_case_is_short_and_no_gap_exceeds_its_floor(
+    report: Any,
+) -> None:
+    for text, figure, unit in report.headlines:
+        assert len(text.split()) <= 30, text
+        for cited in re.findall(r"([\d.]+)% of the floor", text):
+            assert float(cited) <= 100, text
+        if text.startswith("The widest floor gap"):
+            assert figure <= 110_000 and unit == "USD/t", text  # NdPr's, the highest floor
+
+
+def test_docs_quote_the_generated_result_tables(report: Any) -> None:
+    """docs/base_case.md holds exactly what python data/build_base_case.py --headlines
+    prints, between its markers."""
+    builder = _builder()
+    docs = (DATA.parent / "docs" / "base_case.md").read_text(encoding="utf-8")
+    assert builder.generated_part(docs) == builder.headline_markdown(report), (
+        "docs/base_case.md is stale: replace its generated tables with the output of "
+        "python data/build_base_case.py --headlines")
+
+
+def test_regression_origin_rule(report: Any) -> None:
+    rule = report.origin
+    # defence_share × US demand × 0.5 years × the 8 half-years from 2027H1: 0.1 × 5,400 t
+    # of NdPr and 0.3 × 6,800 t of tungsten a year
+    assert rule.certified_demand_t == {"ndpr": pytest.approx(2_160),
+                                       "tungsten": pytest.approx(8_160)}
+    # US separation (1,780 t/yr, 3,000 more built) covers defence NdPr: the rule is free
+    assert max(rule.premium["ndpr"].values()) == pytest.approx(0, abs=1e-6)
+    # Tungsten's premium was 3,528 USD/t when a certified Kazakh tonne (mine 16,770 +
+    # refinery 7,188 USD/t) replaced a cheaper Chinese one. At cost-curve positions
+    # each region's 2025 output runs in calm, and the US already takes Kazakhstan's
+    # 1,200 t a half-year and Australia's 500, none from China (25% Section 301 tariff,
+    # 21,280 USD/t): 1,700 t of certified tungsten against 1,020 t of certified demand,
+    # so the rule binds nowhere (the objective is, to the dollar, the one the case had
+    # before the rule merged: 1,336,509,581,170).
+    assert max(rule.premium["tungsten"].values()) == pytest.approx(0, abs=1e-6)
+    # Only the strait closure leaves certified tungsten unmet: in 2028H1 Kazakh tungsten
+    # goes to Korea, cut off from China, and the US falls 340 t (10% of demand) short
+    # after its Vault's 1,676 t; the split of that shortfall between certified and other
+    # demand costs nothing either way, so only its bound is a result: at most the US's
+    # whole tungsten shortfall in that half-year.
+    unmet = {(m, s): v for m, row in rule.shortfall_t.items() for s, v in row.items() if v}
+    assert set(unmet) <= {("tungsten", "strait_closure")}
+    assert sum(unmet.values()) <= 340 + 1e-6
 
 
 def test_docs_list_every_assumption_as_the_builder_has_it() -> None:
@@ -374,10 +485,3 @@ def test_docs_list_every_assumption_as_the_builder_has_it() -> None:
     assert _builder().assumption_table() in docs, (
         "docs/base_case.md is stale: paste the output of "
         "python data/build_base_case.py --assumptions")
-
-
-def test_docs_quote_the_result_tables_the_solve_gives(headlines: Any) -> None:
-    docs = (DATA.parent / "docs" / "base_case.md").read_text(encoding="utf-8")
-    assert _builder().headline_markdown(headlines) in docs, (
-        "docs/base_case.md is stale: paste the output of "
-        "python data/build_base_case.py --headlines")

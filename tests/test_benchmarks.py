@@ -176,3 +176,15 @@ def test_the_benchmark_runs_the_tiny_case() -> None:
     # presolve leaves most of the model: the case is not trivial
     variables = int(rows["variables"].replace(",", ""))
     assert int(rows["presolved columns"].replace(",", "")) > 0.5 * variables
+
+
+def test_the_spelling_benchmark_finds_every_slip() -> None:
+    """benchmarks/spelling.py asserts the index finds the near match of every mistyped
+    name before it times anything; here on a few names, once."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "spelling.py"), "--names", "200",
+         "--repeats", "1"],
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0] == "200 names, 200 mistyped references"

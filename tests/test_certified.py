@@ -9,6 +9,7 @@ year, no discounting and a shortfall penalty of 1e6 unless a test says otherwise
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from optimizer.data import ModelData
 from optimizer.model import COMPONENTS, build, certified, descriptors
 from optimizer.model.component import Context, RowWords
 from optimizer.model.derive import derive
+from optimizer.results.accounting import clean
+from optimizer.results.forms import means, quantities
 from optimizer.workbook.problems import InputError
 from optimizer.workbook.validation import load
 from tests.cases import write_tables
@@ -240,7 +243,7 @@ def test_certified_rows_are_explained_in_the_words_of_section_12(tmp_path: Path)
         "stockpile vault: certified level = previous certified level + certified purchases "
         "− certified releases in period p1 (all scenarios)")
     assert words["certified_within"](
-        ctx, ("ship", ("N", "M", "m", "refined", 0))) == (
+        ctx, ("ship", "N M m refined", 0)) == (
         "the certified part of ship N M m refined cannot exceed the ship itself in period p1 "
         "(all scenarios)")
     assert bound_words(ctx, ("M", "m", 0), 5.0, "upper") == (
@@ -254,10 +257,13 @@ def test_certified_rows_are_explained_in_the_words_of_section_12(tmp_path: Path)
 @pytest.mark.parametrize("workbook", ["data/example.xlsx", "data/base_case.xlsx"])
 def test_without_certified_shares_the_model_is_exactly_that_of_section_6(
         workbook: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No demand row of the committed cases has a certified share: no ``c_*`` column
-    or certified row exists, and the program (columns, rows, bounds, matrix and
-    costs) is the one built without the certified component at all."""
+    """The committed cases with every certified share set to 0 (the default case's
+    defence rule off): no ``c_*`` column or certified row exists, and the program
+    (columns, rows, bounds, matrix and costs) is the one built without the certified
+    component at all."""
     data, _ = load(Path(__file__).parent.parent / workbook)
+    data = dataclasses.replace(data, demand=tuple(
+        dataclasses.replace(d, certified_share=0.0) for d in data.demand))
     derived = derive(data)
     assert certified.certified_demand(derived) == {}
     program = build(derived)
@@ -351,3 +357,69 @@ def test_certified_invariants_hold_on_random_cases(tmp_path: Path, seed: int) ->
                             if (k[0], k[1], k[3]) == (region, mineral, node)) + tol
     premium = outcome.duals("certified_refined_balance")
     assert premium and min(premium.values()) >= -tol
+
+
+# ---------------------------------------------------------------- the results it reports
+
+
+def test_the_rule_reports_through_its_own_descriptor() -> None:
+    """Its columns on the detail tables are the component's own declaration (the
+    results' sheet functions know nothing of §12), summed or averaged as the expected
+    form needs."""
+    reported = certified.COMPONENT.reported
+    assert [(c.sheet, c.quantities, c.means) for c in reported.columns] == [
+        ("shortfalls", ("certified_demand_t", "certified_shortfall_t"), ()),
+        ("prices", (), ("certified_premium_per_t",)),
+    ]
+    assert quantities("shortfalls") == ("demand_t", "shortfall_t", "certified_demand_t",
+                                        "certified_shortfall_t")
+    assert means("prices")[-1] == "certified_premium_per_t"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_certified_results_are_their_definitions_exactly(tmp_path: Path, seed: int) -> None:
+    """Recomputed by key from the solution, row by row: certified_demand_t is
+    certified_share × demand, certified_shortfall_t is c_shortfall (0 where there is
+    none), certified_premium_per_t the certified refined balance's dual ÷ π_n δ_t on
+    refined rows (blank elsewhere), exactly, up to the solver noise every result column
+    drops (|x| < TINY as 0); and the summary figure Σ π_n c_shortfall."""
+    outcome = solved(random_certified_case(tmp_path, seed))
+    results = collected(outcome)
+    demand = certified.certified_demand(outcome.derived)
+    unmet = outcome.values("c_shortfall")
+    short = results.detail["shortfalls"]
+    keys = list(zip(short["region"].astype(str), short["mineral"].astype(str),
+                    short["node"].tolist(), strict=True))
+    assert short["certified_demand_t"].tolist() == clean(
+        np.array([demand.get(k, 0.0) for k in keys])).tolist()
+    assert short["certified_shortfall_t"].tolist() == clean(
+        np.array([unmet.get(k, 0.0) for k in keys])).tolist()
+    assert (short["certified_demand_t"] > 0).any()
+
+    dual = outcome.duals("certified_refined_balance")
+    weight = results.tree.weight
+    prices = results.detail["prices"]
+    expected = clean(np.array([
+        dual[r, m, n] / weight[n] if s == "refined" and (r, m, n) in dual else np.nan
+        for r, m, s, n in zip(prices["region"].astype(str), prices["mineral"].astype(str),
+                              prices["stage"].astype(str), prices["node"].tolist(),
+                              strict=True)]))
+    np.testing.assert_array_equal(prices["certified_premium_per_t"].to_numpy(), expected)
+    assert np.isfinite(expected).any()
+
+    figure = results.sheets["summary"].set_index("figure").loc["certified_shortfall_t",
+                                                               "value"]
+    probability = {i: n.probability for i, n in enumerate(outcome.derived.tree.nodes)}
+    # (a dot product: the same sum in another order)
+    assert figure == approx(sum(probability[k[2]] * v for k, v in unmet.items()), rel=1e-12)
+
+
+def test_the_results_code_knows_nothing_of_section_12() -> None:
+    """Only the results contract declares what §12 reports (its columns, figure and chart
+    kind, with their meanings); every other results module reads the descriptors, so
+    not one of them names the rule."""
+    results = Path(__file__).parent.parent / "optimizer" / "results"
+    naming = sorted(path.name for path in results.glob("*.py")
+                    if path.name != "contract.py"
+                    and re.search(r"certif|§12", path.read_text(encoding="utf-8"), re.I))
+    assert naming == []

@@ -338,14 +338,14 @@ def test_conditional_formats_sit_on_the_marked_columns(example: Written) -> None
         assert rules == wanted, sheet.name
         marked += len(wanted)
     # scenarios and shortfalls shortfall_t, shortfalls share and certified_shortfall_t
-    # (§12), price_gap
+    # (§12), floor_gap_per_t
     assert marked == 5
     assert "shortfall_t" in example.tables["shortfalls"]
 
 
 def test_highlights_are_explained_on_read_me(example: Written) -> None:
     read_me = example.tables["read_me"].set_index(["sheet", "column"])["meaning"]
-    assert read_me["prices", "price_gap"].endswith(HIGHLIGHT_NOTE)
+    assert read_me["prices", "floor_gap_per_t"].endswith(HIGHLIGHT_NOTE)
     assert read_me["shortfalls", "share"].endswith(HIGHLIGHT_NOTE + DATA_BAR_NOTE)
     for kind in CHART_KINDS:
         assert read_me["charts", kind.name] == kind.meaning

@@ -34,6 +34,7 @@ from optimizer.workbook.problems import InputError
 from optimizer.workbook.template import write_workbook
 from optimizer.workbook.validation import load
 from tests.committed import DATA, assert_same_content, builder
+from tests.solved import complete_tables
 from tests.test_certified import every_certified_block
 from tests.test_structure import _two_regions
 from tests.workbooks import case, demand, facility, solved, yield_of
@@ -196,7 +197,8 @@ import numpy as np
 
 from optimizer.workbook.contract import NON_NEGATIVE, UNIT_INTERVAL, Column, Kind, Sheet
 from optimizer.model.component import Binding, Columns, Component, Context, Cost, Limit, Rows
-from optimizer.model.component import amount
+from optimizer.model.component import Finding, Reported, Sheets, amount, number
+from optimizer.model.derive import Derived
 from optimizer.model.indices import Indices
 from optimizer.model.program import GREATER, Program
 from optimizer.model.terms import Terms
@@ -257,12 +259,29 @@ def _limit(ctx: Context, limit: Binding) -> str:
            f"in {ctx.when(limit.key[2])}"
 
 
+def _headlines(derived: Derived, sheets: Sheets) -> list[Finding]:
+    """Per mandate, what its recyclers make of what it asks for, over all periods and
+    scenarios (read from the production and shortfalls sheets)."""
+    made, short = sheets["production"], sheets["shortfalls"]
+    found = []
+    for m in derived.data.records(SHEET.name):
+        recycled = made[(made["region"] == m.region) & (made["mineral"] == m.mineral)
+                        & (made["stage"] == "recycle")]["output_t"].sum()
+        asked = m.min_share * short[(short["region"] == m.region)
+                                    & (short["mineral"] == m.mineral)]["demand_t"].sum()
+        found.append(Finding(f"Recyclers in {m.region} make {number(recycled)} t of the "
+                             f"{number(asked)} t of {m.mineral} the mandate asks for.",
+                             float(recycled), "t", "production"))
+    return found
+
+
 COMPONENT = Component(
     "recycling_mandate", define,
     rows=(Rows("recycling_mandate", "§13 recycling mandate", _row,
                Limit("recycling_mandate", "§13 recycling mandate", _limit)),),
     columns=(Columns("mandate_gap", "§13 recycling mandate", _gap),),
     costs=(Cost("mandate_penalty", "penalty_per_t × tonnes short of a recycling mandate"),),
+    reported=Reported(headlines=_headlines),
 )
 '''
 
@@ -331,6 +350,14 @@ def test_a_toy_instrument_moves_the_optimum_by_hand(
                              "all scenarios")
     assert (limit["dual"], limit["rhs"], limit["unit"]) == (pytest.approx(3),
                                                             pytest.approx(4), "t")
+    # its headline, through its descriptor: read right after the largest shortfall's
+    headlines = complete_tables(outcome)["headlines"]
+    found = headlines[headlines["headline"].str.contains("the mandate asks for")]
+    assert found["headline"].tolist() == [
+        "Recyclers in M make 0.00 t of the 4.00 t of m the mandate asks for."]
+    assert (found["figure"].tolist(), found["sheet"].tolist()) == ([0.0], ["production"])
+    before = headlines["headline"].iloc[int(found.index[0]) - 1]
+    assert before.startswith("No demand goes unmet")
 
 
 def test_a_hard_toy_mandate_and_its_infeasibility_in_its_own_words(

@@ -28,7 +28,7 @@ from optimizer.results.contract import (
     FORM_SCENARIO,
     RESULT_SHEETS_BY_NAME,
 )
-from optimizer.results.forms import QUANTITIES, TO_READ, expected_values
+from optimizer.results.forms import TO_READ, expected_values, quantities
 from optimizer.results.tables import DETAIL_KEYS, DETAIL_SHEETS, plain
 from optimizer.solve.highs import SolverOptions
 from optimizer.workbook.validation import load
@@ -158,7 +158,7 @@ def test_reduced_sheets_lose_nothing(tmp_path: Path, seed: int) -> None:
         table = complete.detail[name]
         weights = table["node"].map(probability)
         keys = [*DETAIL_KEYS[name], "period"]
-        for quantity in QUANTITIES[name]:
+        for quantity in quantities(name):
             by_hand = (table[quantity].fillna(0.0) * weights).groupby(
                 [table[k].astype(object) for k in keys], sort=False).sum()
             sheet = shown.frame.astype({k: object for k in keys}).set_index(keys)[quantity]

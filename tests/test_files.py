@@ -4,6 +4,7 @@ the input, each other, or an existing file that a run did not write."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -173,3 +174,34 @@ def test_a_disk_that_fills_while_writing_ends_in_one_message_and_no_stray_files(
         "The plan was solved, but its results could not be written (OSError: [Errno 27] "
         "File too large), and no folder could take the solution either.")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.failed.log"]
+
+
+def test_the_default_results_folder_that_cannot_be_created_is_refused_before_solving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without -o the results go to reports/ under the working folder; in /proc it
+    cannot be made, which is said before anything is read."""
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    monkeypatch.chdir("/proc")
+    line = _refused(["run", str(source)], capsys)
+    assert line == ("reports/case_results.xlsx: its folder reports cannot be written; "
+                    "choose another results file with -o")
+
+
+def test_run_help_shows_the_default_results_file() -> None:
+    shown = subprocess.run([sys.executable, "-m", "optimizer", "run", "--help"],
+                           capture_output=True, text=True, check=True,
+                           env={**os.environ, "COLUMNS": "200"}).stdout
+    assert "(default: reports/<input name>_results.xlsx)" in shown
+
+
+@pytest.mark.parametrize(("options", "timed"), [([], False), (["--verbose"], True)])
+def test_validate_prints_timings_only_when_verbose(
+    tmp_path: Path, options: list[str], timed: bool
+) -> None:
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    done = subprocess.run([sys.executable, "-m", "optimizer", "validate", *options,
+                           str(source)], capture_output=True, text=True, check=True)
+    stages = [line.split()[0] for line in done.stderr.splitlines()]
+    assert stages == (["read", "validate"] if timed else [])
+    assert done.stdout.startswith(f"{source}: valid.")

@@ -371,8 +371,15 @@ def test_marginal_prices_are_duals_over_probability_and_discount(run: Run) -> No
         assert close(marginal, dual / weight)
         assert marginal >= -1e-6  # the dual of a ≥ row of a minimisation
         if not pd.isna(row["floor_price_per_t"]):
-            gap = max(0.0, row["floor_price_per_t"] - marginal)
-            assert close(row["price_gap"], gap, row["floor_price_per_t"])
+            floor = row["floor_price_per_t"]
+            below = max(0.0, floor - marginal)
+            assert close(row["marginal_below_floor_per_t"], below, floor)
+            market = 0.0 if pd.isna(row["market_price_per_t"]) else row["market_price_per_t"]
+            gap = max(0.0, floor - market)  # MODEL.md §3: the border adjustment's gap
+            assert close(row["floor_gap_per_t"], gap, floor)
+            assert gap <= floor
+            if floor > 0:
+                assert close(row["floor_gap_share"], gap / floor)
 
 
 def test_marginal_prices_on_a_case_worked_by_hand(tmp_path: Path) -> None:
@@ -393,7 +400,8 @@ def test_marginal_prices_on_a_case_worked_by_hand(tmp_path: Path) -> None:
     outcome, input_path = solve_case(tables, tmp_path)
     sheets = complete_tables(outcome, input_path, "sha", 0.0)
     summary = sheets["summary"].set_index("figure")["value"]
-    assert summary["objective"] == pytest.approx(2000 + 10000 + 800 / 1.21)
+    # money in whole units: 12,661.157... shows as 12,661
+    assert summary["objective"] == round(2000 + 10000 + 800 / 1.21)
     assert summary["shortfall_penalty"] == pytest.approx(10000)
     assert summary["cvar"] == pytest.approx(summary["objective"])
     prices = sheets["prices"].set_index("period")
@@ -524,13 +532,15 @@ def test_contract_declares_what_model_md_asks() -> None:
     assert names[:2] == ["read_me", "summary"]
     # MODEL.md §8's sheets in order; the planner's report adds headlines after the summary,
     # the data of the charts after them, and burden and sensitivity after that
-    # (tests/test_burden.py, tests/test_charts.py and their neighbours)
-    assert [n for n in names if n not in ("read_me", "summary", "headlines", "chart_data",
-                                          "burden", "sensitivity", "value_of_information")] == [
+    # (tests/test_burden.py, tests/test_charts.py and their neighbours); the warnings on
+    # the input follow the headlines, which point at them (tests/test_slips.py)
+    assert [n for n in names if n not in ("read_me", "summary", "headlines", "warnings",
+                                          "chart_data", "burden", "sensitivity",
+                                          "value_of_information", "policy")] == [
         "scenarios", "production", "flows", "stockpiles", "shortfalls", "prices",
         "expansions", "dependence", "charts"]
     assert names.index("chart_data") == names.index("charts") + 1
-    assert names[2] == "headlines" and {"burden", "sensitivity"} <= set(names)
+    assert names[2:4] == ["headlines", "warnings"] and {"burden", "sensitivity"} <= set(names)
     for sheet in RESULT_SHEETS:
         assert len(set(sheet.column_names)) == len(sheet.column_names), sheet.name
 
@@ -555,8 +565,11 @@ def test_no_results_without_an_optimal_solution(tmp_path: Path) -> None:
 
 def test_every_sheet_is_a_formatted_table_with_a_frozen_header(run: Run) -> None:
     workbook = openpyxl.load_workbook(run.path)
-    # value_of_information only with --value-of-information (tests/test_information.py)
-    written = [s for s in RESULT_SHEETS if s.name != "value_of_information"]
+    # value_of_information only with --value-of-information (tests/test_information.py),
+    # policy only with --compare-policy (tests/test_policy.py), warnings only when the
+    # input raised any (tests/test_slips.py)
+    written = [s for s in RESULT_SHEETS
+               if s.name not in ("value_of_information", "policy", "warnings")]
     assert workbook.sheetnames == [s.name for s in written]
     for sheet in written:
         worksheet = workbook[sheet.name]

@@ -216,9 +216,11 @@ def test_marginal_price_is_blank_on_the_nodes_of_a_zero_probability_scenario(
     tmp_path: Path,
 ) -> None:
     """M's recycler makes m at 5/t with room to spare, so one more tonne of demand costs 5
-    wherever it can happen: the marginal price is 5 and the gap to the floor of 9 is 4.
+    wherever it can happen: the marginal price is 5, 4 below the floor of 9, while the
+    floor gap, on the market price 7, is 2.
     ghost (probability 0) shares the trunk in p1 (probability 1: a number) but its own p2
-    node has probability 0, so its price there is blank, and so is the gap."""
+    node has probability 0, so its price there is blank, and so is the marginal cost below
+    the floor."""
     outcome = solved(case(
         tmp_path,
         periods={"p1": 1.0, "p2": 1.0},
@@ -240,9 +242,13 @@ def test_marginal_price_is_blank_on_the_nodes_of_a_zero_probability_scenario(
     marginal = sheet["marginal_price_per_t"].tolist()
     assert marginal[:3] == pytest.approx([5.0, 5.0, 5.0], rel=1e-9)
     assert np.isnan(marginal[3])
-    gap = sheet["price_gap"].tolist()
-    assert gap[:3] == pytest.approx([4.0, 4.0, 4.0], rel=1e-9)
-    assert np.isnan(gap[3])
+    below = sheet["marginal_below_floor_per_t"].tolist()
+    assert below[:3] == pytest.approx([4.0, 4.0, 4.0], rel=1e-9)
+    assert np.isnan(below[3])
+    # the floor gap is on the market price (7), not the marginal price: 9 − 7 = 2, in
+    # every row, ghost's too (its market price is known without a dual)
+    assert sheet["floor_gap_per_t"].tolist() == pytest.approx([2.0] * 4, rel=1e-9)
+    assert sheet["floor_gap_share"].tolist() == pytest.approx([2 / 9] * 4, rel=1e-9)
     assert sheet["market_price_per_t"].tolist() == [7.0, 7.0, 7.0, 7.0]
 
 

@@ -105,8 +105,8 @@ def test_bad_grid_every_point_told(tmp_path: Path) -> None:
     with pytest.raises(InputError) as raised:
         sweep(SweepRequest(_input(tmp_path), grid, tmp_path / "out.xlsx"))
     assert [str(p) for p in raised.value.errors] == [
-        "sweep, row 2, target: point a: not a settings key nor sheet.column[filter] "
-        "(stockpile_budgetx)",
+        "sweep, row 2, target: point a: not a settings key nor sheet.column[filter] — "
+        "did you mean stockpile_budget? (stockpile_budgetx)",
         "sweep, row 3, target: point b: sheet prices has no column 'floorx' "
         "(prices.floorx[mineral=lithium])",
         "sweep, row 4, target: point c: the filter matches no row of sheet facilities "
@@ -114,8 +114,8 @@ def test_bad_grid_every_point_told(tmp_path: Path) -> None:
         "facilities, row 4, capacity_t: point d: must be ≥ 0 (-5000)",
         "sweep, row 6, value: point e: a relative change needs a number in the input "
         "(*2 of United States)",
-        "sweep, row 7, target: point f: no sheet 'pricex' in the input contract "
-        "(pricex.floor_price_per_t)",
+        "sweep, row 7, target: point f: no sheet 'pricex' in the input contract — did "
+        "you mean prices? (pricex.floor_price_per_t)",
         "settings, row 3, value: point g: discount_rate: expected a number (abc)",
     ]
     assert not (tmp_path / "out.xlsx").exists()

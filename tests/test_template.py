@@ -67,7 +67,8 @@ def test_every_contract_sheet_and_column_in_contract_order(template: Workbook) -
     contract_sheets = [name for name in template.sheetnames if name in SHEETS_BY_NAME]
     assert contract_sheets == [sheet.name for sheet in SHEETS]
     for sheet in SHEETS:
-        assert _header(template[sheet.name]) == list(sheet.column_names), sheet.name
+        # the settings sheet's notes (unit, meaning, ...) follow, for reading only
+        assert _header(template[sheet.name]) == [*sheet.column_names, *sheet.notes], sheet.name
 
 
 def test_header_row_is_frozen_and_styled(template: Workbook) -> None:
@@ -94,11 +95,41 @@ def test_drop_down_on_every_choice_and_reference_column(template: Workbook, shee
             assert _list_choices(validation) == expected, where
         elif column.kind is Kind.YESNO:
             assert _list_choices(validation) == ["yes", "no"], where
-        else:
+        elif not column.wildcard:
             assert column.references is not None
             target = SHEETS_BY_NAME[column.references]
             letter = get_column_letter(target.column_names.index(target.keys[0].name) + 1)
             assert validation.formula1 == f"{target.name}!${letter}$2:${letter}$1048576", where
+
+
+# The hidden lists sheet's column for each sheet a wildcard column refers to, and the
+# drop-down that offers * and that sheet's names (every key is in column A).
+_WILDCARD_LISTS = {"regions": "A", "minerals": "B", "periods": "C"}
+
+
+@pytest.mark.parametrize("sheet", [s for s in SHEETS if any(
+    c.wildcard and c.references for c in s.columns)], ids=lambda s: s.name)
+def test_a_wildcard_reference_column_offers_star_and_the_names(
+    template: Workbook, sheet: Sheet
+) -> None:
+    for index, column in enumerate(sheet.columns, start=1):
+        if not (column.wildcard and column.references):
+            continue
+        validation = _validation_of(template[sheet.name], index)
+        assert validation is not None
+        mirror = _WILDCARD_LISTS[column.references]
+        assert validation.formula1 == (
+            f"OFFSET(lists!${mirror}$1,0,0,MAX(1,COUNTA({column.references}!$A:$A)),1)"
+        ), f"{sheet.name}.{column.name}"
+
+
+def test_the_lists_sheet_is_hidden_and_mirrors_star_then_each_name(template: Workbook) -> None:
+    lists = template["lists"]
+    assert lists.sheet_state == "hidden"
+    assert [lists.cell(1, c).value for c in (1, 2, 3)] == [WILDCARD] * 3
+    assert lists["A2"].value == '=IF(regions!$A$2="","",regions!$A$2)'
+    assert lists["C1001"].value == '=IF(periods!$A$1001="","",periods!$A$1001)'
+    assert lists.max_row == 1001 and lists.max_column == 3
 
 
 def test_settings_keys_have_a_drop_down_and_are_prefilled(template: Workbook) -> None:
@@ -109,6 +140,24 @@ def test_settings_keys_have_a_drop_down_and_are_prefilled(template: Workbook) ->
     rows = list(worksheet.iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in rows] == [setting.key for setting in SETTINGS]
     assert all(row[1] is None for row in rows), "blank values mean the defaults"
+
+
+def test_settings_rows_explain_each_key_where_it_is_typed(template: Workbook) -> None:
+    """Each key with its unit, meaning, default and typical range beside the value: the
+    unit of stockpile_budget is what a planner typing it in millions needed to see."""
+    rows = {row[0]: row for row in template["settings"].iter_rows(min_row=2, values_only=True)}
+    for setting in SETTINGS:
+        _, value, unit, meaning, default, _ = rows[setting.key]
+        assert (value, unit or "", meaning, default or "") == (
+            None, setting.unit, setting.meaning, setting.default_text()), setting.key
+    assert rows["stockpile_budget"][2:] == (
+        "USD", "Total stockpile purchasing money over the horizon, in every scenario.",
+        "unlimited", "0 or ≥ 1000000")
+    assert rows["discount_rate"][5] == "in [0, 0.3]"
+    assert rows["risk_weight"][5] is None  # its typical range is its allowed interval
+    read_me = {(row[0], row[1]): row for row in template["read_me"].iter_rows(values_only=True)}
+    assert read_me["settings", "discount_rate"][2:7] == (
+        "Annual discount rate.", "1/yr", "number > -1", "in [0, 0.3]", "0")
 
 
 @pytest.mark.parametrize("sheet", SHEETS, ids=lambda s: s.name)
@@ -136,10 +185,27 @@ def test_read_me_lists_every_column(template: Workbook) -> None:
             assert (sheet.name, column.name) in listed, f"{sheet.name}.{column.name}"
 
 
-def test_empty_template_reports_only_the_empty_required_sheets(template_path: Path) -> None:
+def test_empty_template_is_told_in_one_sentence(
+    template_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["validate", str(template_path)]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err.splitlines() == [
+        f"{template_path}: is an input template with nothing filled in yet; fill in at "
+        "least regions, minerals, periods, facilities and demand (read_me explains every "
+        "column)."
+    ]
+
+
+def test_a_template_with_one_setting_given_is_read_as_an_input(
+    template_path: Path
+) -> None:
+    """Anything typed makes it an input: its problems are told one by one."""
+    book = openpyxl.load_workbook(template_path)
+    book["settings"]["B3"] = 0.05  # discount_rate, the second key
+    book.save(template_path)
     with pytest.raises(InputError) as raised:
         load(template_path)
-    assert raised.value.warnings == ()
     assert [(p.sheet, p.row, p.column) for p in raised.value.errors] == [
         (sheet.name, None, None) for sheet in SHEETS if sheet.non_empty
     ]
@@ -151,7 +217,8 @@ def test_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert main(["template", str(path)]) == EXIT_BAD_INPUT
     assert path.read_bytes() == b"a planner's precious work"
     assert main(["template", str(path), "--force"]) == EXIT_OK
-    assert openpyxl.load_workbook(path).sheetnames[1:] == [sheet.name for sheet in SHEETS]
+    assert openpyxl.load_workbook(path).sheetnames[1:] == [sheet.name for sheet in SHEETS
+                                                           ] + ["lists"]
 
 
 def test_refuses_a_missing_folder(tmp_path: Path) -> None:

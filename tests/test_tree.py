@@ -128,6 +128,37 @@ def test_scenarios_without_disruptions_share_the_trunk(tmp_path: Path) -> None:
     )
 
 
+def test_policy_in_force_in_every_scenario_is_the_trunk_not_a_departure(
+    tmp_path: Path,
+) -> None:
+    """A quota in force p1-p2 in calm and ban (today's policy) is active on the trunk:
+    all three scenarios share p1's node, and in p2 calm (0.5) is the most probable child,
+    so calm is the scenario the trunk follows although quota_ends has fewer rows. ban
+    adds a demand row from p2, so it leaves the trunk in p2 (index 1), not in p1 where
+    its first row starts; quota_ends has the quota only in p1, so it leaves in p2 too,
+    with nothing added. The departures are what a scenario adds to the trunk's rows."""
+    policy = [cut(s, "p1", "p2", kind="export", stage="refined", factor=0.8)
+              for s in ("calm", "ban")]
+    tree = tree_of(
+        tmp_path,
+        scenarios=scenarios(calm=0.5, ban=0.25, quota_ends=0.25),
+        disruptions=[*policy, cut("quota_ends", "p1", "p1", kind="export", stage="refined",
+                                  factor=0.8),
+                     cut("ban", "p2", kind="demand", stage=None, factor=2)],
+    )
+    assert tree.calm == "calm"
+    assert tree.trunk == tree.paths["calm"]
+    assert len(tree.nodes[tree.trunk[0]].active) == 1  # the quota, on the trunk
+    assert {s: tree.leaves_trunk(s) for s in tree.paths} == {
+        "calm": None, "ban": 1, "quota_ends": 1}
+    assert tree.departures("calm", 0) == tree.departures("ban", 0) == ()
+    (added,) = tree.departures("ban", 1)
+    assert (added.kind, added.factor) == ("demand", 2.0)
+    assert tree.departures("quota_ends", 1) == ()
+    (added,) = tree.departures("ban", 2)  # the quota has ended everywhere: the cut stays
+    assert added.kind == "demand"
+
+
 def test_a_scenario_whose_disruption_ends_rejoins_nothing(tmp_path: Path) -> None:
     """blip is disrupted in p1 only. In p2 and p3 its state is empty like calm's, but its
     history differs, so it stays on its own branch to the end."""

@@ -167,6 +167,19 @@ ASSUMPTIONS: dict[str, Assumption] = {
         0.05, "probability", "Every restriction at once: the tail the Vault exists for."),
     "expansion_lifetime_years": Assumption(20.0, "years", "Life of new capacity."),
     "time_limit_s": Assumption(120.0, "s", "Solver time limit."),
+    "defence_share_ndpr": Assumption(
+        0.10, "share of US NdPr demand",
+        "Defence's share of US NdPr (magnet) demand, which only certified product may meet "
+        "from 2027 (DFARS 225.7018). Not published: the National Defense Stockpile's FY2025 "
+        "potential acquisitions of rare earths alone are 1,100 t gross weight "
+        "(data/sources/stockpile.csv), about 4% of US rare-earth consumption (27,000 t REO) "
+        "before contractors' own magnet purchases; a tenth is the case's reading."),
+    "defence_share_tungsten": Assumption(
+        0.30, "share of US tungsten demand",
+        "Defence's share of US tungsten demand (tungsten heavy alloy, powder), certified "
+        "only from 2027 (DFARS 225.7018). Not published: the National Defense Stockpile's "
+        "FY2025 potential acquisitions of tungsten, 2,041 t (data/sources/stockpile.csv), "
+        "are 30% of the case's US demand (6,800 t/yr); taken as defence's share."),
 }
 
 
@@ -375,6 +388,12 @@ RULES: dict[str, str] = {
                       "since 2023-12-01, Sb since 2024-09-15, W since 2025-02-04, Dy/Tb since "
                       "2025-04-04) cap its exports of each at licensing_export_factor × "
                       "capacity in every scenario, calm included; scenarios tighten them.",
+    "defence_rule": "From 2027H1 (DFARS 225.7018: mining, refining and separation count from "
+                    "2027-01-01) a defence share of US NdPr and tungsten demand may only be "
+                    "met by certified product, made in the US and allied (zone member) "
+                    "regions only. DFARS itself bars only covered countries (China, Russia; "
+                    "North Korea and Iran in XW): Chile, Indonesia, Vietnam, Burma and South "
+                    "Africa would certify under the letter of the rule.",
     "transit_rule": "While China's Ga/Ge/graphite/Sb ban holds, other non-members export at "
                     "most their own refined capacity: no re-export of Chinese material.",
 }

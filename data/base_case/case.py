@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from base_case.assumptions import A, assumed, tidy
+from base_case.defence import Defence
 from base_case.figures import Figure, Record, cited
 from base_case.geography import REGIONS
 from base_case.minerals import MINERALS, PERIODS
@@ -12,7 +13,7 @@ from base_case.trade import Trade
 from base_case.vault import Vault
 
 
-class Case(Supply, Trade, Vault, Scenarios):
+class Case(Supply, Trade, Vault, Scenarios, Defence):
     """Derives every table of the case from the public figures and the assumptions."""
 
     # ------------------------------------------------------------ tables
@@ -101,12 +102,12 @@ class Case(Supply, Trade, Vault, Scenarios):
     def tables(self) -> dict[str, list[Record]]:
         return {
             "settings": self.settings(),
-            "regions": self.regions(),
+            "regions": self.with_certifies(self.regions()),
             "minerals": self.minerals(),
             "periods": self.periods(),
             "facilities": self.facilities(),
             "routes": self.routes(),
-            "demand": self.demand_rows(),
+            "demand": [*self.demand_rows(), *self.defence_demand()],
             "prices": self.prices(),
             "stockpiles": self.stockpiles(),
             "offtakes": self.offtakes(),

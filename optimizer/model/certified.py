@@ -9,7 +9,9 @@ a certified share above 0, so a case without the rule builds exactly the model o
 
 The ``c_*`` columns shadow the plain ones of supply, trade, stockpiles and demand,
 which this module reads by block name (:meth:`Program.block`) and through the hooks
-(``terms.capacity``, ``terms.stocks``); the objective is unchanged.
+(``terms.capacity``, ``terms.stocks``); the objective is unchanged. What the rule
+reports (its columns on ``shortfalls`` and ``prices``, its ``summary`` figure, its
+headline and its chart) is extracted here too, by block name from the solution.
 """
 
 from __future__ import annotations
@@ -18,16 +20,25 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from optimizer.data import Route, Stockpile
 from optimizer.model.component import (
     Binding,
+    ChartSeries,
     Columns,
     Component,
     Context,
+    Finding,
     Limit,
+    Reported,
     Rows,
+    Sheets,
+    SolvedBlocks,
+    TableColumns,
     amount,
+    largest,
+    number,
 )
 from optimizer.model.derive import Derived
 from optimizer.model.indices import Indices
@@ -59,7 +70,7 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
     derived = ix.derived
     certifying = {r.region: r.certifying for r in derived.data.regions}
     concentrate, refined = Entries(), Entries()
-    within_keys: list[tuple[str, tuple[Any, ...]]] = []
+    within_keys: list[tuple[str, str, int]] = []
     within_plain: list[np.ndarray] = []
     within_certified: list[np.ndarray] = []
 
@@ -67,7 +78,7 @@ def define(program: Program, ix: Indices, terms: Terms) -> None:
                ) -> np.ndarray:
         """``c_<name>`` beside each of ``plain`` (columns), with c ≤ plain."""
         columns = program.add_variables(f"c_{name}", keys, 0.0, np.inf, doc)
-        within_keys.extend((name, key) for key in keys)
+        within_keys.extend(_within_key(name, key) for key in keys)
         within_plain.append(np.asarray(plain, dtype=np.int64).ravel())
         within_certified.append(columns)
         return columns
@@ -180,7 +191,15 @@ def _certified_shortfall() -> None:
     """
 
 
-def _certified_within(program: Program, keys: list[tuple[str, tuple[Any, ...]]],
+def _within_key(name: str, plain: tuple[Any, ...]) -> tuple[str, str, int]:
+    """A certified bound's row key: the plain block's name, what its key names (the
+    facility; the route's origin, destination, mineral and stage; the stockpile) and
+    the node. Flat and of one length whatever the block, as a Pyomo index must be."""
+    *what, node = plain
+    return (name, " ".join(map(str, what)), int(node))
+
+
+def _certified_within(program: Program, keys: list[tuple[str, str, int]],
                       plain: list[np.ndarray], certified: list[np.ndarray]) -> None:
     r"""§12 bounds: every certified column at most its plain one (c_output ≤ output,
     c_ship ≤ ship, c_purchase ≤ purchase, c_release ≤ release, c_level ≤ level).
@@ -258,10 +277,9 @@ def _certified_refined_balance() -> None:
 # ---------------------------------------------------------------- words
 
 
-def _explain_within(ctx: Context, key: tuple[str, tuple[Any, ...]]) -> str:
-    name, plain = key
-    *what, node = plain
-    return (f"the certified part of {name} {' '.join(map(str, what))} cannot exceed "
+def _explain_within(ctx: Context, key: tuple[str, str, int]) -> str:
+    name, what, node = key
+    return (f"the certified part of {name} {what} cannot exceed "
             f"the {name} itself in {ctx.when(int(node))}")
 
 
@@ -307,6 +325,128 @@ def _explain_level(ctx: Context, key: tuple[str, int], limit: float, bound: str)
     return f"certified stock of {key[0]} is at least {amount(limit)} t in {ctx.when(key[1])}"
 
 
+# ---------------------------------------------------------------- results
+
+
+SAME = 1e-9  # a premium this small (per t) is none: the rule does not bind
+
+
+def _rows(table: pd.DataFrame, nodes: int, region: Sequence[Any], mineral: Sequence[Any],
+          node: Sequence[Any]) -> np.ndarray:
+    """The row of ``table`` (a detail table in node form, its ``region`` and ``mineral``
+    categorical) of each (region, mineral, node) given; −1 where it has none."""
+    regions, minerals = table["region"].cat.categories, table["mineral"].cat.categories
+    if not len(node) or not len(table):
+        return np.full(len(node), -1, dtype=np.int64)
+    where = np.full(len(regions) * len(minerals) * nodes, -1, dtype=np.int64)
+    where[(table["region"].cat.codes.to_numpy(dtype=np.int64) * len(minerals)
+           + table["mineral"].cat.codes.to_numpy(dtype=np.int64)) * nodes
+          + table["node"].to_numpy(dtype=np.int64)] = np.arange(len(table))
+    r = regions.get_indexer(pd.Index(np.asarray(region, dtype=object)))
+    m = minerals.get_indexer(pd.Index(np.asarray(mineral, dtype=object)))
+    known = (r >= 0) & (m >= 0)
+    found = np.full(len(node), -1, dtype=np.int64)
+    found[known] = where[(r[known] * len(minerals) + m[known]) * nodes
+                         + np.asarray(node, dtype=np.int64)[known]]
+    return found
+
+
+def _shortfall_columns(solved: SolvedBlocks, table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``certified_demand_t`` (certified_share × demand) and ``certified_shortfall_t``
+    (c_shortfall) on the rows of ``shortfalls``; 0 where there is no certified demand."""
+    nodes = len(solved.derived.tree.nodes)
+    demand = np.zeros(len(table))
+    unmet = np.zeros(len(table))
+    certified = certified_demand(solved.derived)
+    if certified:
+        region, mineral, node = zip(*certified, strict=True)
+        rows = _rows(table, nodes, region, mineral, node)
+        demand[rows[rows >= 0]] = np.fromiter(certified.values(), dtype=float)[rows >= 0]
+    region, mineral, node = solved.column_keys("c_shortfall", 3)
+    rows = _rows(table, nodes, region, mineral, node)
+    unmet[rows[rows >= 0]] = solved.values("c_shortfall")[rows >= 0]
+    return {"certified_demand_t": demand, "certified_shortfall_t": unmet}
+
+
+def _price_columns(solved: SolvedBlocks, table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``certified_premium_per_t`` on the refined rows of ``prices``: the certified
+    refined balance's dual scaled like the marginal price (÷ π_n δ_t); blank (NaN)
+    where there is no certified refined balance, or no weight, and on concentrate."""
+    premium = np.full(len(table), np.nan)
+    region, mineral, node = solved.row_keys("certified_refined_balance", 3)
+    if not len(node):
+        return {"certified_premium_per_t": premium}
+    weight = solved.tree.weight[np.asarray(node, dtype=np.int64)]
+    dual = solved.duals("certified_refined_balance")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = np.where(weight > 0, dual / np.where(weight > 0, weight, 1.0), np.nan)
+    refined = np.flatnonzero((table["stage"] == "refined").to_numpy())
+    rows = _rows(table.iloc[refined], len(solved.derived.tree.nodes), region, mineral, node)
+    premium[refined[rows[rows >= 0]]] = scaled[rows >= 0]
+    return {"certified_premium_per_t": premium}
+
+
+def _figures(solved: SolvedBlocks) -> dict[str, float]:
+    """``certified_shortfall_t`` of ``summary``: Σ over nodes of probability × unmet
+    certified demand."""
+    _, _, node = solved.column_keys("c_shortfall", 3)
+    if not len(node):
+        return {"certified_shortfall_t": 0.0}
+    probability = np.array([n.probability for n in solved.derived.tree.nodes])
+    return {"certified_shortfall_t": float(probability[np.asarray(node, np.int64)]
+                                           @ solved.values("c_shortfall"))}
+
+
+_KEYS = ["region", "mineral", "period", "scenario"]
+
+
+def _with_premium(sheets: Sheets) -> pd.DataFrame:
+    """The ``shortfalls`` rows with certified demand, with the refined premium there."""
+    short = sheets["shortfalls"]
+    prices = sheets["prices"]
+    return short[short["certified_demand_t"] > 0].merge(
+        prices[prices["stage"] == "refined"][[*_KEYS, "certified_premium_per_t"]],
+        on=_KEYS, how="left")
+
+
+def _headlines(derived: Derived, sheets: Sheets) -> list[Finding]:
+    """Where the origin rule binds: per certified mineral, the largest certified premium
+    where there is certified demand, and the certified demand left unmet there. None
+    when no premium and no certified shortfall is above 0."""
+    rows = _with_premium(sheets)
+    if not len(rows):
+        return []
+    rows["certified_premium_per_t"] = rows["certified_premium_per_t"].fillna(0.0)
+    currency = derived.data.settings.currency
+    found = []
+    for mineral, group in rows.groupby("mineral", observed=True, sort=False):
+        binds = (group["certified_premium_per_t"] > SAME) | (group["certified_shortfall_t"] > 0)
+        if not binds.any():
+            continue
+        worst = largest(group, "certified_premium_per_t")
+        premium = float(worst["certified_premium_per_t"])
+        found.append(Finding(
+            f"The origin rule adds {number(premium)} {currency}/t to {mineral} in "
+            f"{worst['region']} and leaves {number(float(worst['certified_shortfall_t']))} t "
+            f"of certified demand unmet in period {worst['period']} under scenario "
+            f"{worst['scenario']}.", premium, f"{currency}/t", "prices"))
+    return found
+
+
+def _charts(derived: Derived, sheets: Sheets) -> list[ChartSeries]:
+    """The refined certified premium by scenario and period for each mineral with
+    certified demand (in input order), averaged over the regions with certified demand
+    weighted by their certified demand."""
+    rows = _with_premium(sheets)
+    rows = rows[rows["certified_premium_per_t"].notna()]
+    weight = rows["certified_demand_t"]
+    grouped = rows.assign(weighted=weight * rows["certified_premium_per_t"]).groupby(
+        ["mineral", "scenario", "period"], observed=True)
+    premium = grouped["weighted"].sum() / grouped["certified_demand_t"].sum()
+    return [ChartSeries("certified_premium", str(mineral), premium.xs(mineral, level="mineral"))
+            for mineral in dict.fromkeys(premium.index.get_level_values("mineral").tolist())]
+
+
 COMPONENT = Component(
     "certified", define,
     rows=(
@@ -327,4 +467,11 @@ COMPONENT = Component(
         Columns("c_level", "§12 certified bounds", _explain_level),
         Columns("c_shortfall", "§12 certified shortfall", _explain_unmet),
     ),
+    reported=Reported(
+        columns=(
+            TableColumns("shortfalls", _shortfall_columns,
+                         quantities=("certified_demand_t", "certified_shortfall_t")),
+            TableColumns("prices", _price_columns, means=("certified_premium_per_t",)),
+        ),
+        figures=_figures, headlines=_headlines, charts=_charts),
 )

@@ -7,17 +7,23 @@ own words for it: what an infeasibility explanation says of a row or a bound
 (:mod:`optimizer.solve.explain`), and what the ``sensitivity`` sheet says of a binding limit
 (:mod:`optimizer.results.sensitivity`). A component also declares the cost components
 of MODEL.md §7 it adds, with their meaning, which the results' accounting and read_me
-show. Readers iterate over the components that :mod:`optimizer.model` lists instead of
-keeping tables of their own, so adding an instrument adds a module, not a tour of the
-package (docs/design.md, "Adding an instrument").
+show, and what it reports (:class:`Reported`): the columns it adds to the detail tables
+of §8, its ``summary`` figures, its headlines and its chart series, each computed from
+the solution by block name or from the complete results sheets. Readers iterate over
+the components that :mod:`optimizer.model` lists instead of keeping tables of their
+own, so adding an instrument adds a module, not a tour of the package (docs/design.md,
+"Adding an instrument").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import pandas as pd
 
 from optimizer.data import Facility, Stockpile
 from optimizer.model.derive import Derived
@@ -155,15 +161,156 @@ class Cost:
     first_stage: bool = False
 
 
+# ---------------------------------------------------------------- what a component reports
+
+
+class Weighted(Protocol):
+    """The scenario tree as the results read it: π_n × δ_t by node."""
+
+    @property
+    def weight(self) -> np.ndarray: ...
+
+
+class SolvedBlocks(Protocol):
+    """What a component's result extraction reads of an optimal solution (the results'
+    ``tables.Solved``): values and duals of a block by name, with their keys."""
+
+    @property
+    def derived(self) -> Derived: ...
+
+    @property
+    def tree(self) -> Weighted: ...
+
+    def values(self, name: str) -> np.ndarray: ...
+
+    def duals(self, name: str) -> np.ndarray: ...
+
+    def column_keys(self, name: str, width: int) -> tuple[Any, ...]: ...
+
+    def row_keys(self, name: str, width: int) -> tuple[Any, ...]: ...
+
+
+Sheets = Mapping[str, pd.DataFrame]  # results sheets by name, complete and per scenario
+TableColumnsOf = Callable[[SolvedBlocks, pd.DataFrame], Mapping[str, np.ndarray]]
+FiguresOf = Callable[[SolvedBlocks], Mapping[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class TableColumns:
+    """Columns a component adds to a detail table of MODEL.md §8 (declared in the
+    results contract): ``compute(solved, table)`` gives each, aligned with the rows of
+    the table in node form (``node`` in place of ``scenario``); the results clear
+    solver noise from them. In the expected-values form of the sheet a *quantity* is
+    summed with probabilities, a *mean* averaged where it is not blank."""
+
+    sheet: str  # e.g. "shortfalls"
+    compute: TableColumnsOf
+    quantities: tuple[str, ...] = ()
+    means: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (*self.quantities, *self.means)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A headline a component adds: the sentence, its main number, the number's unit
+    and the sheet to check it on."""
+
+    headline: str
+    figure: float
+    unit: str
+    sheet: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSeries:
+    """One chart a component adds to the ``charts`` sheet: its kind (declared in the
+    results contract), the mineral it is of, and its values by (scenario, period); the
+    shown scenarios are its series, the periods its categories."""
+
+    kind: str
+    mineral: str
+    values: pd.Series
+
+
+HeadlinesOf = Callable[[Derived, Sheets], list[Finding]]
+ChartsOf = Callable[[Derived, Sheets], list[ChartSeries]]
+
+
+def _no_figures(solved: SolvedBlocks) -> Mapping[str, float]:
+    return {}
+
+
+def _no_findings(derived: Derived, sheets: Sheets) -> list[Finding]:
+    return []
+
+
+def _no_charts(derived: Derived, sheets: Sheets) -> list[ChartSeries]:
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """What a component reports beside the results of §8 every case has: columns on
+    the detail tables, ``summary`` figures (by the names the results contract declares),
+    headlines (read after the largest shortfall's) and charts (after every mineral's
+    own). Headlines and charts are built from the complete sheets, per scenario."""
+
+    columns: tuple[TableColumns, ...] = ()
+    figures: FiguresOf = _no_figures
+    headlines: HeadlinesOf = _no_findings
+    charts: ChartsOf = _no_charts
+
+
 @dataclass(frozen=True, slots=True)
 class Component:
-    """One concept of the model: its build step and the descriptors of what it declares."""
+    """One concept of the model: its build step and the descriptors of what it declares
+    and reports."""
 
     name: str
     define: Define
     rows: tuple[Rows, ...] = ()
     columns: tuple[Columns, ...] = ()
     costs: tuple[Cost, ...] = ()
+    reported: Reported = field(default_factory=Reported)
+
+
+def table_columns(components: tuple[Component, ...], sheet: str) -> tuple[TableColumns, ...]:
+    """The columns ``components`` add to the detail table ``sheet``, in component order;
+    a column added twice is an error."""
+    found = tuple(c for component in components for c in component.reported.columns
+                  if c.sheet == sheet)
+    names = [n for c in found for n in c.names]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"{sheet}: result columns added twice: {', '.join(twice)}")
+    return found
+
+
+def number(value: float) -> str:
+    """A number as a headline shows it: billions and millions with two decimals,
+    whole numbers from 100, else one or two decimals."""
+    size = abs(value)
+    if size < 0.005:
+        return "0.00"
+    if size >= 1e9:
+        return f"{value / 1e9:,.2f} billion"
+    if size >= 1e6:
+        return f"{value / 1e6:,.2f} million"
+    if size >= 100:
+        return f"{value:,.0f}"
+    if size >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def largest(frame: pd.DataFrame, column: str) -> dict[str, Any]:
+    """The first row with the largest ``column`` (found without reading every row)."""
+    values = frame[column].to_numpy(dtype=float)
+    position = int(np.argmax(np.where(np.isnan(values), -np.inf, values)))
+    return {str(k): v for k, v in frame.iloc[position].items()}
 
 
 def cost_components(components: tuple[Component, ...]) -> tuple[Cost, ...]:

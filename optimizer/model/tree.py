@@ -3,8 +3,10 @@
 A scenario's *state* in a period is the multiset of its disruption rows active then
 (kind, region, mineral, stage, destination, factor): identical rows count twice.
 Two scenarios share the node of period t when their states are equal in every
-period up to and including t. Scenarios without disruptions, and every scenario
-before its first disruption, share the trunk.
+period up to and including t. The trunk is the calm scenario's path
+(:func:`calm_scenario`: the tree's most probable path, so rows in force in every
+scenario are no departure); every scenario shares it until its state first differs
+from the calm one's.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Node:
 class ScenarioTree:
     nodes: tuple[Node, ...]  # by period, then by first scenario
     paths: Mapping[str, tuple[int, ...]]  # scenario -> node id of each period
+    calm: str  # the scenario the trunk follows (calm_scenario)
 
     def by_period(self, period: int) -> list[Node]:
         return [n for n in self.nodes if n.period == period]
@@ -41,13 +44,37 @@ class ScenarioTree:
         last = max(n.period for n in self.nodes)
         return self.by_period(last)
 
+    @property
+    def trunk(self) -> tuple[int, ...]:
+        """The node of each period on the calm scenario's path."""
+        return self.paths[self.calm]
+
     def leaves_trunk(self, scenario: str) -> int | None:
-        """The first period (index) in which ``scenario`` has an active disruption, so
-        leaves the trunk; ``None`` if it never does."""
+        """The first period (index) in which ``scenario``'s path leaves the trunk (its
+        node is not the calm scenario's); ``None`` if it never does."""
+        trunk = self.trunk
         for period, node_id in enumerate(self.paths[scenario]):
-            if self.nodes[node_id].active:
+            if node_id != trunk[period]:
                 return period
         return None
+
+    def departures(self, scenario: str, period: int) -> tuple[Disruption, ...]:
+        """The disruption rows active on ``scenario``'s node in period index ``period``
+        beyond those active on the trunk then (as multisets of rows): what the scenario
+        adds to the calm one. Empty on the trunk."""
+        node = self.nodes[self.paths[scenario][period]]
+        trunk = self.nodes[self.trunk[period]]
+        if node.id == trunk.id:
+            return ()
+        calm = [_row_state(r) for r in trunk.active]
+        added = []
+        for row in node.active:
+            state = _row_state(row)
+            if state in calm:
+                calm.remove(state)
+            else:
+                added.append(row)
+        return tuple(added)
 
 
 def _row_state(row: Disruption) -> tuple[str, str, str, str, str, float]:
@@ -111,4 +138,20 @@ def build_tree(data: ModelData) -> ScenarioTree:
             for scenario in members:
                 paths[scenario].append(node.id)
         previous = current
-    return ScenarioTree(tuple(nodes), {s: tuple(p) for s, p in paths.items()})
+    found = {s: tuple(p) for s, p in paths.items()}
+    return ScenarioTree(tuple(nodes), found, calm_scenario(tuple(nodes), found))
+
+
+def calm_scenario(nodes: Sequence[Node], paths: Mapping[str, tuple[int, ...]]) -> str:
+    """The scenario the trunk follows: down the heaviest path of the tree, from the most
+    probable first-period node through each period's most probable child (the first in
+    input order among equals), the first scenario of the leaf it reaches. Rows in force
+    in every scenario (today's policy) sit on every path, so they are no departure;
+    with the calm scenario the most probable at every branching, it is the calm one."""
+    children: dict[int | None, list[Node]] = {}
+    for node in nodes:
+        children.setdefault(node.parent, []).append(node)
+    node = max(children[None], key=lambda n: n.probability)  # max keeps the first
+    while node.id in children:
+        node = max(children[node.id], key=lambda n: n.probability)
+    return node.scenarios[0]

@@ -1,10 +1,11 @@
 """What a person reads of the results, as a PDF, through LibreOffice (``--pdf``).
 
 The PDF holds the sheets a person reads: ``read_me``, ``summary``, ``headlines``,
-``scenarios``, the charts, ``burden``, ``expansions``, the value of information when
-computed, and each detail sheet short enough to read on paper (at most
-:data:`PRINTED_DETAIL_ROWS` rows as written); the rest stay in the workbook, and the
-run says which. They are written to a workbook of their own (the charts' numbers
+``warnings`` on the input when there are any, ``scenarios``, the charts, ``burden``,
+``expansions``, the value of information and the policy comparison when computed, and
+each detail sheet short enough to read on paper (at most :data:`PRINTED_DETAIL_ROWS` rows
+as written); the rest stay in the workbook, and the run says which. They are written to
+a workbook of their own (the charts' numbers
 hidden), which LibreOffice renders as Excel would print it (each sheet one page wide,
 see :mod:`optimizer.report.xlsx`). It runs headless with a profile of its
 own in a temporary folder, so it neither disturbs nor waits for a LibreOffice the
@@ -32,8 +33,9 @@ if TYPE_CHECKING:
     from optimizer.results import Results
 
 TIMEOUT_S = 900.0  # a stuck LibreOffice is stopped after this long
-PRINTED: tuple[str, ...] = ("read_me", "summary", "headlines", "scenarios", "charts",
-                            "burden", "expansions", "value_of_information")
+PRINTED: tuple[str, ...] = ("read_me", "summary", "headlines", "warnings", "scenarios",
+                            "charts", "burden", "expansions", "value_of_information",
+                            "policy")
 PRINTED_DETAIL_ROWS = 500  # a detail sheet this short (about ten pages) is printed too
 PROGRAMS = ("soffice", "libreoffice")
 INSTALL_HINT = ("install LibreOffice Calc (on Debian or Ubuntu: apt-get install "

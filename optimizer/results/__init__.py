@@ -4,6 +4,9 @@ Parquet detail and the PDF show, computed once, from arrays.
     Outcome ─ accounting (money) ─ tables (complete detail, by node) ─ forms (what fits)
             ─ summary, scenarios, burden, sensitivity, headlines, charts ─> Results
 
+Every table is tidied once, here (:mod:`optimizer.results.tidy`): money to whole units,
+solver noise as 0.
+
 Nothing here writes a file (that is :mod:`optimizer.report`) or reads a modelling
 object: values and duals come from the solution by the layout's blocks, money from the
 cost index the model compiled. The report sheets (burden, headlines, charts) are built
@@ -12,6 +15,7 @@ from the complete tables, never from the reduced sheets.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -37,15 +41,17 @@ from optimizer.results.summary import (
     scenarios,
     summary,
     value_of_information,
+    warnings,
 )
 from optimizer.results.tables import (
     DETAIL_SHEETS,
     Solved,
     detail_tables,
     expansions,
-    expected_certified_shortfall,
     plain,
+    reported_figures,
 )
+from optimizer.results.tidy import tidy
 from optimizer.results.tree import Tree
 
 __all__ = ["Provenance", "Results", "collect"]
@@ -98,13 +104,16 @@ def collect(
     *,
     detail_requested: bool = False,
     max_sheet_rows: int | None = None,
+    policy: pd.DataFrame | None = None,
 ) -> Results:
     """Every results table of an optimal ``outcome``.
 
     ``provenance`` is what the outcome cannot know (input, timing, where the Parquet
     detail goes); ``information``, when the run computed it, adds its figures and
-    sheet; ``max_sheet_rows`` overrides the setting. Raises ``ValueError`` unless the
-    outcome is optimal.
+    sheet; ``policy``, the policy comparison's sheet when the run computed it
+    (:func:`optimizer.sweep.policy.policy_sheet`), is added and read by the headlines;
+    ``max_sheet_rows`` overrides the setting. Raises ``ValueError`` unless the outcome
+    is optimal.
     """
     solution = outcome.solution
     if not outcome.optimal or solution.values is None or solution.objective is None:
@@ -114,7 +123,9 @@ def collect(
     accounts = Accounts(derived, outcome.lp, solution.values)
     tree = accounts.tree  # one tree for the money and the tables
     solved = Solved(derived, outcome.lp, solution, tree)
-    detail = detail_tables(solved)
+    currency = settings.currency
+    detail = {name: tidy(table, RESULT_SHEETS_BY_NAME[name], currency)
+              for name, table in detail_tables(solved).items()}
     results = Results(outcome, accounts, tree, detail, {}, detail_requested=detail_requested)
     limit = settings.max_sheet_rows if max_sheet_rows is None else max_sheet_rows
     results.forms = {
@@ -127,14 +138,18 @@ def collect(
         "summary": summary(data, accounts, float(solution.objective), outcome.lp.size,
                            solution.solve_seconds,
                            Provenance(provenance.input_path, provenance.input_sha256,
-                                      provenance.total_seconds, folder),
-                           expected_certified_shortfall(solved)),
+                                      provenance.total_seconds, folder, provenance.warnings),
+                           reported_figures(solved)),
         "scenarios": scenarios(data, tree, accounts, detail),
         "expansions": expansions(solved),
     }
+    if provenance.warnings:
+        sheets["warnings"] = warnings(provenance.warnings)
     results.sheets = sheets  # the report sheets below read it, complete, as it grows
     sheets["burden"] = burden(outcome, accounts, detail)
     sheets["sensitivity"], sensitivity_note = _largest_duals(sensitivity(outcome), limit)
+    if policy is not None:
+        sheets["policy"] = policy
     complete = results.complete()
     sheets["headlines"] = headlines(outcome, complete)
     sheets["chart_data"] = chart_data(outcome, complete)
@@ -152,7 +167,11 @@ def collect(
         notes["sensitivity"] = (RESULT_SHEETS_BY_NAME["sensitivity"], sensitivity_note, {})
     sheets["read_me"] = read_me(settings.currency, settings.risk_weight, settings.cvar_alpha,
                                 notes)
-    results.sheets = {name: conform(name, frame) for name, frame in sheets.items()}
+    results.sheets = {name: tidy(conform(name, frame), RESULT_SHEETS_BY_NAME[name], currency)
+                      for name, frame in sheets.items()}
+    results.forms = {name: dataclasses.replace(form, frame=tidy(form.frame, form.sheet,
+                                                                currency))
+                     for name, form in results.forms.items()}
     return results
 
 

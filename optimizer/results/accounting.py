@@ -30,7 +30,9 @@ from optimizer.results.keys import route_index
 from optimizer.results.tree import Tree
 from optimizer.solve.highs import CompiledLP, key_columns
 
-TINY = 1e-9  # solver noise below this many tonnes or money units is shown as 0
+# Solver noise below this many tonnes or money units counts as 0 in the figures computed
+# here (shares, who pays); what the results show is tidied once more by results/tidy.py.
+TINY = 1e-9
 
 
 @dataclass(frozen=True)

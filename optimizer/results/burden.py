@@ -88,24 +88,17 @@ def burden(outcome: Outcome, accounts: Accounts,
     return frame
 
 
-def floor_gap(prices: pd.DataFrame) -> pd.Series:
-    """The one definition of a floor's price gap, per row of the ``prices`` sheet:
-    max(0, floor − market price), the market price after price disruptions (blank counts
-    as 0, as the model prices it) — the same gap as the border adjustment's (MODEL.md §3).
-    A floor binds where this is positive; NaN where there is no floor."""
-    market = prices["market_price_per_t"].fillna(0.0)
-    return (prices["floor_price_per_t"] - market).clip(lower=0.0)
-
-
 def _price_gap_support(production: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
-    """:func:`floor_gap` × the region's own output of that mineral and product, by region
-    and node, undiscounted. Non-member regions are summed too but never shown."""
+    """Price-gap support, defined once: the prices sheet's floor_gap_per_t (floor −
+    market price, :func:`optimizer.results.tables.floor_gap`) × the region's own output
+    of that mineral and product, by region and node, undiscounted. Non-member regions
+    are summed too but never shown."""
     keys = ["region", "mineral", "stage", "node"]
     made = production.assign(
         stage=production["stage"].astype(object).map(PRODUCT_OF_STAGE),
         region=production["region"].astype(object), mineral=production["mineral"].astype(object),
     ).groupby(keys, sort=False)["output_t"].sum()
-    gap = floor_gap(prices)
+    gap = prices["floor_gap_per_t"]
     gaps = prices.assign(gap=gap)[gap.fillna(0.0) > 0].astype(
         {"region": object, "mineral": object, "stage": object}).set_index(keys)["gap"]
     output = made.reindex(gaps.index, fill_value=0.0)

@@ -3,7 +3,8 @@ chart's series lie in it.
 
 Pure: :func:`chart_data` builds the small aggregated series from the results tables
 already computed (``summary``, ``shortfalls``, ``stockpiles``, ``dependence``,
-``prices``), so every point agrees with the sheet a planner would check it on;
+``prices``), so every point agrees with the sheet a planner would check it on, and
+adds the charts the components report (:class:`~optimizer.model.component.ChartSeries`);
 :func:`layout` tells :mod:`optimizer.report` which rows of ``chart_data`` each chart's
 series occupy and where the chart goes. The kinds of chart, their titles, axes, units
 and the bounds on minerals and scenarios that keep a big case's charts few are declared
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from optimizer.model import components
 from optimizer.model.derive import PRODUCTS
 from optimizer.pipeline import Outcome
 from optimizer.results.contract import (
@@ -80,10 +82,11 @@ def chart_data(outcome: Outcome, sheets: Sheets) -> pd.DataFrame:
                 wide = _wide(price, (mineral, stage), case.shown, case.periods)
                 wide.loc[FLOOR_SERIES] = floor.loc[mineral, stage].reindex(list(case.periods))
                 parts.append(_points(case, "price_against_floor", wide, mineral, stage))
-    premium = _certified_premium(sheets["prices"], sheets["shortfalls"])
-    for mineral in dict.fromkeys(premium.index.get_level_values("mineral").tolist()):
-        wide = _wide(premium, (mineral,), case.shown, case.periods)
-        parts.append(_points(case, "certified_premium", wide, mineral))
+    for component in components():  # the charts an instrument reports
+        for chart in component.reported.charts(outcome.derived, sheets):
+            wide = chart.values.unstack("period").reindex(index=list(case.shown),
+                                                          columns=list(case.periods))
+            parts.append(_points(case, chart.kind, wide, chart.mineral))
     columns = list(CHART_DATA_SHEET.column_names)
     frames = [p for p in parts if not p.empty]
     if not frames:
@@ -194,21 +197,6 @@ def _member_prices(
     total = grouped["weight"].sum()
     weighted = grouped["weighted"].sum() / total.where(total > TINY)
     return weighted.fillna(grouped["marginal_price_per_t"].mean()), floor
-
-
-def _certified_premium(prices: pd.DataFrame, shortfalls: pd.DataFrame) -> pd.Series:
-    """§12: the refined certified premium by mineral, scenario and period, averaged over
-    the regions with certified demand, weighted by their certified demand; minerals in
-    input order, none without certified demand."""
-    keys = ["region", "mineral", "period", "scenario"]
-    certified = shortfalls[shortfalls["certified_demand_t"] > 0][[*keys, "certified_demand_t"]]
-    rows = certified.merge(prices[prices["stage"] == "refined"][
-        [*keys, "certified_premium_per_t"]], on=keys, how="inner")
-    rows = rows[rows["certified_premium_per_t"].notna()]
-    weight = rows["certified_demand_t"]
-    grouped = rows.assign(weighted=weight * rows["certified_premium_per_t"]).groupby(
-        ["mineral", "scenario", "period"], observed=True)
-    return grouped["weighted"].sum() / grouped["certified_demand_t"].sum()
 
 
 def _wide(

@@ -143,6 +143,12 @@ def _component_columns() -> tuple[ResultColumn, ...]:
     )
 
 
+FLOOR_GAP_MEANING = (
+    "Floor gap: max(0, floor − market price), the market price after price disruptions "
+    "(blank counts as 0) — the gap of the border adjustment (docs/model.md §3). A floor binds "
+    "where it is above 0. Price-gap support (burden sheet) is this gap × member output. "
+    "Blank when there is no floor."
+)
 MARGINAL_PRICE_MEANING = (
     "Marginal price: what one more tonne of the product needed in this region and period "
     "would cost the plan, on this scenario's node. It is the dual of the region's "
@@ -190,6 +196,9 @@ FORMS = (FORM_SCENARIO, FORM_NODE, FORM_EXPECTED, FORM_LARGEST)
 FIGURES: tuple[Figure, ...] = (
     Figure("status", "Solver status of the run (always optimal: no results are written "
            "otherwise)."),
+    Figure("warnings", "Warnings on the input: values allowed but unusual, rows that repeat, "
+           "columns or sheets ignored. Each is a row of the warnings sheet; 0 when there "
+           "were none.", "count", COUNT),
     Figure("objective", "The objective the solver minimised: (1 − λ) × expected_cost + "
            "λ × cvar, which is expected_cost when risk_weight λ = 0.", "{currency}", MONEY),
     *(
@@ -204,7 +213,7 @@ FIGURES: tuple[Figure, ...] = (
            "paid on routes into member regions: that money stays inside the zone.",
            "{currency}", MONEY),
     Figure("certified_shortfall_t", "Expected unmet certified demand: Σ over nodes of "
-           "probability × certified_shortfall_t (MODEL.md §12); part of the unmet demand "
+           "probability × certified_shortfall_t (docs/model.md §12); part of the unmet demand "
            "that pays the shortfall penalty.", "t", TONNES),
     Figure("cvar", "CVaR at level cvar_alpha of the scenario costs C_s (the expected cost of "
            "the worst 1 − α of probability), computed from the scenarios sheet whatever "
@@ -261,12 +270,12 @@ BURDEN_SHEET = ResultSheet(
                      "region. border_tariff + border_floor_gap of the zone is the border "
                      "adjustment paid on routes into members (summary: expected_cost − "
                      "zone_net_cost).", "{currency}", MONEY),
-        ResultColumn("price_gap_support", "max(0, floor − market price) (the market "
-                     "price after price disruptions, as on the prices sheet; the border "
-                     "adjustment's gap) × the region's own output of that mineral and "
-                     "product (mines: concentrate; refineries and recyclers: refined): what "
-                     "paying member producers the floor instead of the market price would "
-                     "cost. Outside the objective; none where there is no floor.",
+        ResultColumn("price_gap_support", "Price-gap support: (floor − market price) × "
+                     "member output, i.e. the prices sheet's floor_gap_per_t × the region's "
+                     "own output of that mineral and product (mines: concentrate; refineries "
+                     "and recyclers: refined): what paying member producers the floor "
+                     "instead of the market price would cost. Outside the objective; none "
+                     "where no floor binds.",
                      "{currency}", MONEY),
         ResultColumn("stockpile_spending", "purchase_t × market price (spend on the "
                      "stockpiles sheet) of the stockpiles in the region. Outside the "
@@ -288,7 +297,9 @@ BURDEN_SHEET = ResultSheet(
 HEADLINES_SHEET = ResultSheet(
     "headlines", "finding",
     "The findings to read first, as sentences generated from the other sheets; numbers "
-    "in sentences are rounded, figure keeps the exact value. Payback of an expansion: its "
+    "in sentences are rounded, figure keeps the value as the other sheets hold it (money "
+    "in whole units). Stockpiles empty before and after a disruption starts are named "
+    "once, not given a cover. Payback of an expansion: its "
     "overnight capex ÷ the expected yearly margin of the new capacity, where the margin "
     "in a period and scenario is the new capacity's share of output (built_t ÷ "
     "(capacity_t + built_t) × output_t) × (marginal price of the facility's product in "
@@ -296,14 +307,22 @@ HEADLINES_SHEET = ResultSheet(
     "there ÷ yield), weighted by probability, summed over the periods from online_period "
     "on and divided by their years; undiscounted; none when that margin is not positive. "
     "Before a disruption: a scenario's periods before it leaves the trunk; during: its "
-    "periods with an active disruption; non-member shares over them are weighted by "
-    "probability and tonnes. Days of cover when a disruption starts: cover_days at the "
-    "end of the period the scenario leaves the trunk, for the stockpiles of the minerals "
-    "its disruptions then touch.",
+    "periods with a departure active; non-member shares over them are weighted by "
+    "probability and tonnes. The trunk is the calm scenario's path (see leaves_trunk on "
+    "the scenarios sheet); a scenario's departures are its disruption rows beyond the "
+    "trunk's. Days of cover going in when a disruption starts: cover_days at the end of "
+    "the period before the scenario leaves the trunk (in the first period, initial_t ÷ "
+    "daily demand), for the stockpiles of the minerals its departures then touch. A floor "
+    "binds where the market price, after price disruptions, is below it; its gap is "
+    "floor − market price (prices: floor_gap_per_t, also as a share of the floor); "
+    "price-gap support is (floor − market price) × member output (burden). The marginal "
+    "cost below floor (prices: marginal_below_floor_per_t) compares the floor with the "
+    "dual and is no headline's figure. Each headline is one sentence of at most 30 words.",
     (
         ResultColumn("number", "Reading order.", "", COUNT),
         ResultColumn("headline", "The finding in a sentence.", wrap=True),
-        ResultColumn("figure", "Its main number, unrounded; blank when there is none.",
+        ResultColumn("figure", "Its main number, as the other sheets hold it; blank when "
+                     "there is none.",
                      "see unit", PRICE),
         ResultColumn("unit", "Unit of figure."),
         ResultColumn("sheet", "The sheet to check it on.", links_to_sheet=True),
@@ -316,12 +335,13 @@ SENSITIVITY_SHEET = ResultSheet(
     "every stockpile and expansion budget (§6.10), facility capacity (§6.1, a row where "
     "new capacity can come online, else the bound on output), route capacity (§6.7) and "
     "zone exclusivity (§6.9) whose dual is not 0, and every member concentrate or refined "
-    "balance (§6.3, §6.4) of a mineral and product with a floor where the floor binds "
-    "(price_gap > 0). Ranges are HiGHS's ranging of the optimal basis, each for that "
-    "right-hand side alone with everything else fixed; where the solution is degenerate "
-    "the true range can be wider.",
+    "balance (§6.3, §6.4) of a mineral and product with a floor where the marginal cost "
+    "is below the floor (marginal_below_floor_per_t > 0 on the prices sheet); § numbers "
+    "are the sections of docs/model.md. Ranges are HiGHS's ranging of the optimal basis, "
+    "each for that right-hand side alone with everything else fixed; where the solution "
+    "is degenerate the true range can be wider.",
     (
-        ResultColumn("constraint", "The constraint as MODEL.md names it."),
+        ResultColumn("constraint", "The constraint, with its section of docs/model.md."),
         ResultColumn("what", "The limit in plain words: facility, route, region, mineral, "
                      "period and the scenarios that share the node.", wrap=True),
         ResultColumn("dual", "Change in the objective per unit increase of rhs (the dual "
@@ -400,6 +420,44 @@ VALUE_OF_INFORMATION_SHEET = ResultSheet(
     ),
 )
 
+# ---------------------------------------------------------------- policy comparison
+# Only with ``optimizer run --compare-policy``: the case solved again with instruments
+# switched off, by optimizer/sweep/policy.py.
+
+POLICY_SHEET = ResultSheet(
+    "policy", "run and mineral",
+    "Written only by optimizer run --compare-policy. What the policy package (floors, "
+    "stockpiles, expansion finance) costs and buys: the case solved again with each "
+    "instrument alone switched off and with all of them off (baseline), everything else "
+    "as the input has it. Switched off: floors, no price row has a floor; stockpiles, no "
+    "stockpile; expansions, every expandable_t is 0. Each run's row 'all', then one row "
+    "per mineral; every difference is the run's figure − the package's.",
+    (
+        ResultColumn("run", "package (this run, every instrument in force), "
+                     "without_<instrument> (that one alone switched off; only when the case "
+                     "has more than one) or baseline (all of them off)."),
+        ResultColumn("switched_off", "The instruments switched off in the run."),
+        ResultColumn("status", "The run's status; its figures are blank unless optimal."),
+        ResultColumn("mineral", "Mineral, or all: every mineral together."),
+        ResultColumn("expected_cost", "Σ_s p_s C_s of the run (the summary's "
+                     "expected_cost); on 'all' rows only.", "{currency}", MONEY),
+        ResultColumn("package_extra_cost", "The package's expected_cost − the run's: what "
+                     "the instruments switched off add to the expected cost (border floor "
+                     "gaps included, which members' buyers pay to non-member sellers); on "
+                     "'all' rows only.", "{currency}", MONEY),
+        ResultColumn("expected_shortfall_t", "Expected unmet demand over the horizon, "
+                     "Σ_n π_n × shortfall, all regions.", "t", TONNES),
+        ResultColumn("shortfall_avoided_t", "The run's expected_shortfall_t − the "
+                     "package's: what the instruments switched off avoid.", "t", TONNES),
+        ResultColumn("non_member_share", "Σ_n π_n × from_non_members_t ÷ Σ_n π_n × "
+                     "(from_members_t + from_non_members_t) over the horizon (the "
+                     "dependence sheet's definition); blank on 'all' rows.", "share", SHARE),
+        ResultColumn("dependence_reduced", "The run's non_member_share − the package's: "
+                     "how much the instruments switched off reduce the dependence on "
+                     "non-members, in share points.", "share", SHARE),
+    ),
+)
+
 # ---------------------------------------------------------------- charts
 # The charts sheet holds native Excel charts only; the series they plot are the rows of
 # the chart_data sheet, built by optimizer/charts.py and drawn by optimizer/report.py.
@@ -456,7 +514,7 @@ CHART_KINDS: tuple[ChartKind, ...] = (
               "the scenario's tonnes): the expected supply, not one scenario's."),
     ChartKind("certified_premium", "Certified premium of {mineral} by scenario", "line",
               False, "period", "certified premium", "{currency}/t", PRICE,
-              "For each mineral with certified demand (MODEL.md §12) and shown scenario: "
+              "For each mineral with certified demand (docs/model.md §12) and shown scenario: "
               "certified_premium_per_t of the prices sheet (refined) averaged over the regions "
               "with certified demand, weighted by their certified_demand_t in the period; "
               "what the origin rule adds to the price of trusted product. " + _SHOWN_SCENARIOS),
@@ -497,6 +555,22 @@ CHART_DATA_SHEET = ResultSheet(
     ),
 )
 
+WARNINGS_SHEET = ResultSheet(
+    "warnings", "warning on the input",
+    "Written only when the input raised warnings: what was allowed but looked wrong (a "
+    "value outside its typical range, a row that repeats another, a column or sheet "
+    "ignored), where it is in the input workbook, and the likely slip. The plan was solved "
+    "with the input as given; optimizer run --strict refuses such an input instead.",
+    (
+        ResultColumn("sheet", "Sheet of the input workbook."),
+        ResultColumn("row", "Row as Excel numbers it (the header is row 1); blank for a "
+                     "whole sheet or column.", "", COUNT),
+        ResultColumn("column", "Column; blank for a whole row or sheet."),
+        ResultColumn("message", "What looks wrong, the value found and the likely slip.",
+                     wrap=True),
+    ),
+)
+
 # ---------------------------------------------------------------- sheets
 
 RESULT_SHEETS: tuple[ResultSheet, ...] = (
@@ -523,6 +597,7 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
         ),
     ),
     HEADLINES_SHEET,  # the planner's report
+    WARNINGS_SHEET,  # only when the input raised warnings
     ResultSheet(
         "scenarios", "scenario",
         "Each scenario's cost C_s, its components, unmet demand and dependence on "
@@ -531,8 +606,11 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
             ResultColumn("scenario", "Scenario."),
             ResultColumn("description", "Its description, from the input."),
             PROBABILITY_COLUMN,
-            ResultColumn("leaves_trunk", "First period in which the scenario has an active "
-                         "disruption and so leaves the trunk; blank if it never does."),
+            ResultColumn("leaves_trunk", "First period in which the scenario's path leaves "
+                         "the trunk: the calm scenario's path, the tree's most probable one (from "
+                         "the most probable first node, each period's most probable child), "
+                         "so rows in force in every scenario, such as today's policy, are no "
+                         "departure; blank if it never does."),
             ResultColumn("total_cost", "C_s: the sum of the cost components.", "{currency}",
                          MONEY),
             *_component_columns(),
@@ -605,10 +683,10 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
             ResultColumn("share", "shortfall_t ÷ demand_t; blank when demand is 0.", "share",
                          SHARE, highlight_positive=True, data_bar=True),
             ResultColumn("certified_demand_t", "The part of demand_t that only certified "
-                         "product may meet: certified_share × demand (MODEL.md §12).", "t",
+                         "product may meet: certified_share × demand (docs/model.md §12).", "t",
                          TONNES),
             ResultColumn("certified_shortfall_t", "Unmet certified demand; part of "
-                         "shortfall_t (MODEL.md §12).", "t", TONNES, highlight_positive=True),
+                         "shortfall_t (docs/model.md §12).", "t", TONNES, highlight_positive=True),
         ),
     ),
     ResultSheet(
@@ -623,13 +701,20 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
                          "{currency}/t", PRICE),
             ResultColumn("floor_price_per_t", "The zone's floor price; blank when there is "
                          "none.", "{currency}/t", PRICE),
-            ResultColumn("price_gap", "floor − marginal price when positive, else 0; blank "
-                         "when there is no floor or no marginal price.", "{currency}/t",
-                         PRICE, highlight_positive=True),
+            ResultColumn("floor_gap_per_t", FLOOR_GAP_MEANING, "{currency}/t", PRICE,
+                         highlight_positive=True),
+            ResultColumn("floor_gap_share", "floor_gap_per_t ÷ floor_price_per_t: the gap "
+                         "as a share of the floor, never above 1; blank when there is no "
+                         "floor.", "share", SHARE),
+            ResultColumn("marginal_below_floor_per_t", "Marginal cost below floor: floor − "
+                         "marginal price when positive, else 0; a comparison with the dual, "
+                         "not the floor gap (a floor binds on the market price, "
+                         "floor_gap_per_t). Blank when there is no floor or no marginal "
+                         "price.", "{currency}/t", PRICE),
             ResultColumn("certified_premium_per_t", "What the origin rule adds to the price "
                          "of certified (trusted) product: the certified refined balance's "
                          "dual scaled like marginal_price_per_t; blank where the mineral has "
-                         "no certified demand (MODEL.md §12).", "{currency}/t", PRICE),
+                         "no certified demand (docs/model.md §12).", "{currency}/t", PRICE),
         ),
     ),
     ResultSheet(
@@ -665,6 +750,7 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
     BURDEN_SHEET,  # the planner's report
     SENSITIVITY_SHEET,  # the planner's report
     VALUE_OF_INFORMATION_SHEET,  # only with --value-of-information
+    POLICY_SHEET,  # only with --compare-policy
 )
 RESULT_SHEETS_BY_NAME: dict[str, ResultSheet] = {s.name: s for s in RESULT_SHEETS}
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from optimizer.model import components
+from optimizer.model.component import table_columns
 from optimizer.results.contract import (
     FORM_EXPECTED,
     FORM_LARGEST,
@@ -65,7 +67,7 @@ SIZE: dict[str, Callable[[pd.DataFrame], np.ndarray]] = {
     "stockpiles": lambda f: (f["level_t"].abs() + f["purchase_t"].abs()
                              + f["release_t"].abs()).to_numpy(),
     "shortfalls": lambda f: f["shortfall_t"].abs().to_numpy(),
-    "prices": lambda f: f["price_gap"].fillna(0.0).to_numpy()
+    "prices": lambda f: f["floor_gap_per_t"].fillna(0.0).to_numpy()
     + f["marginal_price_per_t"].abs().fillna(0.0).to_numpy() * 1e-12,
     "dependence": lambda f: (f["from_members_t"] + f["from_non_members_t"]).to_numpy(),
 }
@@ -75,7 +77,7 @@ QUANTITIES: dict[str, tuple[str, ...]] = {
     "production": ("output_t", "contract_take_t", "capacity_t"),
     "flows": ("flow_t",),
     "stockpiles": ("level_t", "purchase_t", "release_t", "spend"),
-    "shortfalls": ("demand_t", "shortfall_t", "certified_demand_t", "certified_shortfall_t"),
+    "shortfalls": ("demand_t", "shortfall_t"),
     "prices": (),
     "dependence": ("from_members_t", "from_non_members_t"),
 }
@@ -85,9 +87,22 @@ MEANS: dict[str, tuple[str, ...]] = {
     "stockpiles": ("cover_days",),
     "shortfalls": (),
     "prices": ("marginal_price_per_t", "market_price_per_t", "floor_price_per_t",
-               "price_gap", "certified_premium_per_t"),
+               "floor_gap_per_t", "floor_gap_share", "marginal_below_floor_per_t"),
     "dependence": (),
 }
+
+
+def quantities(name: str) -> tuple[str, ...]:
+    """The quantities of detail sheet ``name``: its own, then those the components add."""
+    return (*QUANTITIES[name], *(q for c in table_columns(components(), name)
+                                 for q in c.quantities))
+
+
+def means(name: str) -> tuple[str, ...]:
+    """The means of detail sheet ``name``: its own, then those the components add."""
+    return (*MEANS[name], *(m for c in table_columns(components(), name) for m in c.means))
+
+
 SHARES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "production": (("utilisation", "output_t", "capacity_t"),),
     "shortfalls": (("share", "shortfall_t", "demand_t"),),
@@ -168,9 +183,9 @@ def expected_values(name: str, table: pd.DataFrame, tree: Tree) -> pd.DataFrame:
         and not pd.api.types.is_numeric_dtype(table[c].dtype))]
     probability = tree.probability[table["node"].to_numpy(dtype=np.int64)]
     work = table[keys].copy()
-    for column in QUANTITIES[name]:
+    for column in quantities(name):
         work[column] = table[column].to_numpy(dtype=float) * probability
-    for column in MEANS[name]:
+    for column in means(name):
         values = table[column].to_numpy(dtype=float)
         present = ~np.isnan(values) & (probability > 0)
         work[column] = np.where(present, values * probability, 0.0)
@@ -182,7 +197,7 @@ def expected_values(name: str, table: pd.DataFrame, tree: Tree) -> pd.DataFrame:
         work["_contracted"] = table["contract_take_t"].notna().to_numpy()
         work["contract_take_t"] = np.nan_to_num(work["contract_take_t"].to_numpy())
     grouped = work.groupby(keys, sort=True, observed=True).sum().reset_index()
-    for column in MEANS[name]:
+    for column in means(name):
         weight = grouped.pop(f"_weight_{column}").to_numpy()
         grouped[column] = np.where(weight > 0, grouped[column].to_numpy()
                                    / np.where(weight > 0, weight, 1.0), np.nan)
@@ -204,9 +219,9 @@ def _conform(frame: pd.DataFrame, sheet: ResultSheet) -> pd.DataFrame:
 def expected_note(name: str) -> Mapping[str, str]:
     """How each column of an expected-values sheet was computed, for read_me."""
     notes = {c: "Expected value: Σ over the period's nodes of probability × value."
-             for c in QUANTITIES[name]}
+             for c in quantities(name)}
     notes.update({c: "Probability-weighted mean over the period's nodes where it is not "
-                  "blank." for c in MEANS[name]})
+                  "blank." for c in means(name)})
     notes.update({c: f"Recomputed from the expected {p} and {w.rstrip('+')}."
                   for c, p, w in SHARES.get(name, ())})
     return notes

@@ -1,9 +1,10 @@
 """The findings a planner reads first (the ``headlines`` results sheet).
 
-Each headline is a sentence generated from the other results tables, with its main
-number in ``figure`` and the sheet to check it on. Pure: built from the outcome's
-data and tree and the tables already computed. Numbers in sentences are rounded for
-reading (:func:`number`); ``figure`` keeps the exact value.
+Each headline is one finding in one sentence of at most :data:`MOST_WORDS` words,
+generated from the other results tables, with its main number in ``figure`` and the
+sheet to check it on. Pure: built from the outcome's data and tree and the tables
+already computed. Numbers in sentences are rounded for reading (:func:`number`);
+``figure`` keeps the exact value.
 
 Definitions, also on the ``read_me`` sheet:
 
@@ -14,27 +15,35 @@ Definitions, also on the ``read_me`` sheet:
   price of concentrate there ÷ yield), weighted by scenario probability, summed over
   the periods from online_period on and divided by their years. Undiscounted; no
   payback when that margin is not positive.
-- *before* a disruption: a scenario's periods before it first leaves the trunk;
-  *during*: its periods with an active disruption. Shares of non-member supply over
-  them are weighted by scenario probability and tonnes.
+- *before* a disruption: a scenario's periods before it leaves the trunk (the calm
+  scenario's path, :attr:`optimizer.model.tree.ScenarioTree.calm`); *during*: its
+  periods with a departure from the trunk active
+  (:meth:`optimizer.model.tree.ScenarioTree.departures`). Shares of non-member supply
+  over them are weighted by scenario probability and tonnes.
+- a floor *binds* where the market price, after price disruptions, is below it; its
+  *gap* is floor − market price (the prices sheet's floor_gap_per_t, MODEL.md §3);
+  *price-gap support* is that gap × member output (the burden sheet).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from optimizer.model import COST_COMPONENTS
+from optimizer.model import COST_COMPONENTS, components
+from optimizer.model.component import largest, number
 from optimizer.model.derive import PRODUCT_OF_STAGE
 from optimizer.pipeline import Outcome
-from optimizer.results.burden import EXPECTED, ZONE, floor_gap
+from optimizer.results.burden import EXPECTED, ZONE
 
 Sheets = Mapping[str, pd.DataFrame]
 SAME = 1e-9  # scenario costs this close (relative) are the same
+MOST_WORDS = 30  # a headline's length, in words separated by spaces
+HALF = 0.5  # "over half" of a mineral's zone supply from non-members
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +57,20 @@ class Headline:
 def headlines(outcome: Outcome, sheets: Sheets) -> pd.DataFrame:
     """The ``headlines`` sheet, numbered in reading order."""
     found = [
+        *_warnings(sheets),
         *_cost(outcome, sheets),
         *_costliest(outcome, sheets),
         *_shortfall(sheets),
-        *_origin_rule(outcome, sheets),
+        *_reported(outcome, sheets),
         *_cover(outcome, sheets),
         *_floors(outcome, sheets),
+        *_widest_gap(outcome, sheets),
         *_support(outcome, sheets),
         *_expansions(outcome, sheets),
         *_dependence(outcome, sheets),
         *_who_pays(outcome, sheets),
         *_stockpile_budget(outcome, sheets),
+        *_policy(outcome, sheets),
     ]
     return pd.DataFrame({
         "number": list(range(1, len(found) + 1)),
@@ -70,23 +82,8 @@ def headlines(outcome: Outcome, sheets: Sheets) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- numbers in words
-
-
-def number(value: float) -> str:
-    """A number as a sentence shows it: billions and millions with two decimals,
-    whole numbers from 100, else one or two decimals."""
-    size = abs(value)
-    if size < 0.005:
-        return "0.00"
-    if size >= 1e9:
-        return f"{value / 1e9:,.2f} billion"
-    if size >= 1e6:
-        return f"{value / 1e6:,.2f} million"
-    if size >= 100:
-        return f"{value:,.0f}"
-    if size >= 10:
-        return f"{value:.1f}"
-    return f"{value:.2f}"
+# (``number``, the rounding every sentence uses, is the components' own: they write
+# headlines too)
 
 
 def money(value: float, currency: str) -> str:
@@ -114,19 +111,11 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _list(items: Iterable[str]) -> str:
-    return "; ".join(items)
-
-
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _largest(frame: pd.DataFrame, column: str) -> dict[str, Any]:
-    """The first row with the largest ``column`` (found without reading every row)."""
-    values = frame[column].to_numpy(dtype=float)
-    position = int(np.argmax(np.where(np.isnan(values), -np.inf, values)))
-    return {str(k): v for k, v in frame.iloc[position].items()}
+_largest = largest
 
 
 def _figures(sheets: Sheets) -> dict[str, float]:
@@ -136,6 +125,15 @@ def _figures(sheets: Sheets) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------- costs
+
+
+def _warnings(sheets: Sheets) -> list[Headline]:
+    """First, when the input raised warnings: how many, and where they are."""
+    count = len(sheets["warnings"]) if "warnings" in sheets else 0
+    if not count:
+        return []
+    return [Headline(f"{_count(count, 'warning')} on the input; see the warnings sheet.",
+                     float(count), "count", "warnings")]
 
 
 def _cost(outcome: Outcome, sheets: Sheets) -> list[Headline]:
@@ -170,11 +168,11 @@ def _costliest(outcome: Outcome, sheets: Sheets) -> list[Headline]:
         )]
     why = max(COST_COMPONENTS, key=lambda c: float(worst[c]) - figures[c])
     return [Headline(
-        f"The costliest scenario is {worst['scenario']} (probability "
-        f"{share(float(worst['probability']))}) at {money(total, currency)}, "
-        f"{money(total - figures['expected_cost'], currency)} above the expected cost; most "
-        f"of the difference is {why}: {money(float(worst[why]), currency)} against "
-        f"{money(figures[why], currency)} expected.",
+        f"The costliest scenario, {worst['scenario']} (probability "
+        f"{share(float(worst['probability']))}), costs {money(total, currency)}, "
+        f"{money(total - figures['expected_cost'], currency)} above expected, mostly {why} "
+        f"({money(float(worst[why]), currency)} against {money(figures[why], currency)} "
+        "expected).",
         total, currency, "scenarios",
     )]
 
@@ -190,7 +188,9 @@ def _shortfall(sheets: Sheets) -> list[Headline]:
     same = short[(short["region"] == worst["region"]) & (short["mineral"] == worst["mineral"])
                  & (short["period"] == worst["period"])
                  & (short["shortfall_t"] == worst["shortfall_t"])]
-    who = ("scenario " if len(same) == 1 else "scenarios ") + ", ".join(same["scenario"])
+    names = [str(n) for n in same["scenario"]]
+    who = f"scenario {names[0]}" + ("" if len(names) == 1 else
+                                    f" and {_count(len(names) - 1, 'other')}")
     amount = float(worst["shortfall_t"])
     return [Headline(
         f"The largest shortfall is {tonnes(amount)} of {worst['mineral']} in "
@@ -200,83 +200,85 @@ def _shortfall(sheets: Sheets) -> list[Headline]:
     )]
 
 
-def _origin_rule(outcome: Outcome, sheets: Sheets) -> list[Headline]:
-    """Where the origin rule of MODEL.md §12 binds: per certified mineral, the largest
-    certified premium where there is certified demand, and the certified demand left
-    unmet there. None when no premium and no certified shortfall is above 0."""
-    short = sheets["shortfalls"]
-    certified = short[short["certified_demand_t"] > 0]
-    if not len(certified):
-        return []
-    keys = ["region", "mineral", "period", "scenario"]
-    prices = sheets["prices"]
-    rows = certified.merge(prices[prices["stage"] == "refined"][
-        [*keys, "certified_premium_per_t"]], on=keys, how="left")
-    rows["certified_premium_per_t"] = rows["certified_premium_per_t"].fillna(0.0)
-    currency = outcome.data.settings.currency
-    found = []
-    for mineral, group in rows.groupby("mineral", observed=True, sort=False):
-        binds = (group["certified_premium_per_t"] > SAME) | (group["certified_shortfall_t"] > 0)
-        if not binds.any():
-            continue
-        worst = _largest(group, "certified_premium_per_t")
-        premium = float(worst["certified_premium_per_t"])
-        found.append(Headline(
-            f"The origin rule adds {money(premium, currency)}/t to {mineral} in "
-            f"{worst['region']} and leaves {tonnes(float(worst['certified_shortfall_t']))} "
-            f"of certified demand unmet in period {worst['period']} under scenario "
-            f"{worst['scenario']}.", premium, f"{currency}/t", "prices"))
-    return found
+def _reported(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    """The headlines the components report (an instrument's), in component order."""
+    return [Headline(f.headline, f.figure, f.unit, f.sheet) for component in components()
+            for f in component.reported.headlines(outcome.derived, sheets)]
 
 
 def _cover(outcome: Outcome, sheets: Sheets) -> list[Headline]:
-    """Days of cover (cover_days of the stockpiles sheet) at the end of the period each
-    scenario leaves the trunk, and at the end of the period before, for the stockpiles
-    of the minerals its disruptions then touch. ``figure``: the least at the end of the
-    first disrupted period."""
+    """Per scenario that leaves the trunk with a departure: the days of cover its
+    stockpiles hold going in (:func:`cover_going_in`), for the minerals its departures
+    then touch: the least and the most. ``figure``: the least."""
     data, tree = outcome.data, outcome.derived.tree
     if not data.stockpiles:
         return [Headline("The input has no stockpiles: nothing covers demand when a "
                          "disruption starts.", np.nan, "days", "stockpiles")]
-    stock = sheets["stockpiles"]
-    cover = dict(zip(zip(*(stock[c].tolist() for c in ("stockpile", "scenario", "period")),
-                         strict=True), stock["cover_days"].astype(float).tolist(), strict=True))
     periods = [p.period for p in data.periods]
     found = []
     for s in data.scenarios:
         leaves = tree.leaves_trunk(s.scenario)
-        if leaves is None:
+        rows = () if leaves is None else tree.departures(s.scenario, leaves)
+        if leaves is None or not rows:
             continue
-        period = periods[leaves]
-        rows = tree.nodes[tree.paths[s.scenario][leaves]].active
+        start = f"When {s.scenario} starts in {periods[leaves]}"
         touched = [k for k in data.stockpiles
                    if any(r.mineral is None or r.mineral == k.mineral for r in rows)]
         if not touched:
-            minerals = sorted({r.mineral for r in rows if r.mineral is not None})
+            minerals = sorted({str(r.mineral) for r in rows})
             found.append(Headline(
-                f"When {s.scenario} starts in {period}, no stockpile holds "
-                f"{', '.join(minerals)}.", np.nan, "days", "stockpiles",
+                f"{start}, no stockpile holds {_few(minerals)}.", np.nan, "days", "stockpiles",
             ))
             continue
-        before = periods[leaves - 1] if leaves > 0 else None
-        parts, known = [], []
-        for k in touched:
-            end = cover[k.stockpile, s.scenario, period]
-            if np.isnan(end):
-                parts.append(f"{k.stockpile} ({k.mineral}, {k.region}) no demand to cover")
-                continue
-            known.append(end)
-            start = "" if before is None else (
-                f"{number(cover[k.stockpile, s.scenario, before])} → ")
-            parts.append(f"{k.stockpile} ({k.mineral}, {k.region}) {start}{number(end)}")
-        when = f"at the end of {period}" if before is None else \
-            f"at the end of {before} → of {period}"
-        found.append(Headline(
-            f"When {s.scenario} starts in {period}, stockpiles cover, in days of their "
-            f"region's demand {when}: {_list(parts)}.",
-            min(known) if known else np.nan, "days", "stockpiles",
-        ))
+        going_in = cover_going_in(outcome, sheets, s.scenario, leaves)
+        known = {k.stockpile: going_in[k.stockpile] for k in touched
+                 if not np.isnan(going_in[k.stockpile])}
+        if not known:
+            found.append(Headline(f"{start}, its stockpiles have no demand to cover.",
+                                  np.nan, "days", "stockpiles"))
+            continue
+        least = min(known, key=lambda k: known[k])
+        mineral = next(k.mineral for k in touched if k.stockpile == least)
+        if len(known) == 1:
+            text = (f"{start}, stockpile {least} ({mineral}) holds {days(known[least])} of "
+                    "its region's demand going in.")
+        else:
+            text = (f"{start}, its {len(known)} stockpiles hold {number(known[least])} to "
+                    f"{days(max(known.values()))} of demand going in; least {least} "
+                    f"({mineral}).")
+        found.append(Headline(text, known[least], "days", "stockpiles"))
     return found
+
+
+def cover_going_in(outcome: Outcome, sheets: Sheets, scenario: str,
+                   period: int) -> dict[str, float]:
+    """Each stockpile's days of cover as period index ``period`` of ``scenario`` starts:
+    cover_days of the stockpiles sheet at the end of the period before; in the first
+    period, initial_t ÷ the region's daily demand then (demand_t of the shortfalls
+    sheet ÷ (years × 365)), as cover_days is defined. NaN where there is no demand."""
+    data = outcome.data
+    if period > 0:
+        stock = sheets["stockpiles"]
+        before = stock[(stock["scenario"] == scenario)
+                       & (stock["period"] == data.periods[period - 1].period)]
+        return {str(k): float(v) for k, v in zip(before["stockpile"], before["cover_days"],
+                                                 strict=True)}
+    first = data.periods[0]
+    short = sheets["shortfalls"]
+    short = short[(short["scenario"] == scenario) & (short["period"] == first.period)]
+    demand = {(str(r), str(m)): float(d) for r, m, d in zip(
+        short["region"], short["mineral"], short["demand_t"], strict=True)}
+    found = {}
+    for k in data.stockpiles:
+        daily = demand.get((k.region, k.mineral), 0.0) / (first.years * 365)
+        found[k.stockpile] = k.initial_t / daily if daily > 0 else np.nan
+    return found
+
+
+def _few(names: list[str], most: int = 4) -> str:
+    """At most ``most`` names, then how many more."""
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown} and {len(names) - most} more"
 
 
 def _expansions(outcome: Outcome, sheets: Sheets) -> list[Headline]:
@@ -289,20 +291,16 @@ def _expansions(outcome: Outcome, sheets: Sheets) -> list[Headline]:
                                                               kind="stable")
     if not len(built):
         return [Headline("No expansion is chosen.", 0.0, currency, "expansions")]
-    parts = []
-    backs = paybacks(outcome, sheets, [str(f) for f in built["facility"]])
-    for row in built.to_dict("records"):
-        back = backs[str(row["facility"])]
-        parts.append(
-            f"{row['facility']} {tonnes(float(row['built_t']))}/yr for "
-            f"{money(float(row['capex']), currency)}, "
-            + (f"payback {years(back)}" if back is not None
-               else "no payback at marginal prices")
-        )
+    row = _records(built)[0]  # the largest capex
+    back = payback(outcome, sheets, str(row["facility"]))
     total = float(built["capex"].sum())
     return [Headline(
         f"{len(built)} of {len(expansions)} expansions chosen, {money(total, currency)} of "
-        f"overnight capex: {_list(parts)}.", total, currency, "expansions",
+        f"overnight capex; the largest, {row['facility']}, {tonnes(float(row['built_t']))}/yr "
+        f"for {money(float(row['capex']), currency)}, "
+        + (f"pays back in {years(back)}." if back is not None
+           else "does not pay back at marginal prices."),
+        total, currency, "expansions",
     )]
 
 
@@ -374,28 +372,47 @@ def payback(outcome: Outcome, sheets: Sheets, facility: str) -> float | None:
 
 def _floors(outcome: Outcome, sheets: Sheets) -> list[Headline]:
     """Where floors bind in member regions: the market price, after price disruptions, is
-    below the floor (:func:`optimizer.results.burden.floor_gap`, MODEL.md §3)."""
-    currency = outcome.data.settings.currency
+    below the floor (floor_gap_per_t > 0, :func:`optimizer.results.tables.floor_gap`,
+    MODEL.md §3)."""
     prices = sheets["prices"]
     floored = prices[prices["floor_price_per_t"].notna()
                      & prices["region"].map(outcome.derived.zone_member).astype(bool)]
     if not len(floored):
         return [Headline("No floor price applies in a member region.", 0.0, "rows", "prices")]
-    gap = floor_gap(floored)
-    binding = floored.assign(gap=gap, share=gap / floored["floor_price_per_t"])[gap > 0]
+    binding = _binding(outcome, prices)
     if not len(binding):
         return [Headline(
             f"No floor binds: in all {len(floored)} member rows with a floor, the market "
             "price is at or above it.", 0.0, "rows", "prices",
         )]
-    widest = _largest(binding, "share")
+    minerals = list(dict.fromkeys(str(m) for m in binding["mineral"]))
     return [Headline(
-        f"Floors bind (market price below the floor) in {len(binding)} of {len(floored)} "
-        f"member rows with a floor, {_count(binding['mineral'].nunique(), 'mineral')}; widest gap "
-        f"{money(float(widest['gap']), currency)}/t, {100 * float(widest['share']):.0f}% of "
-        f"the floor ({widest['mineral']} {widest['stage']}, {widest['region']}, "
-        f"{widest['period']}, {widest['scenario']}).",
-        float(len(binding)), "rows", "prices",
+        f"Floors bind (market price below the floor) in {len(binding):,} of {len(floored):,} "
+        f"member rows with a floor, for {_count(len(minerals), 'mineral')}: "
+        f"{_few(minerals)}.", float(len(binding)), "rows", "prices",
+    )]
+
+
+def _binding(outcome: Outcome, prices: pd.DataFrame) -> pd.DataFrame:
+    """The prices sheet's member rows where a floor binds (floor_gap_per_t > 0)."""
+    member = prices["region"].map(outcome.derived.zone_member).astype(bool)
+    return prices[member & (prices["floor_gap_per_t"].fillna(0.0) > 0)]
+
+
+def _widest_gap(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    """The widest floor gap where a floor binds in a member region, as a share of its
+    floor (the prices sheet's floor_gap_share); ``figure``: the gap per t."""
+    binding = _binding(outcome, sheets["prices"])
+    if not len(binding):
+        return []
+    widest = _largest(binding, "floor_gap_share")
+    currency = outcome.data.settings.currency
+    gap = float(widest["floor_gap_per_t"])
+    return [Headline(
+        f"The widest floor gap is {money(gap, currency)}/t, "
+        f"{share(float(widest['floor_gap_share']))} of the floor: {widest['mineral']} "
+        f"{widest['stage']} in {widest['region']}, {widest['period']}, {widest['scenario']}.",
+        gap, f"{currency}/t", "prices",
     )]
 
 
@@ -414,10 +431,9 @@ def _support(outcome: Outcome, sheets: Sheets) -> list[Headline]:
                          "floor.", 0.0, currency, "burden")]
     most = _largest(members, "price_gap_support")
     return [Headline(
-        f"Paying member output the floor instead of the market price (price-gap support) "
-        f"would cost {money(total, currency)} in expectation, discounted; {most['region']} "
-        f"most, {money(float(most['price_gap_support']), currency)}.", total, currency,
-        "burden",
+        f"Price-gap support, (floor − market price) × member output, would cost "
+        f"{money(total, currency)} in expectation, discounted; {most['region']} needs most, "
+        f"{money(float(most['price_gap_support']), currency)}.", total, currency, "burden",
     )]
 
 
@@ -447,52 +463,73 @@ def _who_pays(outcome: Outcome, sheets: Sheets) -> list[Headline]:
 
 
 def _dependence(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    """The non-member share of zone supply before disruptions: how many minerals take
+    over half from non-members, and the most dependent; then, during disruptions, the
+    mineral whose share moves most (see the module's definitions)."""
+    shares = dependence_shares(outcome, sheets["dependence"])
+    before = {m: v["before"] for m, v in shares.items() if not np.isnan(v["before"])}
+    during = {m: v["during"] for m, v in shares.items() if not np.isnan(v["during"])}
+    if not before and not during:
+        return [Headline("The zone receives no refined supply.", np.nan, "share",
+                         "dependence")]
+    found = []
+    if before:
+        most = max(before, key=lambda m: before[m])
+        over = sum(1 for v in before.values() if v > HALF)
+        found.append(Headline(
+            f"Before disruptions, {over} of {_count(len(before), 'mineral')} take over half "
+            f"their zone supply from non-members; the most dependent is {most}, "
+            f"{share(before[most])}.", before[most], "share", "dependence",
+        ))
+    both = [m for m in during if m in before]
+    if both:
+        moved = max(both, key=lambda m: abs(during[m] - before[m]))
+        found.append(Headline(
+            f"During disruptions the non-member share of {moved}'s zone supply moves most: "
+            f"{share(before[moved])} before, {share(during[moved])} during.",
+            during[moved], "share", "dependence",
+        ))
+    return found
+
+
+def dependence_shares(outcome: Outcome, frame: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per mineral (input order, only those with supply), the non-member share of zone
+    supply ``before`` and ``during`` disruptions: Σ p_s × from_non_members_t ÷ Σ p_s ×
+    (from_members_t + from_non_members_t) over the dependence sheet's rows of each
+    phase; NaN where a phase has no supply."""
     data, tree = outcome.data, outcome.derived.tree
     periods = {p.period: i for i, p in enumerate(data.periods)}
     probability = {s.scenario: s.probability for s in data.scenarios}
-    frame = sheets["dependence"]
-    phase = []
-    for scenario, period in zip(frame["scenario"].tolist(), frame["period"].tolist(),
-                                strict=True):
-        index = periods[period]
-        leaves = tree.leaves_trunk(scenario)
-        if tree.nodes[tree.paths[scenario][index]].active:
-            phase.append("during")
+    leaving = {s.scenario: tree.leaves_trunk(s.scenario) for s in data.scenarios}
+    phases: dict[tuple[str, str], str] = {}
+    for scenario, period in set(zip(frame["scenario"].tolist(), frame["period"].tolist(),
+                                    strict=True)):
+        index, leaves = periods[period], leaving[scenario]
+        if tree.departures(scenario, index):
+            phases[scenario, period] = "during"
         elif leaves is None or index < leaves:
-            phase.append("before")
+            phases[scenario, period] = "before"
         else:
-            phase.append("after")
+            phases[scenario, period] = "after"
+    phase = [phases[k] for k in zip(frame["scenario"].tolist(), frame["period"].tolist(),
+                                    strict=True)]
     weight = frame["scenario"].map(probability)
     weighted = frame.assign(
         phase=phase, outside=frame["from_non_members_t"] * weight,
         supply=(frame["from_members_t"] + frame["from_non_members_t"]) * weight,
     )
     sums = {(str(r["mineral"]), str(r["phase"])): (float(r["outside"]), float(r["supply"]))
-            for r in _records(weighted.groupby(["mineral", "phase"], as_index=False)[
-                ["outside", "supply"]].sum())}
-    disrupted = "during" in phase
-    parts, shares = [], []
+            for r in _records(weighted.groupby(["mineral", "phase"], as_index=False,
+                                               observed=True)[["outside", "supply"]].sum())}
+    found = {}
     for m in data.minerals:
         values = {}
         for when in ("before", "during"):
             outside, supply = sums.get((m.mineral, when), (0.0, 0.0))
             values[when] = outside / supply if supply > 0 else np.nan
-        if np.isnan(values["before"]) and np.isnan(values["during"]):
-            continue
-        shares.append(values["during"] if disrupted else values["before"])
-        parts.append(f"{m.mineral} {share(values['before'])} → {share(values['during'])}"
-                     if disrupted else f"{m.mineral} {share(values['before'])}")
-    if not parts:
-        return [Headline("The zone receives no refined supply.", np.nan, "share",
-                         "dependence")]
-    known = [s for s in shares if not np.isnan(s)]
-    figure = max(known) if known else np.nan
-    if disrupted:
-        text = ("Non-member share of zone supply, before → during disruptions: "
-                f"{_list(parts)}.")
-    else:
-        text = f"Non-member share of zone supply (no disruption occurs): {_list(parts)}."
-    return [Headline(text, figure, "share", "dependence")]
+        if not (np.isnan(values["before"]) and np.isnan(values["during"])):
+            found[m.mineral] = values
+    return found
 
 
 def _stockpile_budget(outcome: Outcome, sheets: Sheets) -> list[Headline]:
@@ -518,3 +555,71 @@ def _stockpile_budget(outcome: Outcome, sheets: Sheets) -> list[Headline]:
         f"Stockpile purchases spend at most {money(most, currency)} along one scenario's "
         f"path ({scenario}, undiscounted){tail}.", most, currency, "stockpiles",
     )]
+
+
+# ---------------------------------------------------------------- the policy package
+
+
+def _policy(outcome: Outcome, sheets: Sheets) -> list[Headline]:
+    """With the policy sheet (``optimizer run --compare-policy``): what the package adds
+    to the expected cost against the baseline and the shortfall it avoids; the mineral
+    whose shortfall it avoids most and whose dependence it cuts most; and what each
+    instrument adds within the package (the package against it alone switched off)."""
+    if "policy" not in sheets:
+        return []
+    currency = outcome.data.settings.currency
+    policy = sheets["policy"]
+    runs = {str(r["run"]): r for r in _records(policy[policy["mineral"] == "all"])}
+    baseline = runs.get("baseline")
+    if baseline is None:
+        return [Headline("The input has no floors, stockpiles or expansions to compare the "
+                         "plan without.", 0.0, currency, "policy")]
+    off = str(baseline["switched_off"]).split(", ")
+    what = off[0] if len(off) == 1 else f"{', '.join(off[:-1])} or {off[-1]}"
+    if baseline["status"] != "optimal":
+        return [Headline(f"Without {what} the case has no optimal plan "
+                         f"({baseline['status']}).", np.nan, currency, "policy")]
+    extra = float(baseline["package_extra_cost"])
+    found = [Headline(
+        f"Against a baseline without {what}, the package "
+        f"{_effect(extra, float(baseline['shortfall_avoided_t']), currency, 's')}.",
+        extra, currency, "policy",
+    )]
+    minerals = policy[(policy["run"] == "baseline") & (policy["mineral"] != "all")]
+    if len(minerals) and (minerals["shortfall_avoided_t"] > 0).any():
+        most = _largest(minerals, "shortfall_avoided_t")
+        found.append(Headline(
+            f"Of the shortfall the package avoids, most is {most['mineral']}: "
+            f"{tonnes(float(most['shortfall_avoided_t']))} expected over the horizon.",
+            float(most["shortfall_avoided_t"]), "t", "policy",
+        ))
+    if len(minerals) and (minerals["dependence_reduced"] > 0).any():
+        most = _largest(minerals, "dependence_reduced")
+        reduced = float(most["dependence_reduced"])
+        found.append(Headline(
+            f"The package cuts the non-member share of {most['mineral']}'s zone supply most: "
+            f"{share(float(most['non_member_share']))} without it, "
+            f"{share(float(most['non_member_share']) - reduced)} with it.",
+            reduced, "share", "policy",
+        ))
+    for name, row in runs.items():
+        if not name.startswith("without_") or row["status"] != "optimal":
+            continue
+        instrument = str(row["switched_off"])
+        extra = float(row["package_extra_cost"])
+        found.append(Headline(
+            f"Within the package, {instrument} "
+            f"{_effect(extra, float(row['shortfall_avoided_t']), currency, '')}.",
+            extra, currency, "policy",
+        ))
+    return found
+
+
+def _effect(extra: float, avoided: float, currency: str, verb: str) -> str:
+    """``adds X to the expected cost and avoids Y t of expected shortfall``, with
+    ``saves`` and ``adds`` where the amounts are negative; ``verb`` the verbs' ending."""
+    cost = (f"add{verb} {money(extra, currency)} to the expected cost" if extra >= 0
+            else f"save{verb} {money(-extra, currency)} of expected cost")
+    short = (f"avoid{verb} {tonnes(avoided)} of expected shortfall" if avoided >= 0
+             else f"add{verb} {tonnes(-avoided)} of expected shortfall")
+    return f"{cost} and {short}"

@@ -2,8 +2,9 @@
 
 For every binding budget (§6.10), capacity (§6.1, as a row where new capacity can
 come online, else as the bound on ``output``), route capacity (§6.7), zone exclusivity
-(§6.9) and member balance where a floor binds (§6.3, §6.4 with price_gap > 0), and
-every binding row of an instrument whose descriptor gives it a limit: the dual, the
+(§6.9) and member balance where the marginal cost is below the floor (§6.3, §6.4
+with marginal_below_floor_per_t > 0), and every binding row of an instrument whose
+descriptor gives it a limit: the dual, the
 right-hand side, and the range over which that dual holds, from HiGHS's ranging of
 the optimal basis (:class:`optimizer.solve.highs.Solution` ``rhs_ranges`` and
 ``bound_ranges``). A limit binds when its dual (a bound's reduced cost) is not 0; the
@@ -36,7 +37,7 @@ from optimizer.results.tree import Tree
 from optimizer.solve.highs import Block, key_columns
 
 DUAL_TOLERANCE = 1e-7  # HiGHS's dual feasibility tolerance: smaller duals are noise
-GAP_TOLERANCE = 1e-9  # as the prices sheet shows a price_gap of 0
+GAP_TOLERANCE = 1e-9  # as the prices sheet shows a marginal_below_floor_per_t of 0
 
 # The sheet's rows come grouped by kind in this order (an instrument's kinds follow, in
 # the order the model lists them), then in the model's order.

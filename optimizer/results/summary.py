@@ -30,6 +30,7 @@ from optimizer.results.contract import (
 )
 from optimizer.results.tables import share
 from optimizer.results.tree import Tree
+from optimizer.workbook.problems import Problem
 
 if TYPE_CHECKING:  # information.py solves sub-problems with the pipeline
     from optimizer.results.information import ValueOfInformation
@@ -43,23 +44,24 @@ class Provenance:
     input_sha256: str
     total_seconds: float
     detail_folder: str = ""  # where the Parquet detail goes, when it is written
+    warnings: tuple[Problem, ...] = ()  # the warnings on the input, in their order
 
 
 def summary(data: ModelData, accounts: Accounts, objective: float, size: tuple[int, int],
             solve_seconds: float, provenance: Provenance,
-            certified_shortfall_t: float = 0.0) -> pd.DataFrame:
-    """The ``summary`` sheet: one row per declared figure; ``certified_shortfall_t`` is
-    the expected unmet certified demand (§12)."""
+            reported: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The ``summary`` sheet: one row per declared figure; ``reported`` holds the
+    figures the components report, by name."""
     settings = data.settings
     expected = accounts.expected_costs
     total = float(expected.sum())
     values: dict[str, object] = {
         "status": "optimal",
+        "warnings": len(provenance.warnings),
         "objective": objective,
         **{name: float(clean(np.array([expected[name]]))[0]) for name in COST_COMPONENTS},
         "expected_cost": total,
         "zone_net_cost": total - accounts.border_into_zone,
-        "certified_shortfall_t": certified_shortfall_t,
         "cvar": accounts.cvar,
         "risk_weight": settings.risk_weight,
         "cvar_alpha": settings.cvar_alpha,
@@ -72,6 +74,7 @@ def summary(data: ModelData, accounts: Accounts, objective: float, size: tuple[i
         "version": __version__,
         "detail_folder": provenance.detail_folder,
         "max_sheet_rows": settings.max_sheet_rows,
+        **(reported or {}),
     }
     return figures_frame(FIGURES, values, settings.currency)
 
@@ -116,6 +119,18 @@ def scenarios(data: ModelData, tree: Tree, accounts: Accounts,
     })
     costs = accounts.scenario_costs.reset_index(names="scenario")
     return frame.merge(costs, on="scenario", how="left")
+
+
+def warnings(problems: tuple[Problem, ...]) -> pd.DataFrame:
+    """The ``warnings`` sheet: each warning on the input where it is, with its message
+    and the value found."""
+    return pd.DataFrame({
+        "sheet": [p.sheet for p in problems],
+        "row": pd.array([p.row for p in problems], dtype="Int64"),
+        "column": [p.column or "" for p in problems],
+        "message": [p.message if p.found is None else f"{p.message} ({p.found})"
+                    for p in problems],
+    }, columns=["sheet", "row", "column", "message"])
 
 
 def information_figures(information: ValueOfInformation, currency: str) -> pd.DataFrame:

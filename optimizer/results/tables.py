@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimizer.model import certified
+from optimizer.model import components
+from optimizer.model.component import table_columns
 from optimizer.model.derive import PRODUCT_OF_STAGE, PRODUCTS, Derived
 from optimizer.results.accounting import TINY, clean
 from optimizer.results.keys import positions, route_index
@@ -245,17 +246,6 @@ def shortfalls(solved: Solved) -> pd.DataFrame:
         np.add.at(unmet, cell, solved.values("shortfall"))
     at = (keys[:, 0] * len(minerals) + keys[:, 1]) * nodes + keys[:, 2]
     short = unmet[at]
-    # §12: the certified part of demand and of what went unmet
-    certified_demand = np.zeros(len(regions) * len(minerals) * nodes)
-    for (r, m, n), tonnes in certified.certified_demand(derived).items():
-        certified_demand[(regions.index(r) * len(minerals) + minerals.index(m)) * nodes + n] = \
-            tonnes
-    certified_unmet = np.zeros(len(certified_demand))
-    region, mineral, node = solved.column_keys("c_shortfall", 3)
-    if len(node):
-        cell = (positions(region, regions) * len(minerals) + positions(mineral, minerals)) \
-            * nodes + np.asarray(node, np.int64)
-        np.add.at(certified_unmet, cell, solved.values("c_shortfall"))
     return pd.DataFrame({
         "region": pd.Categorical.from_codes(keys[:, 0], categories=_names(regions)),
         "mineral": pd.Categorical.from_codes(keys[:, 1], categories=_names(minerals)),
@@ -263,23 +253,30 @@ def shortfalls(solved: Solved) -> pd.DataFrame:
         "demand_t": clean(demanded),
         "shortfall_t": clean(short),
         "share": clean(share(short, demanded)),
-        "certified_demand_t": clean(certified_demand[at]),
-        "certified_shortfall_t": clean(certified_unmet[at]),
     })
 
 
-def expected_certified_shortfall(solved: Solved) -> float:
-    """Σ over nodes of probability × unmet certified demand (§12's summary figure)."""
-    _, _, node = solved.column_keys("c_shortfall", 3)
-    if not len(node):
-        return 0.0
-    probability = np.array([n.probability for n in solved.derived.tree.nodes])
-    return float(probability[np.asarray(node, np.int64)] @ solved.values("c_shortfall"))
+def reported_figures(solved: Solved) -> dict[str, float]:
+    """The ``summary`` figures the components report, by name."""
+    return {name: value for component in components()
+            for name, value in component.reported.figures(solved).items()}
+
+
+def floor_gap(floor: np.ndarray, market: np.ndarray) -> np.ndarray:
+    """The one definition of a floor's price gap: max(0, floor − market price), the
+    market price after price disruptions (blank counts as 0, as the model prices it) —
+    the gap of the border adjustment (MODEL.md §3). A floor *binds* where it is
+    positive; NaN where there is no floor. Price-gap support is this gap × member
+    output (:mod:`optimizer.results.burden`)."""
+    gap: np.ndarray = np.maximum(0.0, floor - np.nan_to_num(market, nan=0.0))
+    return gap
 
 
 def prices(solved: Solved) -> pd.DataFrame:
     """``prices``: marginal prices (balance duals ÷ (π_n δ_t)) against market and floor
-    prices, per region, mineral, product and node with a balance row."""
+    prices, per region, mineral, product and node with a balance row: the floor gap
+    (:func:`floor_gap`), its share of the floor, and the marginal cost below the floor
+    (max(0, floor − marginal price), a dual comparison, not the floor gap)."""
     derived, tree = solved.derived, solved.tree
     regions = [r.region for r in derived.data.regions]
     minerals = [m.mineral for m in derived.data.minerals]
@@ -297,14 +294,15 @@ def prices(solved: Solved) -> pd.DataFrame:
         floor = np.array([floors.get((m, stage, t), np.nan)
                           for m, t in zip(mineral, tree.period[node].tolist(), strict=True)],
                          dtype=float)
-        gap = np.maximum(0.0, floor - marginal)  # NaN where either is blank
-        premium = _certified_premium(solved, stage, region, mineral, node)
+        gap = floor_gap(floor, market)
+        below = np.maximum(0.0, floor - marginal)  # NaN where either is blank
         parts.append(pd.DataFrame({
             "region": positions(region, regions), "mineral": positions(mineral, minerals),
             "stage": PRODUCTS.index(stage), "node": node,
             "marginal_price_per_t": clean(marginal), "market_price_per_t": market,
-            "floor_price_per_t": floor, "price_gap": clean(gap),
-            "certified_premium_per_t": clean(premium),
+            "floor_price_per_t": floor, "floor_gap_per_t": clean(gap),
+            "floor_gap_share": share(gap, floor),
+            "marginal_below_floor_per_t": clean(below),
         }))
     frame = pd.concat(parts, ignore_index=True).sort_values(
         ["region", "mineral", "stage", "node"], kind="stable", ignore_index=True)
@@ -312,24 +310,6 @@ def prices(solved: Solved) -> pd.DataFrame:
         frame[column] = pd.Categorical.from_codes(frame[column].to_numpy(),
                                                   categories=_names(names))
     return frame
-
-
-def _certified_premium(solved: Solved, stage: str, region: Sequence[str],
-                       mineral: Sequence[str], node: np.ndarray) -> np.ndarray:
-    """§12: the certified refined balance's dual scaled like the marginal price, at
-    the refined balances given; blank (NaN) where the mineral has no certified demand
-    there or the product is concentrate."""
-    premium = np.full(len(node), np.nan)
-    found, certified_mineral, certified_node = solved.row_keys("certified_refined_balance", 3)
-    if stage != "refined" or not len(certified_node):
-        return premium
-    weight = solved.tree.weight
-    dual = solved.duals("certified_refined_balance")
-    scaled = {(str(r), str(m), int(n)): d / weight[int(n)] if weight[int(n)] > 0 else np.nan
-              for r, m, n, d in zip(found, certified_mineral, certified_node, dual, strict=True)}
-    for i, key in enumerate(zip(region, mineral, node.tolist(), strict=True)):
-        premium[i] = scaled.get((str(key[0]), str(key[1]), int(key[2])), np.nan)
-    return premium
 
 
 def dependence(solved: Solved, stock: pd.DataFrame, moved: pd.DataFrame) -> pd.DataFrame:
@@ -399,6 +379,11 @@ def detail_tables(solved: Solved) -> dict[str, pd.DataFrame]:
         "shortfalls": shortfalls(solved), "prices": prices(solved),
         "dependence": dependence(solved, stock, moved),
     }
+    listed = components()
+    for name, frame in tables.items():  # the columns the instruments add
+        for added in table_columns(listed, name):
+            for column, values in added.compute(solved, frame).items():
+                frame[column] = clean(np.asarray(values, dtype=float))
     for frame in tables.values():
         at = list(frame.columns).index("node") + 1
         frame.insert(at, "period", pd.Series(

@@ -70,7 +70,8 @@ def not_solved_message(derived: Derived, lp: CompiledLP, solution: Solution) -> 
         if not lines:
             return head + " HiGHS found no irreducible infeasible subset to show."
         return (
-            head + " These cannot all hold together (an irreducible infeasible subset):\n"
+            head + " These cannot all hold together (an irreducible infeasible subset; "
+            "[§…] is the section of docs/model.md):\n"
             + "\n".join(f"  - {line}" for line in lines)
         )
     if status == "unbounded":

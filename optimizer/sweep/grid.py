@@ -32,6 +32,7 @@ from optimizer.workbook.reading import (
     is_blank,
     normalise_name,
 )
+from optimizer.workbook.spelling import did_you_mean
 from optimizer.workbook.validation import validate
 
 GRID_SHEET = "sweep"
@@ -149,15 +150,17 @@ def parse_target(text: str) -> Target | str:
         key = normalise_name(text)
         if key in {normalise_name(s.key) for s in contract.SETTINGS}:
             return Target("settings", "value", (("key", key),), setting=key)
-        return ("not a settings key nor sheet.column[filter]" if "." not in text
+        meant = did_you_mean(key, [s.key for s in contract.SETTINGS])
+        return (f"not a settings key nor sheet.column[filter]{meant}" if "." not in text
                 else "expected sheet.column or sheet.column[column=value,...]")
     sheet = normalise_name(match["sheet"])
     column = normalise_name(match["column"])
     if sheet not in contract.SHEETS_BY_NAME:
-        return f"no sheet {sheet!r} in the input contract"
+        return (f"no sheet {sheet!r} in the input contract"
+                f"{did_you_mean(sheet, contract.SHEETS_BY_NAME)}")
     known = contract.SHEETS_BY_NAME[sheet].column_names
     if column not in known:
-        return f"sheet {sheet} has no column {column!r}"
+        return f"sheet {sheet} has no column {column!r}{did_you_mean(column, known)}"
     filters: list[tuple[str, str]] = []
     for part in (match["filter"] or "").split(","):
         if not part.strip():

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from optimizer.workbook.contract import NO_WORDS, WILDCARD, YES_WORDS, Bound, Kind
 from optimizer.workbook.reading import Cell, is_blank
+from optimizer.workbook.spelling import did_you_mean
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,8 @@ def read_choice(cell: Cell, choices: tuple[str, ...]) -> str | Invalid:
     word = as_text(cell).casefold()
     if word in choices:
         return word
-    return Invalid(f"expected one of {', '.join(choices)}", as_text(cell))
+    return Invalid(f"expected one of {', '.join(choices)}{did_you_mean(word, choices)}",
+                   as_text(cell))
 
 
 def is_wildcard(cell: Cell) -> bool:

@@ -8,6 +8,7 @@ reference in ``docs/workbook.md`` all take what they need from these objects.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -61,6 +62,62 @@ SHARE = Bound(low=0.0, high=1.0, low_open=True)  # (0, 1]
 UNIT_INTERVAL = Bound(low=0.0, high=1.0)  # [0, 1]
 
 
+class Slip(enum.Enum):
+    """A typing slip that puts a value outside its typical range, and its correction."""
+
+    NONE = "none"
+    PERCENT = "percent"  # 5 typed for 5 %: the value ÷ 100
+    MILLIONS = "millions"  # money typed in millions: the value × 1,000,000
+    COMPLEMENT = "complement"  # 0.05 typed for a confidence level of 0.95: 1 − the value
+
+    def correct(self, value: float) -> float | None:
+        """What the value most likely meant; ``None`` when there is no correction."""
+        if self is Slip.PERCENT:  # 5 or 12.5 read as percentages; 1.5 is no percentage
+            return value / 100.0 if value.is_integer() or value >= 10 else None
+        if self is Slip.MILLIONS:
+            return value * 1e6
+        if self is Slip.COMPLEMENT:
+            return 1.0 - value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Typical:
+    """A plausibility range beside a column's hard bound: a value outside it is valid
+    but most likely a slip, and gets a warning (an error with ``--strict``).
+
+    ``when`` limits it to records whose column (first) holds one of the values (second),
+    e.g. the export, capacity and route rows of ``disruptions``; ``why`` says what a
+    value outside it does; ``zero`` accepts 0 as well (a budget of 0 means none)."""
+
+    bound: Bound
+    slip: Slip = Slip.NONE
+    why: str = ""
+    when: tuple[str, tuple[str, ...]] | None = None
+    zero: bool = False
+
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` is plausible."""
+        return (self.zero and value == 0) or self.bound.holds(value)
+
+    def applies(self, values: Mapping[str, object]) -> bool:
+        """Whether the range applies to a record with these ``values``."""
+        return self.when is None or values.get(self.when[0]) in self.when[1]
+
+    def describe(self) -> str:
+        """The range in words, e.g. ``≤ 0.3`` or ``0 or ≥ 1000000``."""
+        return ("0 or " if self.zero else "") + self.bound.describe()
+
+    def suggestion(self, value: float, hard: Bound | None) -> float | None:
+        """The value the slip most likely stands for, when it is plausible and allowed."""
+        corrected = self.slip.correct(value)
+        if corrected is None or not self.bound.holds(corrected):
+            return None
+        if hard is not None and not hard.holds(corrected):
+            return None
+        return corrected
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """One column of an input sheet."""
@@ -78,6 +135,7 @@ class Column:
     choices: tuple[str, ...] = ()
     bound: Bound | None = None
     references: str | None = None  # the sheet whose key this column names
+    typical: tuple[Typical, ...] = ()  # plausibility ranges (a warning outside them)
 
     @property
     def must_exist(self) -> bool:
@@ -119,6 +177,8 @@ class Sheet:
     columns: tuple[Column, ...]
     required: bool = False  # the sheet must be present
     non_empty: bool = False  # ... and hold at least one record
+    # columns the template writes for the reader and reading ignores (explanations)
+    notes: tuple[str, ...] = ()
 
     @property
     def keys(self) -> tuple[Column, ...]:
@@ -149,6 +209,7 @@ class Setting:
     blank_means: str = ""
     bound: Bound | None = None
     integer: bool = False
+    typical: Typical | None = None  # plausibility range (a warning outside it)
 
     def default_text(self) -> str:
         if self.blank_means:
@@ -167,6 +228,20 @@ WILDCARD = "*"
 
 _MONEY = "USD/t"  # the workbook's currency per tonne; the unit column says USD by default
 
+# A disruption's factor: a share of capacity where more than 1 would add, not take away
+# (an export cap above 1 does nothing); a demand or price multiplier of more than 10 is
+# most likely a percentage (150 for × 1.5).
+FACTOR_TYPICAL: tuple[Typical, ...] = (
+    Typical(UNIT_INTERVAL, Slip.PERCENT, "an export cap above 1 does nothing",
+            when=("kind", ("export",))),
+    Typical(UNIT_INTERVAL, Slip.PERCENT, "a factor above 1 adds capacity",
+            when=("kind", ("capacity", "route"))),
+    Typical(Bound(high=10.0), Slip.PERCENT, when=("kind", ("demand", "price"))),
+)
+# A budget is in the currency's units: one below a million is most likely in millions.
+BUDGET_TYPICAL = Typical(Bound(low=1e6), Slip.MILLIONS, "money is in USD, not millions",
+                         zero=True)
+
 SHEETS: tuple[Sheet, ...] = (
     Sheet(
         "settings",
@@ -176,6 +251,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("value", Kind.TEXT, "Its value; blank means the default.", needed=True),
         ),
         required=True,
+        notes=("unit", "meaning", "default", "typical"),
     ),
     Sheet(
         "regions",
@@ -192,7 +268,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("group", Kind.TEXT, "A grouping for the reports (e.g. continent)."),
             Column("certifies", Kind.YESNO,
                    "Whether its mines, refineries and recyclers make certified product "
-                   "(MODEL.md §12).", blank_means="zone_member"),
+                   "(docs/model.md §12).", blank_means="zone_member"),
         ),
         required=True,
         non_empty=True,
@@ -227,6 +303,8 @@ SHEETS: tuple[Sheet, ...] = (
                 unit="years",
                 default=1.0,
                 bound=POSITIVE,
+                typical=(Typical(Bound(high=50.0),
+                                 why="years is the length of the period, not its name"),),
             ),
         ),
         required=True,
@@ -274,6 +352,7 @@ SHEETS: tuple[Sheet, ...] = (
                 unit="t/t",
                 default=1.0,
                 bound=SHARE,
+                typical=(Typical(SHARE, Slip.PERCENT),),
             ),
             Column(
                 "expandable_t",
@@ -365,8 +444,9 @@ SHEETS: tuple[Sheet, ...] = (
             ),
             Column(
                 "certified_share", Kind.NUMBER,
-                "Part of the demand that only certified product may meet (MODEL.md §12).",
+                "Part of the demand that only certified product may meet (docs/model.md §12).",
                 unit="share", default=0.0, bound=UNIT_INTERVAL,
+                typical=(Typical(UNIT_INTERVAL, Slip.PERCENT),),
             ),
         ),
         required=True,
@@ -427,7 +507,7 @@ SHEETS: tuple[Sheet, ...] = (
                    "Release only while a disruption of this mineral is active.",
                    default=False),
             Column("certified_initial_t", Kind.NUMBER,
-                   "Certified part of the stock before the first period (MODEL.md §12); "
+                   "Certified part of the stock before the first period (docs/model.md §12); "
                    "at most initial_t.", unit="t", default=0.0, bound=NON_NEGATIVE),
         ),
     ),
@@ -455,7 +535,8 @@ SHEETS: tuple[Sheet, ...] = (
             Column("scenario", Kind.KEY, "Identifier of the scenario.", key=True,
                    required=True),
             Column("probability", Kind.NUMBER, "Probability; all add up to 1.",
-                   required=True, bound=UNIT_INTERVAL),
+                   required=True, bound=UNIT_INTERVAL,
+                   typical=(Typical(UNIT_INTERVAL, Slip.PERCENT),)),
             Column("description", Kind.TEXT, "What happens in it."),
         ),
     ),
@@ -485,7 +566,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("factor", Kind.NUMBER,
                    "Multiplier (capacity, demand, route, price) or export cap as a share "
                    "of capacity (export).",
-                   required=True, bound=NON_NEGATIVE),
+                   required=True, bound=NON_NEGATIVE, typical=FACTOR_TYPICAL),
         ),
     ),
     Sheet(
@@ -496,7 +577,7 @@ SHEETS: tuple[Sheet, ...] = (
                    references="minerals"),
             Column("up_to_share", Kind.NUMBER,
                    "Upper end of the tier as a share of demand.", key=True, required=True,
-                   bound=SHARE),
+                   bound=SHARE, typical=(Typical(SHARE, Slip.PERCENT),)),
             Column("penalty_per_t", Kind.NUMBER, "Penalty per tonne unmet in this tier.",
                    unit=_MONEY, required=True, bound=NON_NEGATIVE),
         ),
@@ -506,17 +587,20 @@ SHEETS: tuple[Sheet, ...] = (
 SETTINGS: tuple[Setting, ...] = (
     Setting("currency", Kind.TEXT, "Currency of every money figure.", default="USD"),
     Setting("discount_rate", Kind.NUMBER, "Annual discount rate.", unit="1/yr",
-            default=0.0, bound=Bound(low=-1.0, low_open=True)),
+            default=0.0, bound=Bound(low=-1.0, low_open=True),
+            typical=Typical(Bound(low=0.0, high=0.3), Slip.PERCENT)),
     Setting("risk_weight", Kind.NUMBER,
             "Weight λ of CVaR in the objective (0: expected cost only).",
-            default=0.0, bound=UNIT_INTERVAL),
+            default=0.0, bound=UNIT_INTERVAL, typical=Typical(UNIT_INTERVAL, Slip.PERCENT)),
     Setting("cvar_alpha", Kind.NUMBER, "Confidence level α of the CVaR.", default=0.95,
-            bound=Bound(low=0.0, high=1.0, low_open=True, high_open=True)),
+            bound=Bound(low=0.0, high=1.0, low_open=True, high_open=True),
+            typical=Typical(Bound(low=0.5, high=1.0, high_open=True), Slip.COMPLEMENT,
+                            why="the CVaR then averages most scenarios, not the worst")),
     Setting("stockpile_budget", Kind.NUMBER,
             "Total stockpile purchasing money over the horizon, in every scenario.",
-            unit="USD", blank_means="unlimited", bound=NON_NEGATIVE),
+            unit="USD", blank_means="unlimited", bound=NON_NEGATIVE, typical=BUDGET_TYPICAL),
     Setting("expansion_budget", Kind.NUMBER, "Total overnight capex of new capacity.",
-            unit="USD", blank_means="unlimited", bound=NON_NEGATIVE),
+            unit="USD", blank_means="unlimited", bound=NON_NEGATIVE, typical=BUDGET_TYPICAL),
     Setting("zone_exclusive", Kind.YESNO,
             "Forbid imports from non-members of products that have a floor.", default=False),
     Setting("time_limit_s", Kind.NUMBER, "Solver time limit (the command line overrides).",
@@ -530,8 +614,22 @@ SETTINGS: tuple[Setting, ...] = (
             bound=Bound(low=1000.0, high=1_048_575.0), integer=True),
 )
 
-# Sheets that are known but never read by the model: provenance and explanations.
-IGNORED_SHEETS: tuple[str, ...] = ("sources", "read_me")
+# Money per tonne that should be of the order of its mineral's market price (a median of
+# its prices rows): a value a thousand times off is a warning (likely per kg, or in
+# thousands). The mineral is the row's own, or its facility's (offtakes).
+PRICE_SCALE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("prices", "market_price_per_t"),
+    ("prices", "floor_price_per_t"),
+    ("facilities", "unit_cost_per_t"),
+    ("offtakes", "contract_price_per_t"),
+)
+
+# The hidden sheet of the template that holds the drop-down lists of wildcard columns.
+LISTS_SHEET = "lists"
+
+# Sheets that are known but never read by the model: provenance, explanations, and
+# the template's drop-down lists.
+IGNORED_SHEETS: tuple[str, ...] = ("sources", "read_me", LISTS_SHEET)
 
 # Readers look SHEETS and SHEETS_BY_NAME up when they run (``contract.SHEETS``), not
 # when they are imported, so a test can list an instrument's sheet the way adding it

@@ -101,9 +101,11 @@ def _show(found: object) -> str | None:
 class InputError(Exception):
     """The input cannot be used; carries every error found, in order."""
 
-    def __init__(self, errors: Sequence[Problem], warnings: Sequence[Problem] = ()) -> None:
+    def __init__(self, errors: Sequence[Problem], warnings: Sequence[Problem] = (), *,
+                 strict: bool = False) -> None:
         self.errors = tuple(errors)
         self.warnings = tuple(warnings)
+        self.strict = strict  # --strict: the errors include what would be warnings
         super().__init__("\n".join(str(p) for p in self.errors))
 
 
@@ -128,6 +130,11 @@ class FilesRefusedError(Exception):
 
 class NotAWorkbookError(Exception):
     """The input file is not an ``.xlsx`` workbook the optimizer can read."""
+
+
+class NotAnInputError(NotAWorkbookError):
+    """The input file is a workbook, but not an input workbook: results, a sweep grid or
+    comparison, or a template never filled in (exit status 2, one sentence)."""
 
 
 def render(problems: Iterable[Problem]) -> str:

@@ -18,7 +18,8 @@ import python_calamine
 from optimizer.workbook import archive as parts
 from optimizer.workbook import contract
 from optimizer.workbook.contract import IGNORED_SHEETS
-from optimizer.workbook.problems import NotAWorkbookError, Problems
+from optimizer.workbook.problems import NotAnInputError, NotAWorkbookError, Problems
+from optimizer.workbook.spelling import suggest
 
 log = logging.getLogger(__name__)
 
@@ -147,9 +148,13 @@ def _looks_like_text(path: Path) -> bool:
 def read_workbook(path: Path, problems: Problems) -> RawWorkbook:
     """Read every contract sheet of the workbook at ``path``.
 
-    Unknown sheets and columns become warnings; a sheet found twice (names that
-    differ only in case or blanks) and a column found twice are errors. Raises
-    :class:`NotAWorkbookError` when the file is not a readable ``.xlsx``.
+    A sheet or column that nearly matches a contract name the workbook lacks is an
+    error saying which it was meant to be (:mod:`optimizer.workbook.spelling`); one
+    that matches nothing is a warning. A sheet found twice (names that differ only in
+    case or blanks) and a column found twice are errors. Raises
+    :class:`NotAWorkbookError` when the file is not a readable ``.xlsx``, and
+    :class:`NotAnInputError` for a results workbook, a sweep grid or comparison, or a
+    template never filled in.
     """
     _check_file(path)
     try:
@@ -164,16 +169,19 @@ def read_workbook(path: Path, problems: Problems) -> RawWorkbook:
             f"{path}: the workbook is damaged or incomplete and cannot be read ({error})"
         ) from None
 
+    _check_kind(path, workbook.sheet_names)
     contract_titles = [t for t in workbook.sheet_names
                        if normalise_name(t) in contract.SHEETS_BY_NAME]
     scans = _scan(path, contract_titles)
+    present = {normalise_name(t) for t in workbook.sheet_names}
+    absent = [s.name for s in contract.SHEETS if s.name not in present]
     found: dict[str, RawSheet] = {}
     for title in workbook.sheet_names:
         name = normalise_name(title)
         if name in IGNORED_SHEETS:
             continue
         if name not in contract.SHEETS_BY_NAME:
-            problems.warn(title, None, None, "sheet is not part of the contract; ignored")
+            _unknown_sheet(title, absent, problems)
             continue
         if name in found:
             problems.error(
@@ -192,7 +200,60 @@ def read_workbook(path: Path, problems: Problems) -> RawWorkbook:
         scan = scans.get(title)
         found[name] = _read_sheet(name, title, rows, problems,
                                   scan.formulas if scan else ())
+    _check_filled(path, found)
     return RawWorkbook(path=path, sheets=found)
+
+
+def _unknown_sheet(title: str, absent: Sequence[str], problems: Problems) -> None:
+    """A sheet the contract does not know: an error when its name nearly matches a
+    contract sheet the workbook lacks (a slip that would leave that sheet unread),
+    else a warning."""
+    meant = suggest(title.strip(), absent)
+    if meant is None:
+        problems.warn(title, None, None, "sheet is not part of the contract; ignored")
+    else:
+        problems.error(title, None, None, f"unknown sheet — did you mean {meant}?")
+
+
+# Sheets that mark the workbooks the optimizer writes, which are not inputs: every
+# results workbook has a summary and a headlines sheet (optimizer.results.contract),
+# a sweep grid a sweep sheet (optimizer.sweep.grid), a sweep's comparison workbook a
+# comparison sheet (optimizer.sweep.comparison).
+NOT_INPUTS: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"summary", "headlines"}),
+     "is a results workbook, not an input workbook; give the input it was made from"),
+    (frozenset({"sweep"}),
+     "is a sweep grid, not an input workbook; give it to optimizer sweep after the input"),
+    (frozenset({"comparison"}),
+     "is a sweep's comparison workbook, not an input workbook"),
+)
+
+
+def _check_kind(path: Path, titles: Sequence[str]) -> None:
+    """Raise :class:`NotAnInputError` for a workbook the optimizer wrote that is not an
+    input: one with a marking sheet and none of the sheets every input has."""
+    names = {normalise_name(t) for t in titles}
+    if any(s.name in names for s in contract.SHEETS if s.required):
+        return
+    for marks, sentence in NOT_INPUTS:
+        if marks & names:
+            raise NotAnInputError(f"{path}: {sentence}.")
+
+
+def _check_filled(path: Path, found: Mapping[str, RawSheet]) -> None:
+    """Raise :class:`NotAnInputError` for a template never filled in: every required
+    sheet present, no record on any contract sheet, and no setting given a value."""
+    if not all(s.name in found for s in contract.SHEETS if s.required):
+        return
+    if any(sheet.records for name, sheet in found.items() if name != "settings"):
+        return
+    if any(not is_blank(r.cells.get("value")) for r in found["settings"].records):
+        return
+    required = [s.name for s in contract.SHEETS if s.non_empty]
+    raise NotAnInputError(
+        f"{path}: is an input template with nothing filled in yet; fill in at least "
+        f"{', '.join(required[:-1])} and {required[-1]} (read_me explains every column)."
+    )
 
 
 UNSAVED_FORMULA = (
@@ -213,15 +274,17 @@ def _read_sheet(
     sheet = contract.SHEETS_BY_NAME[name]
     header = rows[0] if rows else []
     positions: dict[str, int] = {}
+    headed = {normalise_name(cell) for cell in header if not is_blank(cell)}
+    absent = [c for c in sheet.column_names if c not in headed]
     for index, cell in enumerate(header):
         if is_blank(cell):
             continue
         column = normalise_name(cell)
         letter = _column_letter(index)
+        if column in sheet.notes:
+            continue  # explanations the template writes for the reader
         if column not in sheet.column_names:
-            problems.warn(
-                name, 1, str(cell).strip(), f"column {letter} is not part of the contract; ignored"
-            )
+            _unknown_column(name, str(cell).strip(), letter, absent, problems)
         elif column in positions:
             problems.error(
                 name,
@@ -260,6 +323,19 @@ def _read_sheet(
         ]
     columns = tuple(c for c in sheet.column_names if c in positions)
     return RawSheet(name, title, columns, tuple(records), last_row)
+
+
+def _unknown_column(
+    sheet: str, header: str, letter: str, absent: Sequence[str], problems: Problems
+) -> None:
+    """A header the contract does not know: an error when it nearly matches a column
+    the sheet lacks (that column would silently take its default), else a warning."""
+    meant = suggest(header, absent)
+    if meant is None:
+        problems.warn(sheet, 1, header, f"column {letter} is not part of the contract; ignored")
+    else:
+        problems.error(sheet, None, f"column {letter}",
+                       f"unknown column {header} — did you mean {meant}?")
 
 
 def _strip(cell: Cell) -> Cell:

@@ -14,11 +14,14 @@ from pathlib import Path
 from optimizer.workbook import contract
 from optimizer.workbook.contract import (
     IGNORED_SHEETS,
+    LISTS_SHEET,
     SETTINGS,
+    Bound,
     Column,
     Kind,
     Setting,
     Sheet,
+    Typical,
 )
 
 GENERATED_NOTE = (
@@ -38,6 +41,19 @@ class ColumnDoc:
     allowed: str
     default: str
     required: str
+    typical: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SettingDoc:
+    """One key of the ``settings`` sheet described for a person."""
+
+    key: str
+    meaning: str
+    unit: str
+    allowed: str
+    default: str
+    typical: str
 
 
 def requirement(column: Column) -> str:
@@ -73,7 +89,40 @@ def column_doc(sheet: Sheet, column: Column) -> ColumnDoc:
         allowed=allowed(column),
         default=column.default_text(),
         required=requirement(column),
+        typical=typical_text(column.typical, column.bound),
     )
+
+
+def typical_text(typicals: Sequence[Typical], bound: Bound | None) -> str:
+    """The plausible range in words, for each kind of row it applies to: values outside
+    it are allowed but warned about (``--strict``: refused). A range no narrower than
+    the allowed ``bound`` (kept for its suggestion on errors) goes unsaid."""
+    parts = []
+    for typical in typicals:
+        if typical.bound == bound and not typical.zero:
+            continue
+        text = typical.describe()
+        if typical.when is not None:
+            text += f" on {' / '.join(typical.when[1])} rows"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def setting_doc(setting: Setting) -> SettingDoc:
+    return SettingDoc(
+        key=setting.key,
+        meaning=setting.meaning,
+        unit=setting.unit,
+        allowed=_setting_allowed(setting),
+        default=setting.default_text(),
+        typical=typical_text(() if setting.typical is None else (setting.typical,),
+                             setting.bound),
+    )
+
+
+def setting_docs() -> list[SettingDoc]:
+    """Every settings key, in contract order."""
+    return [setting_doc(setting) for setting in SETTINGS]
 
 
 def column_docs(sheets: Sequence[Sheet] | None = None) -> list[ColumnDoc]:
@@ -94,6 +143,8 @@ def header_comment(sheet: Sheet, column: Column) -> str:
         lines.append(f"Blank means: {doc.default}")
     if doc.required:
         lines.append(f"This column is: {doc.required}")
+    if doc.typical:
+        lines.append(f"Typical: {doc.typical} (other values are warned about)")
     return "\n".join(lines)
 
 
@@ -103,6 +154,20 @@ def _setting_allowed(setting: Setting) -> str:
     if setting.bound is not None:
         return f"{'whole ' if setting.integer else ''}number {setting.bound.describe()}"
     return str(setting.kind.value)
+
+
+PLAUSIBILITY = (
+    "Values inside a column's allowed interval but outside its typical range are "
+    "warnings, not errors: they name the cell, the value and the likely slip "
+    "(`discount_rate 5 is unusual (typically in [0, 0.3]) — did you mean 0.05?`). So "
+    "are money figures per tonne (market and floor prices, unit costs, contract prices) "
+    "a thousand times off their mineral's median market price on the `prices` sheet, "
+    "and a `disruptions` row identical to an earlier one (both apply, so their factors "
+    "multiply). Warnings are printed, and written to the results workbook's `warnings` "
+    "sheet, counted on its `summary` and announced by its first headline; "
+    "`optimizer run --strict` and `optimizer validate --strict` refuse such an input "
+    "instead (exit 2)."
+)
 
 
 def _escape(text: str) -> str:
@@ -120,8 +185,12 @@ def markdown() -> str:
         "one record. Sheet and column names match case-insensitively, ignoring surrounding "
         "blanks; wholly blank rows are skipped (they still count in row numbers). In a "
         "wildcard column a blank or `*` means \"all\". Yes/no columns accept "
-        "yes/no/true/false/1/0. Unknown sheets, columns and settings are warnings. "
-        f"The sheets {', '.join(f'`{s}`' for s in IGNORED_SHEETS)} are known and not read.",
+        "yes/no/true/false/1/0. A sheet, column or setting whose name nearly matches one "
+        "the workbook lacks (case or separators, one or two letters, singular for plural, "
+        "`capacity` for `capacity_t`) is an error that says which was meant; one that "
+        "matches nothing is a warning. "
+        f"The sheets {', '.join(f'`{s}`' for s in IGNORED_SHEETS)} are known and not read "
+        f"(`{LISTS_SHEET}`, hidden, holds the template's drop-down lists).",
         "",
         "Rates (t/yr) are per year: a period of `years` y allows y times as much. Levels "
         "(t) are tonnes. Money is in the workbook's `currency` (USD by default).",
@@ -137,28 +206,32 @@ def markdown() -> str:
         )
         out += [f"## `{sheet.name}` ({presence})", "", sheet.meaning, ""]
         out += [
-            "| column | meaning | unit | allowed | blank means | role |",
-            "|---|---|---|---|---|---|",
+            "| column | meaning | unit | allowed | typical | blank means | role |",
+            "|---|---|---|---|---|---|---|",
         ]
         for column in sheet.columns:
             doc = column_doc(sheet, column)
             out.append(
                 f"| `{doc.column}` | {_escape(doc.meaning)} | {doc.unit} | "
-                f"{_escape(doc.allowed)} | {_escape(doc.default)} | {doc.required} |"
+                f"{_escape(doc.allowed)} | {_escape(doc.typical)} | {_escape(doc.default)} "
+                f"| {doc.required} |"
             )
         out.append("")
     out += [
         "## Settings keys (`settings` sheet)",
         "",
-        "| key | meaning | unit | allowed | blank or absent means |",
-        "|---|---|---|---|---|",
+        "The template lists every key with its unit, meaning, default and typical range "
+        "beside the value (those columns are for reading; only `key` and `value` are read).",
+        "",
+        "| key | meaning | unit | allowed | typical | blank or absent means |",
+        "|---|---|---|---|---|---|",
     ]
-    for setting in SETTINGS:
+    for key in setting_docs():
         out.append(
-            f"| `{setting.key}` | {_escape(setting.meaning)} | {setting.unit} | "
-            f"{_escape(_setting_allowed(setting))} | {_escape(setting.default_text())} |"
+            f"| `{key.key}` | {_escape(key.meaning)} | {key.unit} | "
+            f"{_escape(key.allowed)} | {_escape(key.typical)} | {_escape(key.default)} |"
         )
-    out.append("")
+    out += ["", "## Plausibility", "", PLAUSIBILITY, ""]
     return "\n".join(out)
 
 

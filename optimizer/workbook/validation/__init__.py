@@ -16,6 +16,7 @@ from optimizer.workbook import contract
 from optimizer.workbook.problems import InputError, Problem, Problems
 from optimizer.workbook.reading import RawWorkbook, read_workbook
 from optimizer.workbook.validation.assemble import assemble, match
+from optimizer.workbook.validation.plausible import check_price_scale, check_typical
 from optimizer.workbook.validation.records import (
     check_references,
     check_unique_keys,
@@ -25,13 +26,14 @@ from optimizer.workbook.validation.rules import SHEET_RULES, read_settings
 
 
 def load(
-    path: Path | str, timings: dict[str, float] | None = None
+    path: Path | str, timings: dict[str, float] | None = None, *, strict: bool = False
 ) -> tuple[ModelData, list[Problem]]:
     """Read and validate the workbook at ``path``, timing both stages into ``timings``.
 
     Returns the model data and the warnings; raises :class:`InputError` with every
     error (and the warnings) when anything is wrong, or
     :class:`~optimizer.workbook.problems.NotAWorkbookError` when the file is no workbook.
+    ``strict`` (``--strict``): any warning is an error too.
     """
     timings = {} if timings is None else timings
     problems = Problems()
@@ -40,9 +42,12 @@ def load(
     with timed(timings, "validate"):
         data = validate(raw, problems)
     errors = problems.sorted_errors()
+    warnings = problems.sorted_warnings()
+    if strict and warnings:
+        raise InputError(sorted([*errors, *warnings], key=Problem.sort_key), strict=True)
     if errors or data is None:
-        raise InputError(errors, problems.sorted_warnings())
-    return data, problems.sorted_warnings()
+        raise InputError(errors, warnings)
+    return data, warnings
 
 
 def validate(raw: RawWorkbook, problems: Problems) -> ModelData | None:
@@ -57,6 +62,9 @@ def validate(raw: RawWorkbook, problems: Problems) -> ModelData | None:
     order = {p: i for i, p in enumerate(periods)}
     for name, rule in SHEET_RULES.items():
         rule(tables.get(name, []), order, problems)
+    for sheet in contract.SHEETS:
+        check_typical(sheet, tables.get(sheet.name, []), problems)
+    check_price_scale(tables, problems)
     if not all(tables.get(s) for s in ("regions", "minerals", "periods")):
         return None
     matched = match(tables, periods, problems)

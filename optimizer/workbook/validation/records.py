@@ -14,6 +14,8 @@ from optimizer.workbook.cells import Invalid, as_text, is_wildcard, read_cell
 from optimizer.workbook.contract import Column, Sheet
 from optimizer.workbook.problems import Problems
 from optimizer.workbook.reading import RawSheet, RawWorkbook, is_blank
+from optimizer.workbook.spelling import Codes
+from optimizer.workbook.validation.slips import bound_hint
 
 DEFAULT_SCENARIO = "base"
 
@@ -46,7 +48,6 @@ class Record:
 
 
 Tables = dict[str, list[Record]]
-
 
 
 def read_records(raw: RawWorkbook, problems: Problems) -> Tables:
@@ -90,7 +91,10 @@ def _read_record(
         else:
             value = read_cell(cell, column.kind, column.bound, column.choices)
             if isinstance(value, Invalid):
-                problems.error(sheet.name, row, column.name, value.message, value.found)
+                hint = bound_hint(cell, column.typical, column.bound) \
+                    if value.message.startswith("must be") else ""
+                problems.error(sheet.name, row, column.name, value.message + hint,
+                               value.found)
                 record.bad.add(column.name)
             else:
                 values[column.name] = value
@@ -158,12 +162,11 @@ def check_references(sheet: Sheet, tables: Tables, problems: Problems) -> None:
             hint = f" on the {target} sheet"
         if not names:
             continue
+        meant = Codes(names)
         for record in tables[sheet.name]:
             value = record.values.get(column.name)
             if value is None or not record.ok(column.name) or value in names:
                 continue
             problems.error(sheet.name, record.row, column.name,
-                           f"no {key} of that name{hint}", value)
+                           f"no {key} of that name{hint}{meant.did_you_mean(str(value))}", value)
             record.bad.add(column.name)
-
-

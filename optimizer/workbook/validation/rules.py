@@ -21,16 +21,19 @@ from optimizer.workbook.contract import (
     SHEETS_BY_NAME,
 )
 from optimizer.workbook.problems import Problems
+from optimizer.workbook.spelling import suggest
 from optimizer.workbook.validation.records import Record, report_duplicate
+from optimizer.workbook.validation.slips import bound_hint, implausible, shown
 
 PROBABILITY_TOLERANCE = 1e-6
-
 
 
 def read_settings(records: list[Record], problems: Problems) -> Settings:
     """Known keys (case-insensitive) and typed values (MODEL.md §2 settings list)."""
     values: dict[str, object] = {}
     first_row: dict[str, int] = {}
+    given = {record.text("key").casefold() for record in records if record.ok("key")}
+    absent = [key for key in SETTINGS_BY_KEY if key not in given]
     for record in records:
         if not record.ok("key"):
             continue  # blank, or an exact duplicate already reported
@@ -41,17 +44,35 @@ def read_settings(records: list[Record], problems: Problems) -> Settings:
         first_row[key] = record.row
         setting = SETTINGS_BY_KEY.get(key)
         if setting is None:
-            problems.warn("settings", record.row, "key", "unknown setting; ignored", key)
+            _unknown_setting(record.row, key, absent, problems)
             continue
         cell = record.values.get("value")
         if cell is None:
             continue
         value = read_cell(cell, setting.kind, setting.bound, (), setting.integer)
+        typical = () if setting.typical is None else (setting.typical,)
         if isinstance(value, Invalid):
-            problems.error("settings", record.row, "value", f"{key}: {value.message}", value.found)
-        else:
-            values[key] = int(value) if setting.integer and isinstance(value, float) else value
+            hint = bound_hint(cell, typical, setting.bound) \
+                if value.message.startswith("must be") else ""
+            problems.error("settings", record.row, "value", f"{key}: {value.message}{hint}",
+                           value.found)
+            continue
+        values[key] = int(value) if setting.integer and isinstance(value, float) else value
+        if setting.typical is not None and isinstance(value, float) \
+                and not setting.typical.holds(value):
+            problems.warn("settings", record.row, "value",
+                          implausible(key, value, setting.typical, setting.bound))
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def _unknown_setting(row: int, key: str, absent: list[str], problems: Problems) -> None:
+    """An error when ``key`` nearly matches a setting not given (its default would apply
+    silently), else a warning."""
+    meant = suggest(key, absent)
+    if meant is None:
+        problems.warn("settings", row, "key", "unknown setting; ignored", key)
+    else:
+        problems.error("settings", row, "key", f"unknown setting {key} — did you mean {meant}?")
 
 
 def _facility_rules(records: list[Record], order: Mapping[str, int], problems: Problems) -> None:
@@ -147,8 +168,10 @@ _NOT_APPLICABLE = {
 
 
 def _disruption_rules(records: list[Record], order: Mapping[str, int], problems: Problems) -> None:
-    """Stages by kind, columns that do not apply, and period order (MODEL.md §2, §11)."""
+    """Stages by kind, columns that do not apply, period order and identical rows
+    (MODEL.md §2, §11)."""
     _check_period_order("disruptions", records, order, problems)
+    _identical_disruptions(records, problems)
     for record in records:
         kind = record.values.get("kind")
         if not isinstance(kind, str) or not record.ok("kind"):
@@ -171,6 +194,27 @@ def _disruption_rules(records: list[Record], order: Mapping[str, int], problems:
             problems.error("disruptions", record.row, "stage",
                            f"{_a(kind)} disruption's stage must be {' / '.join(allowed)}",
                            stage)
+
+
+def _identical_disruptions(records: list[Record], problems: Problems) -> None:
+    """A row identical to an earlier one still counts (MODEL.md §11: multipliers multiply,
+    export caps each apply), but is most likely pasted twice: a warning naming both."""
+    columns = SHEETS_BY_NAME["disruptions"].column_names
+    first: dict[tuple[object, ...], int] = {}
+    for record in records:
+        if record.bad:
+            continue
+        key = tuple(record.values.get(c) for c in columns)
+        if key not in first:
+            first[key] = record.row
+            continue
+        kind, factor = record.values.get("kind"), record.number("factor")
+        effect = ("each is its own cap, so the copy changes nothing" if kind == "export"
+                  else f"their factors multiply ({kind} × {as_text(factor)} × "
+                  f"{as_text(factor)} = × {shown(factor * factor)})")
+        problems.warn("disruptions", record.row, None,
+                      f"identical to row {first[key]}: both apply and {effect}; delete one "
+                      "if it was pasted twice")
 
 
 def _a(word: str) -> str:
