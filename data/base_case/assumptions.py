@@ -378,7 +378,7 @@ RULES: dict[str, str] = {
                   "target = the 60-day target × a criticality multiple (China refines 75% "
                   "or more of world output: × 3; 50% or more: × 1.5; else × 0.5) of US "
                   "demand; starts empty; releases only while a supply disruption of its "
-                  "mineral is active (MODEL.md §6.6); budget 11.67 bn USD.",
+                  "mineral is active (docs/model.md §6.6); budget 11.67 bn USD.",
     "offtake_rule": "All US NdPr separation output of 2025e (8,900 t REO × 0.2 = 1,780 t/yr) "
                     "is bought at 110,000 USD/t take-or-pay, 2026H1-2030H2.",
     "drc_rule": "DRC quota, in force for 2026 and 2027 in every scenario: (96,600 − 9,600 t "

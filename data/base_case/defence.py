@@ -1,4 +1,4 @@
-"""The origin rule of US defence buyers (MODEL.md §12): which regions certify, and the
+"""The origin rule of US defence buyers (docs/model.md §12): which regions certify, and the
 defence share of US NdPr and tungsten demand that only certified product may meet.
 
 DFARS 225.7018 (10 U.S.C. 4872) bars NdFeB magnets and tungsten that were mined, refined,
