@@ -1,8 +1,8 @@
 """The ``optimizer`` command (MODEL.md §10).
 
-Exit status: 0 done, 2 bad input, 3 no optimal solution, 1 anything else; always
-with a message in plain words. This is the only module that prints or configures
-logging.
+Exit status: 0 done, 2 bad input, 3 no optimal solution, 1 anything else, 130 and
+143 stopped by SIGINT and SIGTERM; always with a message in plain words. This is the
+only module that prints or configures logging.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from optimizer import __version__
+from optimizer.stopping import StoppedError, stoppable
 from optimizer.workbook.problems import (
     FilesRefusedError,
     InputError,
@@ -31,6 +33,9 @@ from optimizer.workbook.problems import (
 if TYPE_CHECKING:
     from optimizer.progress import Progress
     from optimizer.run import RunResult
+
+STARTED = time.monotonic()  # the command's start, before the model's modules load:
+# the time limit counts from here
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -172,6 +177,16 @@ def run(
     problems: ProblemsFile = None,
 ) -> None:
     """Solve INPUT.xlsx and write the results workbook and a log beside it."""
+    with stoppable():
+        _run(input_path, output, time_limit, threads, write_model, solver_option,
+             value_of_information, engine, detail, pdf, quiet, problems)
+
+
+def _run(input_path: Path, output: Path | None, time_limit: float | None,
+         threads: int | None, write_model: Path | None, solver_option: list[str] | None,
+         value_of_information: bool, engine: str, detail: bool, pdf: bool, quiet: bool,
+         problems: Path | None) -> None:
+    """The ``run`` command, signals recorded (see :mod:`optimizer.stopping`)."""
     _State.problems_file = problems
     from optimizer.files import same_file
     from optimizer.run import RunRequest, default_output
@@ -200,7 +215,7 @@ def run(
             input_path, output, time_limit, threads, write_model,
             value_of_information=value_of_information, pdf=pdf, detail=detail,
             solver_options=solver_options, engine=engine,
-            on_solver=None if progress is None else progress.solver,
+            on_solver=None if progress is None else progress.solver, started=STARTED,
         ))
     _say_written(done)
 
@@ -219,7 +234,7 @@ def report(
     from optimizer.run import RunRequest
     from optimizer.run import report as report_kept
 
-    with _progress(quiet):
+    with stoppable(), _progress(quiet):
         done = report_kept(folder, RunRequest(folder, output, detail=detail, pdf=pdf))
     _say_written(done)
 
@@ -383,6 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     except _MissingExtraError as error:
         typer.echo(str(error), err=True)
         status = EXIT_ERROR
+    except StoppedError as error:
+        typer.echo(str(error), err=True)
+        status = error.exit_status
     except Exception as error:  # the last line of defence: one plain line, no traceback
         if _State.debug:
             import traceback

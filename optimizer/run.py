@@ -4,7 +4,11 @@
 
 Each stage is timed into the log. Bad input stops before anything is written; a
 model without an optimal solution writes the log but never replaces the results;
-the results are written to a temporary file and renamed into place. A PDF of them,
+the results are written to a temporary file and renamed into place. A run stopped by
+a signal (:mod:`optimizer.stopping`) leaves the earlier results as they were and a
+failed log; every temporary file goes with it, and the temporaries of a killed run are
+removed by the next run into the same folder. ``--time-limit`` is the whole run's:
+the solve gets what is left of it. A PDF of them,
 when asked for, is extra: without LibreOffice, or when it fails, the run still
 succeeds with its results, and says why there is no PDF.
 """
@@ -22,7 +26,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optimizer.files import file_sha256, replacing
+from optimizer import stopping
+from optimizer.files import file_sha256, remove_stale, replacing, work_folder
 from optimizer.pipeline import Outcome, optimize, prepare
 from optimizer.solve.explain import not_solved_message
 from optimizer.solve.highs import SolverOptions, names, write_mps
@@ -60,6 +65,9 @@ class RunRequest:
     solver_options: tuple[tuple[str, str], ...] = ()
     # told (iterations, objective) now and then during the solve (the progress display)
     on_solver: Callable[[int, float], None] | None = None
+    # when the command started (time.monotonic()): the time limit counts from there;
+    # None: from the call of run()
+    started: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,31 +195,57 @@ def run(request: RunRequest) -> RunResult:
     :class:`~optimizer.workbook.problems.NotAWorkbookError` on bad input (nothing written),
     :class:`NotSolvedError` when there is no optimal plan (only ``<results>.failed.log``
     is written); any other error writes ``<results>.failed.log`` with its traceback.
+    A signal (:class:`~optimizer.stopping.StoppedError`) and a time limit that runs
+    out before the solve (:class:`NotSolvedError`) write the failed log too.
     """
     started = time.perf_counter()
+    begun = request.started if request.started is not None else time.monotonic()
     output = request.output_path or default_output(request.input_path)
     check_files(request, output)
-    highs_log = Path(tempfile.mkstemp(prefix="highs-", suffix=".log")[1])
-    try:
-        with _capturing() as capture:
-            try:
-                outcome = _solve(request, highs_log)
-                if request.write_model is not None:
-                    write_mps(outcome.lp, request.write_model, names(outcome.lp.layout))
-                    log.info("model written to %s", request.write_model)
-            except (InputError, NotAWorkbookError):
-                raise  # bad input: the command line says all, nothing is written
-            except Exception as error:
-                _log_failure(output, capture, highs_log, error)
-                raise
-            if not outcome.optimal:
-                message = not_solved_message(outcome.derived, outcome.lp, outcome.solution)
-                capture.lines.append(message)  # the command line says it too, not logged
+    stale = remove_stale(output.parent)
+    if request.time_limit_s is not None:
+        stopping.set_deadline(begun + request.time_limit_s, request.time_limit_s)
+    with work_folder(output) as scratch, _capturing() as capture:
+        for path in stale:
+            log.info("removed %s, left by a run that was killed", path)
+        highs_log = scratch / "highs.log"
+        try:
+            outcome = _solve(request, highs_log, begun)
+            if request.write_model is not None:
+                write_mps(outcome.lp, request.write_model, names(outcome.lp.layout))
+                log.info("model written to %s", request.write_model)
+        except (InputError, NotAWorkbookError):
+            raise  # bad input: the command line says all, nothing is written
+        except stopping.StoppedError as error:
+            _log_stop(output, capture, highs_log, error)
+            raise
+        except stopping.DeadlinePassedError as error:
+            capture.lines.append(str(error))
+            with contextlib.suppress(OSError):
                 _write_log_to(failed_log_path(output), capture, highs_log)
-                raise NotSolvedError(message)
-            return _deliver(outcome, request, output, started, capture, highs_log)
-    finally:
-        highs_log.unlink(missing_ok=True)
+            raise NotSolvedError(str(error)) from error
+        except Exception as error:
+            _log_failure(output, capture, highs_log, error)
+            raise
+        if not outcome.optimal:
+            message = not_solved_message(outcome.derived, outcome.lp, outcome.solution)
+            capture.lines.append(message)  # the command line says it too, not logged
+            _write_log_to(failed_log_path(output), capture, highs_log)
+            raise NotSolvedError(message)
+        return _deliver(outcome, request, output, started, capture, highs_log)
+
+
+def _log_stop(output: Path, capture: _Capture, highs_log: Path | None,
+              error: stopping.StoppedError) -> None:
+    """The log of a run stopped by a signal: the failed log when the earlier results
+    stay, the results' own log when the new ones were already in place."""
+    capture.lines.append(str(error))  # the command line says it too
+    with contextlib.suppress(OSError):
+        if error.results_written:
+            _write_log(output, capture, highs_log)
+            failed_log_path(output).unlink(missing_ok=True)
+        else:
+            _write_log_to(failed_log_path(output), capture, highs_log)
 
 
 def report(folder: Path, request: RunRequest) -> RunResult:
@@ -277,13 +311,18 @@ def _deliver(outcome: Outcome, request: RunRequest, output: Path, started: float
     """
     try:
         results = _write_results(outcome, request, output, started, input_name)
+        stopping.results_written()
         done = _write_pdf(results, output, outcome.timings, capture) if request.pdf \
             else RunResult(output)
+    except stopping.StoppedError as error:  # asked to stop: nothing kept, nothing left
+        _log_stop(output, capture, highs_log, error)
+        raise
     except Exception as error:  # whatever failed, the solve is not lost
         raise _keep(outcome, request, output, error, capture, highs_log,
                     input_name) from error
     _write_log(output, capture, highs_log)
     failed_log_path(output).unlink(missing_ok=True)  # the failure it told of is past
+    stopping.checkpoint()  # a signal while the log was written: the run says so
     return done
 
 
@@ -335,20 +374,26 @@ def _places(output: Path) -> list[Path]:
     return list(dict.fromkeys([output.parent, Path.cwd(), Path(tempfile.gettempdir())]))
 
 
-def _solve(request: RunRequest, highs_log: Path) -> Outcome:
+def _solve(request: RunRequest, highs_log: Path, begun: float) -> Outcome:
+    """Read, check, build and solve; the time limit counts from ``begun``."""
     timings: dict[str, float] = {}
     data, warnings = load(request.input_path, timings)
     for warning in warnings:
         log.warning("%s", warning)
     settings = data.settings
+    limit = request.time_limit_s if request.time_limit_s is not None \
+        else settings.time_limit_s
+    deadline = None if limit is None else begun + limit
+    if limit is not None:
+        stopping.set_deadline(deadline, limit)
     options = SolverOptions(
-        time_limit_s=request.time_limit_s if request.time_limit_s is not None
-        else settings.time_limit_s,
+        time_limit_s=limit,
         threads=request.threads if request.threads is not None else settings.threads,
         log_file=highs_log,
         ranging=True,  # the sensitivity sheet's ranges
         progress=request.on_solver,
         extra=request.solver_options,
+        deadline=deadline,
     )
     if request.solver_options:
         log.info("HiGHS options: %s", ", ".join(f"{k}={v}" for k, v in request.solver_options))
@@ -362,6 +407,7 @@ def _solve(request: RunRequest, highs_log: Path) -> Outcome:
         derived, lp = prepare(data, timings)
         with timed(timings, "solve"):
             solution = solve_extensive_form(data, lp.layout, derived.tree)
+        stopping.checkpoint()
         log.info("marginal prices and the sensitivity sheet's duals are blank: the "
                  "%s engine gives no duals of the node formulation", request.engine)
         return Outcome(data, derived, lp, solution, timings)

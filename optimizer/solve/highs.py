@@ -28,6 +28,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from optimizer import stopping
 from optimizer.model.program import Program
 from optimizer.model.terms import CostIndex
 
@@ -130,6 +131,8 @@ class SolverOptions:
     # Any other HiGHS options, (name, value as text), set in order after the pinned
     # ones; checked beforehand by optimizer.solve.options.
     extra: tuple[tuple[str, str], ...] = ()
+    # the run's deadline (time.monotonic()): the solve gets what is left of it
+    deadline: float | None = None
 
 
 @dataclass(slots=True)
@@ -312,8 +315,9 @@ def _highs(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
     for name, value in options.extra:  # HiGHS reads the text by the option's type
         if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
             raise ValueError(f"HiGHS refuses {value!r} for its option {name}")
-    if options.time_limit_s is not None:
-        highs.setOptionValue("time_limit", float(options.time_limit_s))
+    limit = solve_time_limit(options)
+    if limit is not None:
+        highs.setOptionValue("time_limit", limit)
     if options.threads is not None:
         if _threads_in_use is not None and _threads_in_use != options.threads:
             log.warning("HiGHS keeps %d threads for the life of the process", _threads_in_use)
@@ -322,6 +326,18 @@ def _highs(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
             _threads_in_use = options.threads
     highs.passModel(highs_lp(lp))
     return highs
+
+
+MIN_TIME_LIMIT_S = 1e-3  # what HiGHS gets when the deadline has just passed
+
+
+def solve_time_limit(options: SolverOptions) -> float | None:
+    """HiGHS's time limit: the solver's own limit, cut to what is left before the
+    run's deadline (at least :data:`MIN_TIME_LIMIT_S`)."""
+    limits = [] if options.time_limit_s is None else [float(options.time_limit_s)]
+    if options.deadline is not None:
+        limits.append(max(options.deadline - time.monotonic(), MIN_TIME_LIMIT_S))
+    return min(limits) if limits else None
 
 
 def highs_lp(lp: CompiledLP) -> highspy.HighsLp:
@@ -357,11 +373,13 @@ def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
     highs = _highs(lp, options)
     if options.progress is not None:
         _report_progress(highs, options.progress)
+    stopping.interrupting(highs)  # a signal stops HiGHS within an iteration
     printed: list[str] = []
     with _printed_into(printed):
         started = time.perf_counter()
         highs.run()
         seconds = time.perf_counter() - started
+    stopping.checkpoint()
     model_status = highs.getModelStatus()
     status = _STATUS.get(model_status, "error")
     message = highs.modelStatusToString(model_status)
