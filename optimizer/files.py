@@ -24,7 +24,7 @@ from pathlib import Path
 def replacing(target: Path) -> Iterator[Path]:
     """A temporary path beside ``target``, renamed onto it if the block succeeds and
     removed if it fails. The folder is created when missing."""
-    from optimizer.stopping import safe_point
+    from optimizer.stopping import checkpoint
 
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, name = tempfile.mkstemp(
@@ -35,7 +35,7 @@ def replacing(target: Path) -> Iterator[Path]:
     try:
         yield temporary
         os.chmod(temporary, _file_mode(target))
-        safe_point("replace")  # a run stopped by a signal replaces nothing
+        checkpoint()  # a run stopped by a signal replaces nothing
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)

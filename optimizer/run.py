@@ -170,7 +170,7 @@ def _log_failure(output: Path, capture: _Capture, highs_log: Path | None,
                  error: BaseException) -> None:
     """Write the failed log of a run stopped by an unexpected error, traceback included;
     the error itself is the command line's to tell, in one line."""
-    capture.lines.append("the run stopped on an unexpected error:\n" + "".join(
+    capture.note("the run stopped on an unexpected error:\n" + "".join(
         traceback.format_exception(error)).rstrip())
     with contextlib.suppress(OSError):
         _write_log_to(failed_log_path(output), capture, highs_log)
@@ -186,6 +186,12 @@ class _Capture(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
+
+    def note(self, message: str) -> None:
+        """A line for the log file alone (the command line says it itself), formatted
+        as a logged error, so that the file reads as a run's log from its first line."""
+        self.emit(logging.LogRecord(log.name, logging.ERROR, __file__, 0, message, None,
+                                    None))
 
 
 def run(request: RunRequest) -> RunResult:
@@ -220,7 +226,7 @@ def run(request: RunRequest) -> RunResult:
             _log_stop(output, capture, highs_log, error)
             raise
         except stopping.DeadlinePassedError as error:
-            capture.lines.append(str(error))
+            capture.note(str(error))
             with contextlib.suppress(OSError):
                 _write_log_to(failed_log_path(output), capture, highs_log)
             raise NotSolvedError(str(error)) from error
@@ -239,7 +245,7 @@ def _log_stop(output: Path, capture: _Capture, highs_log: Path | None,
               error: stopping.StoppedError) -> None:
     """The log of a run stopped by a signal: the failed log when the earlier results
     stay, the results' own log when the new ones were already in place."""
-    capture.lines.append(str(error))  # the command line says it too
+    capture.note(str(error))  # the command line says it too
     with contextlib.suppress(OSError):
         if error.results_written:
             _write_log(output, capture, highs_log)

@@ -115,6 +115,7 @@ def _at_stage(stage: str, seconds: float | None) -> None:
     if stage == SOLVE_STAGE:
         pause(stage)
         check_deadline()
+        _run.deadline = None  # the solve has its own limit; what follows has none
     else:
         safe_point(stage)
 
