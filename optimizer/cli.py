@@ -1,8 +1,9 @@
 """The ``optimizer`` command (MODEL.md §10).
 
-Exit status: 0 done, 2 bad input, 3 no optimal solution, 1 anything else, 130 and
-143 stopped by SIGINT and SIGTERM; always with a message in plain words. This is the
-only module that prints or configures logging.
+Exit status: 0 done, 2 bad input (or a case too large for the memory available), 3
+no optimal solution, 1 anything else, 130 and 143 stopped by SIGINT and SIGTERM;
+always with a message in plain words. This is the only module that prints or
+configures logging.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from optimizer import __version__
+from optimizer.memory import NotEnoughMemoryError
 from optimizer.stopping import StoppedError, stoppable
 from optimizer.workbook.problems import (
     FilesRefusedError,
@@ -386,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"{len(error.errors)} problem(s) in the input:", err=True)
         _say_capped(error.errors)
         status = EXIT_BAD_INPUT
-    except (NotAWorkbookError, _RefusedError, KeptSolutionError, FilesRefusedError) as error:
+    except (NotAWorkbookError, _RefusedError, KeptSolutionError, FilesRefusedError,
+            NotEnoughMemoryError) as error:
         typer.echo(str(error), err=True)
         status = EXIT_BAD_INPUT
     except NotSolvedError as error:

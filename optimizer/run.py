@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING
 
 from optimizer import stopping
 from optimizer.files import file_sha256, remove_stale, replacing, work_folder
+from optimizer.memory import NotEnoughMemoryError
 from optimizer.pipeline import Outcome, optimize, prepare
 from optimizer.solve.explain import not_solved_message
-from optimizer.solve.highs import SolverOptions, names, write_mps
+from optimizer.solve.highs import CompiledLP, SolverOptions, names, write_mps
 from optimizer.timing import timed
 from optimizer.workbook.problems import (
     FilesRefusedError,
@@ -230,6 +231,11 @@ def run(request: RunRequest) -> RunResult:
             with contextlib.suppress(OSError):
                 _write_log_to(failed_log_path(output), capture, highs_log)
             raise NotSolvedError(str(error)) from error
+        except NotEnoughMemoryError as error:
+            capture.note(str(error))  # the command line says it too
+            with contextlib.suppress(OSError):
+                _write_log_to(failed_log_path(output), capture, highs_log)
+            raise
         except Exception as error:
             _log_failure(output, capture, highs_log, error)
             raise
@@ -417,11 +423,24 @@ def _solve(request: RunRequest, highs_log: Path, begun: float) -> Outcome:
         log.info("marginal prices and the sensitivity sheet's duals are blank: the "
                  "%s engine gives no duals of the node formulation", request.engine)
         return Outcome(data, derived, lp, solution, timings)
-    outcome = optimize(data, options, timings)
+    outcome = optimize(data, options, timings,
+                       compiled=lambda lp: _log_ranges(lp, request.input_path))
     if outcome.solution.printed:  # HiGHS's log is closed with its instance: append
         with highs_log.open("a", encoding="utf-8") as text:
             text.write("\n--- printed by the solver itself ---\n" + outcome.solution.printed)
     return outcome
+
+
+def _log_ranges(lp: CompiledLP, input_path: Path) -> None:
+    """The LP's numeric ranges, and the input cells behind their ends, into the log
+    (:mod:`optimizer.solve.numerics`)."""
+    from optimizer.solve.numerics import ranges
+    from optimizer.workbook.problems import Problems
+    from optimizer.workbook.reading import read_workbook
+
+    raw = read_workbook(input_path, Problems())
+    for found in ranges(lp, raw):
+        log.info("%s", found.line())
 
 
 def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float,

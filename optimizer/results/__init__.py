@@ -128,7 +128,9 @@ def collect(
                            solution.solve_seconds,
                            Provenance(provenance.input_path, provenance.input_sha256,
                                       provenance.total_seconds, folder),
-                           expected_certified_shortfall(solved)),
+                           expected_certified_shortfall(solved),
+                           (solution.max_primal_infeasibility,
+                            solution.max_dual_infeasibility)),
         "scenarios": scenarios(data, tree, accounts, detail),
         "expansions": expansions(solved),
     }

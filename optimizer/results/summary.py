@@ -47,9 +47,12 @@ class Provenance:
 
 def summary(data: ModelData, accounts: Accounts, objective: float, size: tuple[int, int],
             solve_seconds: float, provenance: Provenance,
-            certified_shortfall_t: float = 0.0) -> pd.DataFrame:
+            certified_shortfall_t: float = 0.0,
+            infeasibility: tuple[float, float] = (float("nan"), float("nan")),
+            ) -> pd.DataFrame:
     """The ``summary`` sheet: one row per declared figure; ``certified_shortfall_t`` is
-    the expected unmet certified demand (§12)."""
+    the expected unmet certified demand (§12); ``infeasibility`` HiGHS's largest primal
+    and dual infeasibilities (blank when unknown)."""
     settings = data.settings
     expected = accounts.expected_costs
     total = float(expected.sum())
@@ -66,6 +69,8 @@ def summary(data: ModelData, accounts: Accounts, objective: float, size: tuple[i
         "variables": size[0],
         "constraints": size[1],
         "solve_seconds": solve_seconds,
+        "max_primal_infeasibility": infeasibility[0],
+        "max_dual_infeasibility": infeasibility[1],
         "total_seconds": provenance.total_seconds,
         "input_file": str(provenance.input_path),
         "input_sha256": provenance.input_sha256,

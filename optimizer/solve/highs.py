@@ -157,6 +157,10 @@ class Solution:
     # What the solver printed to standard output itself during the solve, rather than
     # to HiGHS's log (cuPDLP-C, HiGHS's PDLP, does so): kept for the run's log.
     printed: str = ""
+    # HiGHS's largest primal and dual infeasibility of the solution returned, in the
+    # model's own units (NaN when HiGHS gives none)
+    max_primal_infeasibility: float = float("nan")
+    max_dual_infeasibility: float = float("nan")
 
     def value_map(self, layout: Layout, name: str) -> dict[Any, float]:
         """A variable component's values by its keys (empty when it has none)."""
@@ -385,10 +389,13 @@ def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
     message = highs.modelStatusToString(model_status)
     if status == "optimal":
         solution = highs.getSolution()
+        info = highs.getInfo()
         optimum = Solution(
-            status, message, float(highs.getInfo().objective_function_value),
+            status, message, float(info.objective_function_value),
             np.asarray(solution.col_value), np.asarray(solution.row_dual), seconds,
             reduced_costs=np.asarray(solution.col_dual), printed="".join(printed),
+            max_primal_infeasibility=_infeasibility(info.max_primal_infeasibility),
+            max_dual_infeasibility=_infeasibility(info.max_dual_infeasibility),
         )
         if options.ranging:
             _add_ranging(highs, optimum)
@@ -397,6 +404,12 @@ def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
     if status in ("infeasible", "infeasible or unbounded"):
         _add_iis(highs, result)
     return result
+
+
+def _infeasibility(value: float) -> float:
+    """HiGHS's figure, NaN where it has none (it writes −1 or +∞ then)."""
+    value = float(value)
+    return value if 0.0 <= value < np.inf else float("nan")
 
 
 @contextlib.contextmanager
