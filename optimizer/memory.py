@@ -18,8 +18,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from optimizer.model.derive import Derived
+if TYPE_CHECKING:  # the command line imports this module: kept light
+    from optimizer.model.derive import Derived
 
 MEMORY_VARIABLE = "OPTIMIZER_MEMORY_BYTES"
 # Calibrated with benchmarks/memory.py (peak resident memory of `optimizer run`,
