@@ -30,7 +30,7 @@ def test_a_case_too_large_for_the_memory_available_is_refused_in_one_sentence(
     source = write_tables(tmp_path / "case.xlsx", valid_tables())
     monkeypatch.setenv(memory.MEMORY_VARIABLE, str(100_000_000))  # 95 MB
     assert main(["run", str(source), "-o", str(tmp_path / "r.xlsx"), "-q"]) == 2
-    # 180 MB + 154 × 2,500 bytes, in MB
+    # 180 MB + 154 × 3,000 bytes, in MB
     message = ("This case needs about 180 MB of memory (7 tree nodes, 154 node entities), "
                "more than the 95 MB available: use fewer scenarios or periods, or a "
                "machine with more memory.")
