@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from optimizer.progress import Progress
     from optimizer.run import RunResult
 
-STARTED = time.monotonic()  # the command's start, before the model's modules load:
-# the time limit counts from here
+STARTED = time.monotonic()  # the command's start (main() sets it again when called),
+# before the model's modules load: the time limit counts from here
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -376,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     Usage errors are the command-line parser's to report (exit 2); the program's own
     failures are caught here and told in one plain line.
     """
+    global STARTED
+    STARTED = time.monotonic()
     _State.problems_file = None  # a command sets it; nothing carries over between calls
     try:
         app(args=argv, standalone_mode=True)

@@ -19,7 +19,9 @@ import pytest
 from optimizer import stopping
 from optimizer.cli import main
 from optimizer.files import remove_stale
+from optimizer.run import RunRequest, run
 from optimizer.solve.highs import MIN_TIME_LIMIT_S, SolverOptions, solve_time_limit
+from optimizer.workbook.problems import NotSolvedError
 from tests.cases import valid_tables, write_tables
 
 MOMENTS = {"read": "read", "solve": "solve", "write-sheet": "write"}  # pause -> stage
@@ -125,19 +127,31 @@ def _a_finished_process() -> int:
 
 
 def test_a_time_limit_that_runs_out_before_the_solve_ends_the_run_with_status_3(
-    earlier: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    earlier: Path, tmp_path: Path
 ) -> None:
-    # Row 14: --time-limit 0.001 took 2.66 s, the limit covering the solve alone. In
-    # this process the command started long ago: the deadline has passed at the read.
+    # Row 14: --time-limit 0.001 took 2.66 s, the limit covering the solve alone. The
+    # command's own start-up takes longer than 1 ms: the deadline has passed at the read.
     source, results, kept = _copy(earlier, tmp_path)
-    assert main(["run", str(source), "-o", str(results), "--time-limit", "0.001", "-q"]) == 3
+    done = subprocess.run(
+        [sys.executable, "-m", "optimizer", "run", str(source), "-o", str(results),
+         "--time-limit", "0.001", "-q"], capture_output=True, text=True, timeout=120)
     message = ("The time limit of 0.001 s ran out during read, before the solve started; "
                "allow more time (--time-limit) and run again.")
-    assert capsys.readouterr().err == message + "\n"
+    assert (done.returncode, done.stderr) == (3, message + "\n")
     assert {n: (tmp_path / n).read_bytes() for n in kept} == kept
     assert message in (tmp_path / "r.failed.log").read_text(encoding="utf-8")
     assert main(["run", str(source), "-o", str(results), "-q"]) == 0  # the next run
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx", "r.log", "r.xlsx"]
+
+
+def test_the_time_limit_counts_from_the_command_s_start(tmp_path: Path) -> None:
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    request = RunRequest(source, tmp_path / "r.xlsx", time_limit_s=5.0,
+                         started=time.monotonic() - 6.0)  # started 6 s ago
+    with pytest.raises(NotSolvedError, match=r"^The time limit of 5 s ran out during read"), \
+            stopping.stoppable():
+        run(request)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx", "r.failed.log"]
 
 
 def test_the_solve_gets_what_is_left_of_the_run_s_time() -> None:
