@@ -57,8 +57,8 @@ def prepare(data: ModelData, timings: dict[str, float] | None = None, *,
     with timed(timings, "derive"):
         derived = derive(data)
     expected = check_memory(derived)  # refused here rather than killed later
-    log.info("expected peak memory %.0f MB (%d node entities)", expected.bytes / 2**20,
-             expected.node_entities)
+    log.info("expected peak memory %.0f MB (%s node entities)", expected.bytes / 2**20,
+             f"{expected.node_entities:,}")
     with timed(timings, "build"):
         program = build(derived, extra)
     with timed(timings, "compile"):
