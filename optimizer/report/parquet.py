@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from optimizer.files import replacing_folder
 from optimizer.results import Results
+from optimizer.stopping import checkpoint
 
 TREE_FILES = ("nodes", "paths")
 
@@ -37,6 +38,7 @@ def write(results: Results, folder: Path) -> Path:
         years=tree.years, discount=np.asarray(tree.derived.discount)[tree.period])
     with replacing_folder(folder) as temporary:
         for name, table in results.detail.items():
+            checkpoint()  # a signal stops the run between tables (optimizer.stopping)
             _write_table(table, temporary / f"{name}.parquet")
         _write_table(nodes, temporary / "nodes.parquet")
         _write_table(tree.paths, temporary / "paths.parquet")

@@ -47,6 +47,7 @@ from optimizer.results.tables import (
     plain,
 )
 from optimizer.results.tree import Tree
+from optimizer.stopping import checkpoint
 
 __all__ = ["Provenance", "Results", "collect"]
 
@@ -115,6 +116,7 @@ def collect(
     tree = accounts.tree  # one tree for the money and the tables
     solved = Solved(derived, outcome.lp, solution, tree)
     detail = detail_tables(solved)
+    checkpoint()  # a signal stops the run between the long steps (optimizer.stopping)
     results = Results(outcome, accounts, tree, detail, {}, detail_requested=detail_requested)
     limit = settings.max_sheet_rows if max_sheet_rows is None else max_sheet_rows
     results.forms = {
@@ -135,8 +137,10 @@ def collect(
         "expansions": expansions(solved),
     }
     results.sheets = sheets  # the report sheets below read it, complete, as it grows
+    checkpoint()
     sheets["burden"] = burden(outcome, accounts, detail)
     sheets["sensitivity"], sensitivity_note = _largest_duals(sensitivity(outcome), limit)
+    checkpoint()
     complete = results.complete()
     sheets["headlines"] = headlines(outcome, complete)
     sheets["chart_data"] = chart_data(outcome, complete)
