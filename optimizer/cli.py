@@ -193,12 +193,14 @@ def _run(input_path: Path, output: Path | None, time_limit: float | None,
     from optimizer.files import same_file
     from optimizer.run import RunRequest, default_output
     from optimizer.run import run as run_case  # the command shares the function's name
-    from optimizer.solve.options import SolverOptionError, checked
+    solver_options: tuple[tuple[str, str], ...] = ()
+    if solver_option:  # checked with HiGHS itself, loaded only then
+        from optimizer.solve.options import SolverOptionError, checked
 
-    try:
-        solver_options = checked(solver_option or ())
-    except SolverOptionError as error:
-        raise _RefusedError(str(error)) from error
+        try:
+            solver_options = checked(solver_option)
+        except SolverOptionError as error:
+            raise _RefusedError(str(error)) from error
     if engine != "highs":
         from optimizer.solve import mpisppy
 

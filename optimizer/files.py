@@ -52,6 +52,11 @@ def _file_mode(target: Path) -> int:
     return 0o666 & ~umask
 
 
+def detail_folder(workbook: Path) -> Path:
+    """The folder of Parquet detail beside a results workbook."""
+    return workbook.with_name(f"{workbook.stem}_detail")
+
+
 def same_file(a: Path, b: Path) -> bool:
     """Whether two paths name the same file (existing or not)."""
     if a.exists() and b.exists():

@@ -24,14 +24,11 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from optimizer import stopping
 from optimizer.files import file_sha256, remove_stale, replacing, work_folder
 from optimizer.memory import NotEnoughMemoryError
-from optimizer.pipeline import Outcome, optimize, prepare
-from optimizer.solve.explain import not_solved_message
-from optimizer.solve.highs import CompiledLP, SolverOptions, names, write_mps
 from optimizer.timing import timed
 from optimizer.workbook.problems import (
     FilesRefusedError,
@@ -41,10 +38,14 @@ from optimizer.workbook.problems import (
     NotSolvedError,
     ResultsNotWrittenError,
 )
-from optimizer.workbook.validation import load
 
 if TYPE_CHECKING:
+    from optimizer.pipeline import Outcome
     from optimizer.results import Results
+    from optimizer.solve.highs import CompiledLP, SolverOptions
+
+# The modules that read, model and solve load only once the run is under way: a
+# time limit already spent, or a refused file, ends the command without them.
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,7 @@ def check_files(request: RunRequest, output: Path) -> None:
     results, the log, the model file and the detail folder may be neither the input nor
     each other; an existing file at the log's name is replaced only when a run wrote it.
     """
-    from optimizer.files import same_file
-    from optimizer.report.parquet import detail_folder
+    from optimizer.files import detail_folder, same_file
 
     if output.suffix.lower() != ".xlsx":
         raise FilesRefusedError(
@@ -217,8 +217,11 @@ def run(request: RunRequest) -> RunResult:
             log.info("removed %s, left by a run that was killed", path)
         highs_log = scratch / "highs.log"
         try:
+            stopping.safe_point("start-up")  # a signal or a spent limit: nothing loaded
             outcome = _solve(request, highs_log, begun)
             if request.write_model is not None:
+                from optimizer.solve.highs import names, write_mps
+
                 write_mps(outcome.lp, request.write_model, names(outcome.lp.layout))
                 log.info("model written to %s", request.write_model)
         except (InputError, NotAWorkbookError):
@@ -240,6 +243,8 @@ def run(request: RunRequest) -> RunResult:
             _log_failure(output, capture, highs_log, error)
             raise
         if not outcome.optimal:
+            from optimizer.solve.explain import not_solved_message
+
             message = not_solved_message(outcome.derived, outcome.lp, outcome.solution)
             capture.lines.append(message)  # the command line says it too, not logged
             _write_log_to(failed_log_path(output), capture, highs_log)
@@ -268,7 +273,9 @@ def report(folder: Path, request: RunRequest) -> RunResult:
     Raises :class:`~optimizer.workbook.problems.KeptSolutionError` for a folder that
     holds no kept solution, or one that does not match the LP its input gives.
     """
+    from optimizer.pipeline import Outcome, prepare
     from optimizer.report.solution import read
+    from optimizer.workbook.validation import load
 
     started = time.perf_counter()
     kept = read(folder)
@@ -388,6 +395,10 @@ def _places(output: Path) -> list[Path]:
 
 def _solve(request: RunRequest, highs_log: Path, begun: float) -> Outcome:
     """Read, check, build and solve; the time limit counts from ``begun``."""
+    from optimizer.pipeline import Outcome, prepare
+    from optimizer.solve.highs import SolverOptions
+    from optimizer.workbook.validation import load
+
     timings: dict[str, float] = {}
     data, warnings = load(request.input_path, timings)
     for warning in warnings:
@@ -431,6 +442,14 @@ def _solve(request: RunRequest, highs_log: Path, begun: float) -> Outcome:
     return outcome
 
 
+def optimize(data: Any, options: SolverOptions, timings: dict[str, float],
+             compiled: Callable[[CompiledLP], None]) -> Outcome:
+    """:func:`optimizer.pipeline.optimize`, loaded when first called."""
+    from optimizer.pipeline import optimize as solve_pipeline
+
+    return solve_pipeline(data, options, timings, compiled=compiled)
+
+
 def _log_ranges(lp: CompiledLP, input_path: Path) -> None:
     """The LP's numeric ranges, and the input cells behind their ends, into the log
     (:mod:`optimizer.solve.numerics`)."""
@@ -447,6 +466,7 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
                    input_name: Path | None = None) -> Results:
     from optimizer.report import parquet, xlsx
     from optimizer.results import Provenance, collect
+    from optimizer.solve.highs import SolverOptions
 
     information = None
     if request.value_of_information:

@@ -62,9 +62,9 @@ class DeadlinePassedError(Exception):
 
 @dataclass(slots=True)
 class _Run:
-    stage: str = "start"
+    stage: str = "start-up"
     signal_number: int | None = None
-    stage_at_signal: str = "start"
+    stage_at_signal: str = "start-up"
     results_written: bool = False
     deadline: float | None = None  # time.monotonic()
     limit_s: float = 0.0

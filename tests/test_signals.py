@@ -130,12 +130,12 @@ def test_a_time_limit_that_runs_out_before_the_solve_ends_the_run_with_status_3(
     earlier: Path, tmp_path: Path
 ) -> None:
     # Row 14: --time-limit 0.001 took 2.66 s, the limit covering the solve alone. The
-    # command's own start-up takes longer than 1 ms: the deadline has passed at the read.
+    # command's own start-up takes longer than 1 ms: the deadline has passed before it reads.
     source, results, kept = _copy(earlier, tmp_path)
     done = subprocess.run(
         [sys.executable, "-m", "optimizer", "run", str(source), "-o", str(results),
          "--time-limit", "0.001", "-q"], capture_output=True, text=True, timeout=120)
-    message = ("The time limit of 0.001 s ran out during read, before the solve started; "
+    message = ("The time limit of 0.001 s ran out during start-up, before the solve started; "
                "allow more time (--time-limit) and run again.")
     assert (done.returncode, done.stderr) == (3, message + "\n")
     assert {n: (tmp_path / n).read_bytes() for n in kept} == kept
@@ -148,7 +148,7 @@ def test_the_time_limit_counts_from_the_command_s_start(tmp_path: Path) -> None:
     source = write_tables(tmp_path / "case.xlsx", valid_tables())
     request = RunRequest(source, tmp_path / "r.xlsx", time_limit_s=5.0,
                          started=time.monotonic() - 6.0)  # started 6 s ago
-    with pytest.raises(NotSolvedError, match=r"^The time limit of 5 s ran out during read"), \
+    with pytest.raises(NotSolvedError, match=r"^The time limit of 5 s ran out during start-up"), \
             stopping.stoppable():
         run(request)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx", "r.failed.log"]
