@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -161,3 +162,18 @@ def test_the_solve_gets_what_is_left_of_the_run_s_time() -> None:
     assert solve_time_limit(SolverOptions(time_limit_s=5.0, deadline=now + 30.0)) == 5.0
     assert solve_time_limit(SolverOptions(deadline=now - 1.0)) == MIN_TIME_LIMIT_S
     assert solve_time_limit(SolverOptions()) is None
+
+
+def test_a_run_leaves_nothing_in_the_system_s_temporary_folder(
+    earlier: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Row 9: HiGHS's log and XlsxWriter's XML were left in the temporary folder: both
+    # now go to private folders beside the results, removed on every path.
+    source, results, _ = _copy(earlier, tmp_path)
+    system = tmp_path / "system-temporary"
+    system.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system))
+    assert main(["run", str(source), "-o", str(results), "-q"]) == 0
+    assert list(system.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "case.xlsx", "r.log", "r.xlsx", "system-temporary"]
