@@ -4,13 +4,16 @@
 
 Each stage is timed into the log. Bad input stops before anything is written; a
 model without an optimal solution writes the log but never replaces the results;
-the results are written to a temporary file and renamed into place. A run stopped by
-a signal (:mod:`optimizer.stopping`) leaves the earlier results as they were and a
-failed log; every temporary file goes with it, and the temporaries of a killed run are
-removed by the next run into the same folder. ``--time-limit`` is the whole run's:
-the solve gets what is left of it. A PDF of them,
+the results are written to a temporary file and renamed into place. A PDF of them,
 when asked for, is extra: without LibreOffice, or when it fails, the run still
 succeeds with its results, and says why there is no PDF.
+
+A run stopped by a signal (:mod:`optimizer.stopping`) leaves the earlier results as
+they were and a failed log; every temporary file goes with it, and the temporaries of
+a killed run are removed by the next run into the same folder. ``--time-limit`` is
+the whole run's: the solve gets what is left of it. The modules that read, model and
+solve load only once the run is under way, so a limit already spent, or a refused
+file, ends the command without them.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from optimizer import stopping
 from optimizer.files import file_sha256, remove_stale, replacing, work_folder
@@ -40,12 +43,10 @@ from optimizer.workbook.problems import (
 )
 
 if TYPE_CHECKING:
+    from optimizer.data import ModelData
     from optimizer.pipeline import Outcome
     from optimizer.results import Results
     from optimizer.solve.highs import CompiledLP, SolverOptions
-
-# The modules that read, model and solve load only once the run is under way: a
-# time limit already spent, or a refused file, ends the command without them.
 
 log = logging.getLogger(__name__)
 
@@ -442,7 +443,7 @@ def _solve(request: RunRequest, highs_log: Path, begun: float) -> Outcome:
     return outcome
 
 
-def optimize(data: Any, options: SolverOptions, timings: dict[str, float],
+def optimize(data: ModelData, options: SolverOptions, timings: dict[str, float],
              compiled: Callable[[CompiledLP], None]) -> Outcome:
     """:func:`optimizer.pipeline.optimize`, loaded when first called."""
     from optimizer.pipeline import optimize as solve_pipeline
