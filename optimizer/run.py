@@ -340,9 +340,14 @@ def _deliver(outcome: Outcome, request: RunRequest, output: Path, started: float
     except Exception as error:  # whatever failed, the solve is not lost
         raise _keep(outcome, request, output, error, capture, highs_log,
                     input_name) from error
-    _write_log(output, capture, highs_log)
-    failed_log_path(output).unlink(missing_ok=True)  # the failure it told of is past
-    stopping.checkpoint()  # a signal while the log was written: the run says so
+    with stopping.held():  # the new results' log follows them
+        _write_log(output, capture, highs_log)
+        failed_log_path(output).unlink(missing_ok=True)  # the failure it told of is past
+    try:
+        stopping.checkpoint()  # a signal while the results were finished: say so
+    except stopping.StoppedError as error:
+        _log_stop(output, capture, highs_log, error)
+        raise
     return done
 
 
@@ -487,10 +492,11 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
             information,
             detail_requested=request.detail,
         )
-    with timed(outcome.timings, "write"):
+    with timed(outcome.timings, "write"), contextlib.ExitStack() as stack:
         if results.writes_detail:
             parquet.write(results, folder)
             log.info("complete detail tables written to %s", folder)
+            stack.enter_context(stopping.held())  # the new detail: its workbook follows
         xlsx.write(results.workbook(), output, input_path=request.input_path,
                    forms={name: form.sheet for name, form in results.forms.items()})
     for name, form in results.forms.items():

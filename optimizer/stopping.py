@@ -70,6 +70,7 @@ class _Run:
     limit_s: float = 0.0
     paused: bool = False
     raised: bool = False  # the stop is raised once; the run then unwinds undisturbed
+    held: int = 0  # inside held(): safe points do not stop
 
 
 _run: _Run | None = None
@@ -133,9 +134,25 @@ def checkpoint() -> None:
     """Raise :class:`StoppedError` if a signal came (no-op outside :func:`stoppable`,
     and once raised)."""
     run = _run
-    if run is not None and run.signal_number is not None and not run.raised:
+    if run is not None and run.signal_number is not None and not run.raised \
+            and not run.held:
         run.raised = True
         raise StoppedError(run.signal_number, run.stage_at_signal, run.results_written)
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """No stop while the block runs (files that must change together); a signal that
+    came meanwhile stops the run at the first safe point after it."""
+    run = _run
+    if run is None:
+        yield
+        return
+    run.held += 1
+    try:
+        yield
+    finally:
+        run.held -= 1
 
 
 def requested() -> bool:

@@ -177,3 +177,38 @@ def test_a_run_leaves_nothing_in_the_system_s_temporary_folder(
     assert list(system.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "case.xlsx", "r.log", "r.xlsx", "system-temporary"]
+
+
+def test_a_stop_waits_while_files_that_change_together_are_written() -> None:
+    with stopping.stoppable():
+        os.kill(os.getpid(), signal.SIGTERM)  # recorded by the run's handler
+        with stopping.held():
+            stopping.checkpoint()  # no stop here
+        with pytest.raises(stopping.StoppedError,
+                           match=r"^stopped by SIGTERM during start-up; earlier results kept$"):
+            stopping.checkpoint()
+
+
+def test_a_signal_after_the_new_detail_is_in_place_lets_its_workbook_follow(
+    earlier: Path, tmp_path: Path
+) -> None:
+    # with --detail, the Parquet folder is replaced first: a stop between it and the
+    # workbook would leave them from two runs, so the workbook and its log are written
+    source, results, kept = _copy(earlier, tmp_path)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "optimizer", "run", str(source), "-o", str(results), "-q",
+         "--detail"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        env={**os.environ, stopping.PAUSE_VARIABLE: "write-sheet"})
+    assert child.stderr is not None
+    assert child.stderr.readline() == "paused at write-sheet\n"
+    child.send_signal(signal.SIGTERM)
+    rest = child.stderr.read()
+    assert (child.wait(timeout=60), rest) == (
+        143, "stopped by SIGTERM during write; its results and their log were written\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "case.xlsx", "r.log", "r.xlsx", "r_detail"]
+    assert (tmp_path / "r.xlsx").read_bytes() != kept["r.xlsx"]  # the new results
+    assert (tmp_path / "r.log").read_bytes() != kept["r.log"]  # and their log
+    log = (tmp_path / "r.log").read_text(encoding="utf-8")
+    assert "results written to" in log
+    assert "stopped by SIGTERM during write; its results and their log were written" in log
