@@ -2,12 +2,15 @@
 
 The command installs :func:`stoppable` for the run. The first SIGINT or SIGTERM is
 only recorded, with the stage it came in (read, validate, …, solve, write); the run
-stops at its next safe point by raising :class:`StoppedError`, so every ``finally``
-runs, every temporary file is removed and the log is written. The safe points are
-the start of each stage (:mod:`optimizer.timing`), each sheet of the results
-workbook, the moment before a file is renamed into place, and, during the solve,
-HiGHS's own interrupt callbacks (:func:`interrupting`): HiGHS stops within an
-iteration. A second signal ends the process as the signal does by default.
+stops at its next safe point by raising :class:`StoppedError` (once), so every
+``finally`` runs, every temporary file is removed and the log is written. The safe
+points are the start of the run (``start-up``) and of each stage
+(:mod:`optimizer.timing`), the long steps of extracting the results, each sheet of the
+results workbook and each Parquet table, the moment before a file is renamed into
+place, and, during the solve, HiGHS's own interrupt callbacks (:func:`interrupting`):
+HiGHS stops at its next iteration. Within :func:`held` (files that must change
+together) no safe point stops. A second signal ends the process as the signal does
+by default.
 
 Test hook: the environment variable ``OPTIMIZER_PAUSE_AT=<safe point>`` (a stage
 name, or ``write-sheet``) makes the run print ``paused at <point>`` to standard error
