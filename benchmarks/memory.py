@@ -5,8 +5,8 @@ For the default case and each generated size, ``optimizer run`` runs in a fresh
 process (``benchmarks/run.py``'s ``run_once``, peak resident memory from ``wait4``)
 and the case's node entities are counted as the guard counts them. Printed per case:
 tree nodes, node entities, variables, nonzeros, peak memory, the guard's estimate, and
-(peak − the guard's base) ÷ node entities, whose largest value the guard uses as its
-bytes per node entity.
+(peak − the guard's base) ÷ node entities. The guard's bytes per node entity sit about
+20 % above the largest value seen over several runs (peaks vary by some 5 %).
 
     python benchmarks/memory.py [--sizes tiny 50k 275k] [--repeats 1]
 
