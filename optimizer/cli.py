@@ -1,8 +1,9 @@
 """The ``optimizer`` command (MODEL.md §10).
 
-Exit status: 0 done, 2 bad input, 3 no optimal solution, 1 anything else; always
-with a message in plain words. This is the only module that prints or configures
-logging.
+Exit status: 0 done, 2 bad input (or a case too large for the memory available), 3
+no optimal solution, 1 anything else, 130 and 143 stopped by SIGINT and SIGTERM;
+always with a message in plain words. This is the only module that prints or
+configures logging.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,6 +19,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from optimizer import __version__
+from optimizer.memory import NotEnoughMemoryError
+from optimizer.stopping import StoppedError, stoppable
 from optimizer.workbook.problems import (
     FilesRefusedError,
     InputError,
@@ -31,6 +35,9 @@ from optimizer.workbook.problems import (
 if TYPE_CHECKING:
     from optimizer.progress import Progress
     from optimizer.run import RunResult
+
+STARTED = time.monotonic()  # the command's start (main() sets it again when called),
+# before the model's modules load: the time limit counts from here
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -184,16 +191,29 @@ def run(
     strict: Strict = False,
 ) -> None:
     """Solve INPUT.xlsx and write the results workbook and a log beside it."""
+    with stoppable():
+        _run(input_path, output, time_limit, threads, write_model, solver_option,
+             value_of_information, compare_policy, engine, detail, pdf, quiet, problems,
+             strict)
+
+
+def _run(input_path: Path, output: Path | None, time_limit: float | None,
+         threads: int | None, write_model: Path | None, solver_option: list[str] | None,
+         value_of_information: bool, compare_policy: bool, engine: str, detail: bool,
+         pdf: bool, quiet: bool, problems: Path | None, strict: bool) -> None:
+    """The ``run`` command, signals recorded (see :mod:`optimizer.stopping`)."""
     _State.problems_file = problems
     from optimizer.files import same_file
     from optimizer.run import RunRequest, default_output
     from optimizer.run import run as run_case  # the command shares the function's name
-    from optimizer.solve.options import SolverOptionError, checked
+    solver_options: tuple[tuple[str, str], ...] = ()
+    if solver_option:  # checked with HiGHS itself, loaded only then
+        from optimizer.solve.options import SolverOptionError, checked
 
-    try:
-        solver_options = checked(solver_option or ())
-    except SolverOptionError as error:
-        raise _RefusedError(str(error)) from error
+        try:
+            solver_options = checked(solver_option)
+        except SolverOptionError as error:
+            raise _RefusedError(str(error)) from error
     if engine != "highs":
         from optimizer.solve import mpisppy
 
@@ -213,7 +233,7 @@ def run(
             value_of_information=value_of_information, compare_policy=compare_policy,
             pdf=pdf, detail=detail, solver_options=solver_options, engine=engine,
             strict=strict,
-            on_solver=None if progress is None else progress.solver,
+            on_solver=None if progress is None else progress.solver, started=STARTED,
         ))
     _say_written(done)
 
@@ -232,7 +252,7 @@ def report(
     from optimizer.run import RunRequest
     from optimizer.run import report as report_kept
 
-    with _progress(quiet):
+    with stoppable(), _progress(quiet):
         done = report_kept(folder, RunRequest(folder, output, detail=detail, pdf=pdf))
     _say_written(done)
 
@@ -390,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     Usage errors are the command-line parser's to report (exit 2); the program's own
     failures are caught here and told in one plain line.
     """
+    global STARTED
+    STARTED = time.monotonic()
     _State.problems_file = None  # a command sets it; nothing carries over between calls
     try:
         app(args=argv, standalone_mode=True)
@@ -403,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"{len(error.errors)} problem(s) in the input{strict}:", err=True)
         _say_capped(error.errors)
         status = EXIT_BAD_INPUT
-    except (NotAWorkbookError, _RefusedError, KeptSolutionError, FilesRefusedError) as error:
+    except (NotAWorkbookError, _RefusedError, KeptSolutionError, FilesRefusedError,
+            NotEnoughMemoryError) as error:
         typer.echo(str(error), err=True)
         status = EXIT_BAD_INPUT
     except NotSolvedError as error:
@@ -415,6 +438,9 @@ def main(argv: list[str] | None = None) -> int:
     except _MissingExtraError as error:
         typer.echo(str(error), err=True)
         status = EXIT_ERROR
+    except StoppedError as error:
+        typer.echo(str(error), err=True)
+        status = error.exit_status
     except Exception as error:  # the last line of defence: one plain line, no traceback
         if _State.debug:
             import traceback
