@@ -186,7 +186,10 @@ def point_input(raw: RawWorkbook, point: Point, problems: Problems) -> RawWorkbo
     error on the grid's row (sheet ``sweep``)."""
     sheets = dict(raw.sheets)
     for name, records in point.sheets:
-        sheets[name] = replaced_sheet(name, records, sheets.get(name))
+        if records:
+            sheets[name] = replaced_sheet(name, records, sheets.get(name))
+        else:  # an optional sheet without records: as if absent
+            sheets.pop(name, None)
     for change in point.changes:
         target = parse_target(change.target)
         if isinstance(target, str):
