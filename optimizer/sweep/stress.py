@@ -27,6 +27,7 @@ the horizon of the point).
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ class Source:
     disruption row of the loss or changes to the input (a facility's loss)."""
 
     name: str
+    mineral: str
     loss: Record | None = None
     changes: tuple[Change, ...] = ()
 
@@ -125,19 +127,20 @@ def sources(data: ModelData, by: str, first: int, last: int) -> list[Source]:
         if (first, last) != (0, len(periods) - 1):
             raise StressOptionError("--by facility loses a facility for the whole horizon; "
                              "--from and --for apply to region, export and route sources")
-        return [Source(f"facility {f.facility}", changes=(
+        return [Source(f"facility {f.facility}", f.mineral, changes=(
             Change(GENERATED_ROW, f"facilities.capacity_t[facility={f.facility}]", 0),
             Change(GENERATED_ROW, f"facilities.expandable_t[facility={f.facility}]", 0)))
             for f in data.facilities if f.capacity_t > 0]
     if by == "route":
-        return [Source(f"route {r.origin}>{r.destination} {r.mineral} {r.stage}", _record(
+        return [Source(f"route {r.origin}>{r.destination} {r.mineral} {r.stage}", r.mineral,
+                       _record(
             kind="route", region=r.origin, destination=r.destination, mineral=r.mineral,
             stage=r.stage, **when)) for r in data.routes]
     if by == "export":
         product = {"mine": "concentrate", "refine": "refined", "recycle": "refined"}
         exporters = dict.fromkeys((r.origin, r.mineral, r.stage) for r in data.routes)
         held = _shares(data, lambda f: (f.mineral, product[f.stage]))
-        return [Source(f"exports {region} {mineral} {stage}", _record(
+        return [Source(f"exports {region} {mineral} {stage}", mineral, _record(
             kind="export", region=region, mineral=mineral, stage=stage, **when))
             for region, mineral, stage in exporters
             if held.get((region, mineral, stage), 0.0) >= MIN_SHARE]
@@ -145,7 +148,7 @@ def sources(data: ModelData, by: str, first: int, last: int) -> list[Source]:
         raise StressOptionError(f"--by {by}: unknown; choose {', '.join(BY)}")
     held = _shares(data, lambda f: (f.mineral, f.stage))
     words = {"mine": "mining", "refine": "refining"}
-    return [Source(f"{words[stage]} {region} {mineral}", _record(
+    return [Source(f"{words[stage]} {region} {mineral}", mineral, _record(
         kind="capacity", region=region, mineral=mineral, stage=stage, **when))
         for (region, mineral, stage), share in held.items()
         if stage in words and share >= MIN_SHARE]
@@ -195,7 +198,8 @@ def stress_points(found: Sequence[Source], kept: tuple[Change, ...]) -> list[Poi
 def stress_figures(outcome: Outcome) -> Figures:
     """A stress point's figures: the sweep's (:func:`figures`), and as JSON text the
     members' shortfall by period, the release by stockpile, and the shipments into
-    members by route (``origin>destination mineral stage``)."""
+    members by route, each keyed ``mineral|stockpile`` or ``mineral|origin>destination
+    mineral stage``."""
     found = figures(outcome)
     if not outcome.optimal:
         return found
@@ -206,12 +210,14 @@ def stress_figures(outcome: Outcome) -> Figures:
         if member[region]:
             short[period_of[node]] += tonnes
     released: dict[str, float] = {}
+    mineral_of = {s.stockpile: s.mineral for s in outcome.data.stockpiles}
     for (stockpile, _), tonnes in outcome.values("release").items():
-        released[stockpile] = released.get(stockpile, 0.0) + tonnes
+        key = f"{mineral_of[stockpile]}|{stockpile}"
+        released[key] = released.get(key, 0.0) + tonnes
     shipped: dict[str, float] = {}
     for (origin, destination, mineral, stage, _), tonnes in outcome.values("ship").items():
         if member[destination] and origin != destination:
-            key = f"{origin}>{destination} {mineral} {stage}"
+            key = f"{mineral}|{origin}>{destination} {mineral} {stage}"
             shipped[key] = shipped.get(key, 0.0) + tonnes
     found[PER_PERIOD] = json.dumps(short)
     found[RELEASED] = json.dumps(released)
@@ -219,11 +225,12 @@ def stress_figures(outcome: Outcome) -> Figures:
     return found
 
 
-def ranking(found: Mapping[str, Figures], years: Sequence[float], first: int,
-            last: int) -> pd.DataFrame:
+def ranking(found: Mapping[str, Figures], minerals: Mapping[str, str],
+            years: Sequence[float], first: int, last: int) -> pd.DataFrame:
     """One row per source, ranked: the soonest first shortfall first (a source whose
     loss the zone survives to the horizon last), then the most extra shortfall, then
-    the most extra cost."""
+    the most extra cost. ``minerals``: the mineral of each source, whose stock and
+    routes are named as carrying the zone."""
     base = found[BASE]
     base_short = json.loads(str(base[PER_PERIOD])) if base.get("status") == "optimal" else None
     rows = []
@@ -234,6 +241,10 @@ def ranking(found: Mapping[str, Figures], years: Sequence[float], first: int,
                                   "reason": figures_.get("reason", "")}
         if figures_["status"] == "optimal" and base_short is not None:
             row.update(_effects(figures_, base, base_short, years, first, last))
+            row["carried_by_stock"] = _most(json.loads(str(figures_[RELEASED])),
+                                            minerals[name])
+            row["carried_by_route"] = _most(json.loads(str(figures_[SHIPPED])),
+                                            minerals[name])
         rows.append(row)
     table = pd.DataFrame(rows)
     if table.empty:
@@ -273,17 +284,17 @@ def _effects(found: Figures, base: Figures, base_short: Sequence[float],
     for key, value in found.items():
         if key.startswith("shortfall_"):
             row[f"extra_{key}"] = float(value) - float(base[key])  # type: ignore[arg-type]
-    row["carried_by_stock"] = _most(json.loads(str(found[RELEASED])))
-    row["carried_by_route"] = _most(json.loads(str(found[SHIPPED])))
     return row
 
 
-def _most(amounts: Mapping[str, float]) -> str:
-    """The name with the largest amount, with it (blank when nothing moved)."""
-    if not amounts:
+def _most(amounts: Mapping[str, float], mineral: str) -> str:
+    """Of the amounts keyed ``mineral|name``, the name of ``mineral`` with the largest,
+    and the amount (blank when none of it moved)."""
+    mine = {k.partition("|")[2]: v for k, v in amounts.items() if k.partition("|")[0] == mineral}
+    if not mine:
         return ""
-    name = max(amounts, key=lambda k: amounts[k])
-    return f"{name} ({amounts[name]:,.0f} t)" if amounts[name] > TOLERANCE_T else ""
+    name = max(mine, key=lambda k: mine[k])
+    return f"{name} ({mine[name]:,.0f} t)" if mine[name] > TOLERANCE_T else ""
 
 
 def stress(request: StressRequest, on_done: Callable[[str, Figures], None] | None = None,
@@ -302,7 +313,11 @@ def stress(request: StressRequest, on_done: Callable[[str, Figures], None] | Non
     lost = sources(data, request.by, first, last)
     kept: tuple[Change, ...] = ()
     if not request.adapt:
-        plan = optimize(data, SolverOptions(threads=None))
+        logging.disable(logging.INFO)  # the plan's stage timings are not the test's
+        try:
+            plan = optimize(data, SolverOptions(threads=None))
+        finally:
+            logging.disable(logging.NOTSET)
         if not plan.optimal:
             raise NotSolvedError("The stress test keeps the plan's expansions, but the plan "
                                  "was not solved: " + not_solved_message(
@@ -326,7 +341,8 @@ def stress(request: StressRequest, on_done: Callable[[str, Figures], None] | Non
     found = solve_points(raw, changed, cases, workers=request.workers, cache=cache,
                          on_done=done, scheduler=request.scheduler,
                          on_dashboard=on_dashboard, solving=solving)
-    ranked = ranking(found, [p.years for p in data.periods], first, last)
+    ranked = ranking(found, {s.name: s.mineral for s in lost}, [p.years for p in data.periods],
+                     first, last)
     table = comparison(points[1:], {n: {k: v for k, v in f.items() if k not in _DETAIL}
                                     for n, f in found.items()})
     workbook = write_workbook(table, request.output_path, ranking=ranked)
