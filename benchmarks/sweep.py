@@ -8,8 +8,8 @@ from scratch (``--cold``), sequentially warm-started from the base point, and wa
 a pool of ``--workers`` processes, each time into a fresh folder so that nothing comes
 from the cache. Prints the median wall seconds of each and their ratios, and, from one
 point solved in this process, the median seconds of applying its changes and
-validating, of derive + build + compile, of the solve from scratch and of the solve
-warm-started from the base point's basis.
+validating, of derive + build + compile, of the solve from scratch, of the solve
+warm-started from the base point's basis, and of reducing it to its figures.
 
     python benchmarks/sweep.py [--points 200] [--workers 2] [--runs 3]
                                 [--case data/base_case.xlsx]
@@ -31,6 +31,7 @@ from optimizer.pipeline import optimize, prepare
 from optimizer.solve.highs import SolverOptions
 from optimizer.solve.warm import WarmSolver
 from optimizer.sweep import SweepRequest, sweep
+from optimizer.sweep.engine import figures
 from optimizer.sweep.grid import Change, Point, point_input
 from optimizer.workbook.problems import Problems
 from optimizer.workbook.reading import read_workbook
@@ -69,7 +70,8 @@ def point_stages(case: Path, runs: int) -> dict[str, float]:
     raw = read_workbook(case, Problems())
     point = Point("p", (Change(2, "stockpile_budget", "*1.1"),))
     found: dict[str, list[float]] = {"apply + validate": [], "derive + build + compile": [],
-                                     "solve from scratch": [], "solve warm": []}
+                                     "solve from scratch": [], "solve warm": [],
+                                     "figures": []}
     base = validate(raw, Problems())
     assert base is not None
     warm = WarmSolver(prepare(base)[1], SolverOptions(threads=None))
@@ -86,6 +88,9 @@ def point_stages(case: Path, runs: int) -> dict[str, float]:
         found["derive + build + compile"].append(
             timings["derive"] + timings["build"] + timings["compile"])
         found["solve from scratch"].append(timings["solve"])
+        started = time.perf_counter()
+        figures(outcome)
+        found["figures"].append(time.perf_counter() - started)
         warm.solve(outcome.lp)  # the first primes it: the base point's solve
         started = time.perf_counter()
         solution = warm.solve(outcome.lp)

@@ -145,3 +145,12 @@ def test_expansions_kept_or_adapted(tmp_path: Path) -> None:
     comparison = pd.read_excel(tmp_path / "adapted.xlsx", sheet_name="comparison",
                                engine="openpyxl").set_index("point")
     assert comparison.loc["mining A m", "expansion_spend"] == pytest.approx(30 * 100)
+
+
+def test_pool_equals_sequential(tmp_path: Path) -> None:
+    path = _case(tmp_path)
+    one = stress(StressRequest(path, tmp_path / "one.xlsx"))
+    two = stress(StressRequest(path, tmp_path / "two.xlsx", workers=2))
+    assert (one.solved, two.solved) == (5, 5)
+    pd.testing.assert_frame_equal(_ranking(one.workbook), _ranking(two.workbook))
+    pd.testing.assert_frame_equal(pd.read_parquet(one.parquet), pd.read_parquet(two.parquet))

@@ -243,16 +243,20 @@ class Cache:
         temporary.replace(self._path(key))
 
 
-_DASK: dict[int, tuple[RawWorkbook, PointSolver]] = {}  # by the scattered input's id
+# a Dask worker's solvers, by the scattered input's id, the base point and the solving:
+# Dask may hand an equal input scattered by another sweep to the same worker
+_DASK: dict[tuple[int, Point, Solving], tuple[RawWorkbook, PointSolver]] = {}
 
 
 def _solve_on_dask(raw: RawWorkbook, base: Point, point: Point, solving: Solving) -> Figures:
     """On a Dask worker: the point's changes applied to the scattered input, solved by
-    the worker's one solver of that input (kept, with the input, between points)."""
+    the worker's one solver of that input and sweep (kept, with the input, between
+    points)."""
     logging.disable(logging.INFO)
-    if id(raw) not in _DASK:
-        _DASK[id(raw)] = (raw, PointSolver(_data(raw, base), solving, threads=1))
-    return _DASK[id(raw)][1].solve(point.name, _data(raw, point))
+    key = (id(raw), base, solving)
+    if key not in _DASK:
+        _DASK[key] = (raw, PointSolver(_data(raw, base), solving, threads=1))
+    return _DASK[key][1].solve(point.name, _data(raw, point))
 
 
 def _on_dask(raw: RawWorkbook, changes: Mapping[str, Point], todo: list[str], scheduler: str,
