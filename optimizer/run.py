@@ -39,7 +39,6 @@ from optimizer.workbook.validation import load
 
 if TYPE_CHECKING:
     from optimizer.results import Results
-    from optimizer.results.information import ValueOfInformation
 
 log = logging.getLogger(__name__)
 
@@ -373,24 +372,13 @@ def _solve(request: RunRequest, highs_log: Path) -> Outcome:
     return outcome
 
 
-def write_point_results(outcome: Outcome, input_path: Path, output: Path,
-                        information: ValueOfInformation | None = None) -> Path:
-    """The results workbook of one optimal outcome of a sweep or stress point (the
-    writer of ``run``), with the value of information when it was computed; the
-    summary names ``input_path``, the input the point changed."""
-    request = RunRequest(input_path, output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    _write_results(outcome, request, output, time.perf_counter(), information=information)
-    return output
-
-
 def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float,
-                   input_name: Path | None = None, *,
-                   information: ValueOfInformation | None = None) -> Results:
+                   input_name: Path | None = None) -> Results:
     from optimizer.report import parquet, xlsx
     from optimizer.results import Provenance, collect
 
-    if information is None and request.value_of_information:
+    information = None
+    if request.value_of_information:
         from optimizer.results.information import value_of_information
 
         settings = outcome.data.settings

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,9 @@ from optimizer.sweep.grid import BASE, Point, point_input
 from optimizer.workbook.problems import Problems
 from optimizer.workbook.reading import RawWorkbook
 from optimizer.workbook.validation import validate
+
+if TYPE_CHECKING:
+    from optimizer.results.information import ValueOfInformation
 
 Figures = dict[str, object]
 Measure = Callable[[Outcome], Figures]
@@ -174,12 +178,32 @@ class PointSolver:
             information = value_of_information(outcome, self.options)
             found["vss"] = float(information.vss)
         if self.solving.each_results is not None:
-            from optimizer.run import write_point_results
-
             assert self.solving.input_path is not None, "each_results names the input"
             write_point_results(outcome, self.solving.input_path,
                                 results_path(self.solving.each_results, name), information)
         return found
+
+
+def write_point_results(outcome: Outcome, input_path: Path, output: Path,
+                        information: ValueOfInformation | None = None) -> Path:
+    """A point's full results workbook, by the writers of ``optimizer run`` (and its
+    complete detail tables beside it when a sheet had to be reduced), with the value
+    of information when it was computed; its summary names ``input_path``, the input
+    the point changed."""
+    from optimizer.files import file_sha256
+    from optimizer.report import parquet, xlsx
+    from optimizer.results import Provenance, collect
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    folder = parquet.detail_folder(output)
+    results = collect(outcome, Provenance(input_path, file_sha256(input_path),
+                                          sum(outcome.timings.values()), folder.name),
+                      information)
+    if results.writes_detail:
+        parquet.write(results, folder)
+    xlsx.write(results.workbook(), output, input_path=input_path,
+               forms={name: form.sheet for name, form in results.forms.items()})
+    return output
 
 
 def results_path(folder: Path, point: str) -> Path:
