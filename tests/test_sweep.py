@@ -352,3 +352,27 @@ def test_value_of_information_and_each_results(tmp_path: Path) -> None:
     assert main(["sweep", str(tmp_path / "outage.xlsx"), str(grid), "-o", str(out), "-q",
                  "--value-of-information", "--each-results", str(kept)]) == 0
     assert (kept / "base.xlsx").exists()
+
+
+def test_price_gap_support_is_the_burden_sheets(tmp_path: Path) -> None:
+    """The sweep's own sum is the ``burden`` sheet's expected zone figure, on a case
+    with scenarios and a floor above the market."""
+    from optimizer.pipeline import optimize
+    from optimizer.results.accounting import Accounts
+    from optimizer.results.burden import burden
+    from optimizer.results.tables import Solved, detail_tables
+    from optimizer.solve.highs import SolverOptions
+    from optimizer.sweep.engine import price_gap_support
+    from optimizer.workbook.validation import load
+
+    data, _ = load(_input(tmp_path))
+    outcome = optimize(data, SolverOptions())
+    assert outcome.optimal and len(data.scenarios) > 1
+    accounts = Accounts(outcome.derived, outcome.lp, outcome.solution.values)
+    solved = Solved(outcome.derived, outcome.lp, outcome.solution, accounts.tree)
+    sheet = burden(outcome, accounts, detail_tables(solved))
+    zone = sheet[(sheet["scenario"] == "expected") & (sheet["region"] == "zone")]
+    expected = float(zone["price_gap_support"].iloc[0])
+    assert expected > 0
+    assert price_gap_support(solved, [n.probability for n in outcome.derived.tree.nodes]) \
+        == pytest.approx(expected, rel=1e-12)

@@ -28,10 +28,10 @@ import pandas as pd
 
 from optimizer import __version__
 from optimizer.data import ModelData
+from optimizer.model.derive import PRODUCT_OF_STAGE
 from optimizer.pipeline import Outcome, prepare
 from optimizer.results.accounting import Accounts
-from optimizer.results.burden import EXPECTED, ZONE, burden
-from optimizer.results.tables import Solved, detail_tables
+from optimizer.results.tables import Solved, dependence, flows, stockpiles
 from optimizer.solve.explain import not_solved_message
 from optimizer.solve.highs import SolverOptions, solve
 from optimizer.solve.warm import WarmSolver
@@ -85,16 +85,14 @@ def figures(outcome: Outcome) -> Figures:
 def _dependence_and_support(outcome: Outcome, accounts: Accounts,
                             probability: list[float]) -> dict[str, float]:
     """``non_member_share_<mineral>``: the zone's expected refined supply from
-    non-members over the horizon ÷ all of it (the ``dependence`` sheet's definition,
-    Σ_n π_n over its rows; blank where the zone is supplied nothing), and
-    ``price_gap_support``: the members' expected discounted price-gap support (the
-    ``burden`` sheet's expected zone figure)."""
-    detail = detail_tables(Solved(outcome.derived, outcome.lp, outcome.solution,
-                                  accounts.tree))
-    supply = detail["dependence"]
+    non-members over the horizon ÷ all of it (the ``dependence`` sheet's rows, by its
+    own function, weighted by node probability; blank where the zone is supplied
+    nothing), and ``price_gap_support`` (:func:`price_gap_support`)."""
+    solved = Solved(outcome.derived, outcome.lp, outcome.solution, accounts.tree)
+    supply = dependence(solved, stockpiles(solved), flows(solved))
     weight = np.asarray(probability)[supply["node"].to_numpy(dtype=np.int64)]
-    outside = (supply["from_non_members_t"].to_numpy() * weight)
-    inside = (supply["from_members_t"].to_numpy() * weight)
+    outside = supply["from_non_members_t"].to_numpy() * weight
+    inside = supply["from_members_t"].to_numpy() * weight
     minerals = supply["mineral"].astype(str).to_numpy()
     found: dict[str, float] = {}
     for m in outcome.data.minerals:
@@ -102,10 +100,32 @@ def _dependence_and_support(outcome: Outcome, accounts: Accounts,
         whole = float(outside[mine].sum() + inside[mine].sum())
         found[f"non_member_share_{m.mineral}"] = float(outside[mine].sum()) / whole \
             if whole > 1e-9 else float("nan")
-    paid = burden(outcome, accounts, detail)
-    zone = paid[(paid["scenario"] == EXPECTED) & (paid["region"] == ZONE)]
-    found["price_gap_support"] = float(zone["price_gap_support"].iloc[0]) if len(zone) else 0.0
+    found["price_gap_support"] = price_gap_support(solved, probability)
     return found
+
+
+def price_gap_support(solved: Solved, probability: list[float]) -> float:
+    """The members' expected discounted price-gap support: Σ_n π_n δ_t Σ over member
+    facilities of max(0, floor − market price) of their product × output, where a
+    floor holds (the ``burden`` sheet's expected ``price_gap_support`` of the zone)."""
+    derived = solved.derived
+    nodes = derived.tree.nodes
+    period = np.array([n.period for n in nodes], dtype=np.int64)
+    weight = np.asarray(probability) * np.asarray(derived.discount)[period]
+    output = np.nan_to_num(solved.per_facility_node("output"))
+    gaps: dict[tuple[str, str], np.ndarray] = {}
+    total = 0.0
+    for i, f in enumerate(derived.data.facilities):
+        if not derived.zone_member[f.region]:
+            continue
+        key = (f.mineral, PRODUCT_OF_STAGE[f.stage])
+        if key not in gaps:
+            floors: Mapping[tuple[str, str, int], float] = derived.floor_price  # type: ignore[assignment]
+            gaps[key] = np.array([
+                max(0.0, floors[(*key, n.period)] - derived.market_price.get((*key, n.id), 0.0))
+                if (*key, n.period) in floors else 0.0 for n in nodes])
+        total += float(np.dot(weight * gaps[key], output[i]))
+    return total
 
 
 def _stock_and_spend(outcome: Outcome, probability: list[float]) -> dict[str, float]:
