@@ -101,3 +101,42 @@ def test_coefficients_costs_and_bounds_warm(tmp_path: Path) -> None:
     assert changes(_lp(data), _lp(variants[0])).coefficients.size == 1
     assert changes(_lp(data), _lp(variants[1])).costs.size == 1
     assert (warm.warm, warm.cold) == (4, 0)
+
+
+def test_the_order_of_the_points_does_not_matter() -> None:
+    """Each point starts from the base point's instance and basis, whatever was solved
+    before: solved in either order, every point has the very same plan. The default
+    case's stress points have several optima each (which member is short is often
+    free), so an instance carrying an earlier point's state would find another one."""
+    from optimizer.pipeline import optimize
+    from optimizer.sweep.stress import (
+        fixed_expansions,
+        sources,
+        stress_points,
+        validated_point,
+        window,
+    )
+    from optimizer.workbook.problems import Problems
+    from optimizer.workbook.reading import read_workbook
+    from optimizer.workbook.validation import validate
+
+    raw = read_workbook(Path(__file__).parent.parent / "data" / "base_case.xlsx", Problems())
+    data = validate(raw, Problems())
+    assert data is not None
+    first, last = window(data, None, None)
+    points = stress_points(sources(data, "region", first, last)[:6],
+                           fixed_expansions(optimize(data, SolverOptions())))
+    base, *lps = [_lp(validated_point(raw, p)) for p in points]
+
+    def plans(order: list[int]) -> dict[int, np.ndarray]:
+        warm = WarmSolver(base, SolverOptions())
+        found = {}
+        for i in order:
+            solution = warm.solve(lps[i])
+            assert solution.status == "optimal" and solution.values is not None
+            found[i] = solution.values
+        return found
+
+    forward, backward = plans(list(range(len(lps)))), plans(list(reversed(range(len(lps)))))
+    for i in range(len(lps)):
+        np.testing.assert_array_equal(forward[i], backward[i])

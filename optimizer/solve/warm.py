@@ -2,12 +2,16 @@
 
 The base point's LP is passed to HiGHS once and solved; every later point of the same
 structure (the same columns and rows, the same non-zero pattern, in the same order) is
-solved by the same HiGHS instance, after changing only what differs through HiGHS's
-modification calls (``changeColsCost``, ``changeColsBounds``, ``changeRowsBounds``,
-``changeCoeff``, ``changeObjectiveOffset``), starting from the base point's optimal
-basis. A point whose change alters the structure (a column or row more or less) is
-solved from scratch on a fresh instance. Either way the answer is an optimum of the
-point's own LP; only where it starts differs.
+solved by the same HiGHS instance, after changing only what differs from the base
+through HiGHS's modification calls (``changeColsCost``, ``changeColsBounds``,
+``changeRowsBounds``, ``changeCoeff``, ``changeObjectiveOffset``), starting from the
+base point's optimal basis, and the instance is changed back to the base point after
+the solve. So each point starts from the same instance and basis whatever was solved
+before it, in whatever process: where a point has several optima, every process finds
+the same one. A point whose change alters the structure (a column or row more or less)
+is solved from scratch on a fresh instance; after a point without an optimum the
+instance is set up again from the base point. Either way the answer is an optimum of
+the point's own LP; only where it starts differs.
 
 HiGHS fixes its thread pool at the first solve of a process, so one
 :class:`WarmSolver` per process, with the process's one thread count.
@@ -111,7 +115,6 @@ class WarmSolver:
         self._base_keys = _keys(base.layout)
         self.options = options
         self._highs: highspy.Highs | None = None
-        self._loaded = base
         self._basis: highspy.HighsBasis | None = None
         self.warm = 0  # points solved by modification, warm-started
         self.cold = 0  # points rebuilt and solved from scratch
@@ -131,11 +134,17 @@ class WarmSolver:
         if self._basis is None or not self._same_structure(lp):
             self.cold += 1
             return run_instance(instance(lp, self.options))
-        modify(self._highs, lp, changes(self._loaded, lp))
-        self._loaded = lp
+        changed = changes(self.base, lp)
+        modify(self._highs, lp, changed)
+        self._highs.clearSolver()  # no factorisation or edge weights of an earlier point
         self._highs.setBasis(self._basis)
         self.warm += 1
-        return run_instance(self._highs)
+        solution = run_instance(self._highs)
+        if solution.status == "optimal":
+            modify(self._highs, self.base, changed)  # back to the base point
+        else:  # the infeasible subset's search leaves the instance changed: start again
+            self._highs = None
+        return solution
 
     def _same_structure(self, lp: CompiledLP) -> bool:
         base = self.base

@@ -325,7 +325,7 @@ def stress(request: StressRequest, on_done: Callable[[str, Figures], None] | Non
         kept = fixed_expansions(plan)
     points = stress_points(lost, kept)
     changed = {p.name: p for p in points}
-    cases = {p.name: _validated(raw, p) for p in points}
+    cases = {p.name: validated_point(raw, p) for p in points}
     solving = Solving(measure=stress_figures, each_results=request.each_results,
                       input_path=request.input_path)
     cache = Cache(request.output_path.with_name(f"{request.output_path.stem}_cache"))
@@ -358,7 +358,9 @@ def _first(ranked: pd.DataFrame) -> str | None:
     return str(ranked["source"].iloc[0])
 
 
-def _validated(raw: RawWorkbook, point: Point) -> ModelData:
+def validated_point(raw: RawWorkbook, point: Point) -> ModelData:
+    """The model data of a generated point (raises :class:`InputError` if it is not
+    valid, which it is whenever the input is)."""
     problems = Problems()
     data = validate(point_input(raw, point, problems), problems)
     if data is None:  # a generated point is valid when its input is; say so if not
