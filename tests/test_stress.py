@@ -154,3 +154,12 @@ def test_pool_equals_sequential(tmp_path: Path) -> None:
     assert (one.solved, two.solved) == (5, 5)
     pd.testing.assert_frame_equal(_ranking(one.workbook), _ranking(two.workbook))
     pd.testing.assert_frame_equal(pd.read_parquet(one.parquet), pd.read_parquet(two.parquet))
+
+
+def test_dask_local_cluster_equals_sequential(tmp_path: Path) -> None:
+    path = _case(tmp_path)
+    one = stress(StressRequest(path, tmp_path / "one.xlsx", by="route"))
+    dask = stress(StressRequest(path, tmp_path / "dask.xlsx", by="route", workers=2,
+                                scheduler="local"))
+    assert dask.solved == 3 and dask.first == one.first == "route A>M m refined"
+    pd.testing.assert_frame_equal(_ranking(one.workbook), _ranking(dask.workbook))

@@ -376,3 +376,15 @@ def test_price_gap_support_is_the_burden_sheets(tmp_path: Path) -> None:
     assert expected > 0
     assert price_gap_support(solved, [n.probability for n in outcome.derived.tree.nodes]) \
         == pytest.approx(expected, rel=1e-12)
+
+
+def test_cold_equals_warm(tmp_path: Path) -> None:
+    """Every point solved from scratch (``--cold``) has the figures of the warm sweep."""
+    budgets = [0, 250, 800]
+    grid = _grid(tmp_path / "g.xlsx", [[f"b{b}", "stockpile_budget", b] for b in budgets]
+                 + [["held", "stockpiles.terminal_min_t[stockpile=vault]", 50]])
+    path = _budget_case(tmp_path)
+    warm = sweep(SweepRequest(path, grid, tmp_path / "warm.xlsx"))
+    cold = sweep(SweepRequest(path, grid, tmp_path / "cold.xlsx", warm=False))
+    assert (warm.solved, cold.solved, cold.failed) == (5, 5, 1)
+    pd.testing.assert_frame_equal(_figures(warm.workbook), _figures(cold.workbook))
