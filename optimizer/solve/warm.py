@@ -50,14 +50,6 @@ class Changed:
                 + len(self.coefficients) + int(self.offset))
 
 
-def same_structure(a: CompiledLP, b: CompiledLP) -> bool:
-    """Whether ``b`` has the columns, rows and non-zero pattern of ``a``, in its order."""
-    return (a.matrix.shape == b.matrix.shape
-            and np.array_equal(a.matrix.indptr, b.matrix.indptr)
-            and np.array_equal(a.matrix.indices, b.matrix.indices)
-            and _keys(a.layout) == _keys(b.layout))
-
-
 def _keys(layout: Layout) -> tuple[object, ...]:
     return (tuple((b.name, b.start, b.keys) for b in layout.columns),
             tuple((b.name, b.start, b.keys) for b in layout.rows))
@@ -147,6 +139,7 @@ class WarmSolver:
         return solution
 
     def _same_structure(self, lp: CompiledLP) -> bool:
+        """Whether ``lp`` has the base's columns, rows and non-zero pattern, in order."""
         base = self.base
         return (base.matrix.shape == lp.matrix.shape
                 and np.array_equal(base.matrix.indptr, lp.matrix.indptr)
