@@ -36,6 +36,7 @@ from optimizer.solve.explain import not_solved_message
 from optimizer.solve.highs import SolverOptions, solve
 from optimizer.solve.warm import WarmSolver
 from optimizer.sweep.grid import BASE, Point, point_input
+from optimizer.timing import timed
 from optimizer.workbook.problems import Problems
 from optimizer.workbook.reading import RawWorkbook
 from optimizer.workbook.validation import validate
@@ -178,11 +179,12 @@ class PointSolver:
         """The point's outcome, of any status."""
         timings: dict[str, float] = {}
         derived, lp = prepare(data, timings)
-        if not self.solving.warm:
-            return Outcome(data, derived, lp, solve(lp, self.options), timings)
-        if self._warm is None:
+        if self.solving.warm and self._warm is None:
             self._warm = WarmSolver(prepare(self._base)[1], self.options)
-        return Outcome(data, derived, lp, self._warm.solve(lp), timings)
+        with timed(timings, "solve"):
+            solution = self._warm.solve(lp) if self._warm is not None \
+                else solve(lp, self.options)
+        return Outcome(data, derived, lp, solution, timings)
 
     def solve(self, name: str, data: ModelData) -> Figures:
         """The point's figures (with ``vss`` when asked for), its results workbook
