@@ -113,8 +113,8 @@ def window(data: ModelData, start: str | None, periods: int | None) -> tuple[int
 
 def _period_index(names: Sequence[str], start: str) -> int:
     if start not in names:
-        raise StressOptionError(f"--from {start}: no such period (the periods are "
-                         f"{', '.join(names)})")
+        raise StressOptionError(
+            f"--from {start}: no such period (the periods are {', '.join(names)})")
     return names.index(start)
 
 
@@ -125,17 +125,18 @@ def sources(data: ModelData, by: str, first: int, last: int) -> list[Source]:
             "end_period": periods[last].period, "factor": 0}
     if by == "facility":
         if (first, last) != (0, len(periods) - 1):
-            raise StressOptionError("--by facility loses a facility for the whole horizon; "
-                             "--from and --for apply to region, export and route sources")
+            raise StressOptionError(
+                "--by facility loses a facility for the whole horizon; "
+                "--from and --for apply to region, export and route sources")
         return [Source(f"facility {f.facility}", f.mineral, changes=(
             Change(GENERATED_ROW, f"facilities.capacity_t[facility={f.facility}]", 0),
             Change(GENERATED_ROW, f"facilities.expandable_t[facility={f.facility}]", 0)))
             for f in data.facilities if f.capacity_t > 0]
     if by == "route":
         return [Source(f"route {r.origin}>{r.destination} {r.mineral} {r.stage}", r.mineral,
-                       _record(
-            kind="route", region=r.origin, destination=r.destination, mineral=r.mineral,
-            stage=r.stage, **when)) for r in data.routes]
+                       _record(kind="route", region=r.origin, destination=r.destination,
+                               mineral=r.mineral, stage=r.stage, **when))
+                for r in data.routes]
     if by == "export":
         product = {"mine": "concentrate", "refine": "refined", "recycle": "refined"}
         exporters = dict.fromkeys((r.origin, r.mineral, r.stage) for r in data.routes)
@@ -177,7 +178,7 @@ def fixed_expansions(outcome: Outcome) -> tuple[Change, ...]:
     built = outcome.values("build")
     return tuple(change for f in outcome.data.facilities if f.expandable_t > 0 for change in (
         Change(GENERATED_ROW, f"facilities.expandable_t[facility={f.facility}]",
-               float(built.get(f.facility, 0.0))),
+               max(0.0, float(built.get(f.facility, 0.0)))),
         Change(GENERATED_ROW, f"facilities.capex_per_t[facility={f.facility}]", 0)))
 
 
