@@ -339,6 +339,53 @@ def template(
     typer.echo(f"{output}: template written.")
 
 
+Workers = Annotated[int, typer.Option(
+    "--workers", metavar="N", min=1,
+    help="Solve on a pool of N processes, one HiGHS thread each.")]
+Scheduler = Annotated[str | None, typer.Option(
+    "--scheduler", metavar="local|tcp://HOST:PORT",
+    help="Solve on Dask: 'local' starts a cluster of --workers processes here; "
+         "an address uses a running scheduler.")]
+EachResults = Annotated[Path | None, typer.Option(
+    "--each-results", metavar="DIR",
+    help="Also write every point's full results workbook into DIR (DIR/<point>.xlsx).")]
+
+
+class _Told:
+    """What a sweep or stress test says as it goes: points to solve, and each as done."""
+
+    def __init__(self, quiet: bool) -> None:
+        import time
+
+        self.quiet = quiet
+        self.started = time.perf_counter()
+        self.total = self.done = self.failed = 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+        if not self.quiet:
+            typer.echo(f"{total} point(s) to solve", err=True)
+
+    def point(self, name: str, found: dict[str, object]) -> None:
+        import time
+
+        self.done += 1
+        self.failed += found["status"] != "optimal"
+        left = (time.perf_counter() - self.started) / self.done * (self.total - self.done)
+        if not self.quiet:
+            typer.echo(f"  {name}: {found['status']} ({self.done}/{self.total} done, "
+                       f"{self.failed} failed, about {left:.0f} s left)", err=True)
+
+    @staticmethod
+    def dashboard(link: str) -> None:
+        typer.echo(f"Dask dashboard: {link}", err=True)
+
+
+def _check_scheduler(scheduler: str | None) -> None:
+    if scheduler is not None and scheduler != "local" and "://" not in scheduler:
+        raise _RefusedError(f"--scheduler {scheduler}: expected 'local' or tcp://HOST:PORT")
+
+
 @app.command()
 def sweep(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
@@ -346,13 +393,15 @@ def sweep(
     output: Output = None,
     factorial: Annotated[bool, typer.Option(
         "--factorial", help="Cross each target's values instead of reading points.")] = False,
-    workers: Annotated[int, typer.Option(
-        "--workers", metavar="N", min=1,
-        help="Solve on a pool of N processes, one HiGHS thread each.")] = 1,
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", metavar="local|tcp://HOST:PORT",
-        help="Solve on Dask: 'local' starts a cluster of --workers processes here; "
-             "an address uses a running scheduler.")] = None,
+    workers: Workers = 1,
+    scheduler: Scheduler = None,
+    each_results: EachResults = None,
+    value_of_information: Annotated[bool, typer.Option(
+        "--value-of-information",
+        help="Also compute each point's value of the stochastic solution (VSS).")] = False,
+    cold: Annotated[bool, typer.Option(
+        "--cold", help="Solve every point from scratch, not warm from the base point.")
+    ] = False,
     quiet: Quiet = False,
 ) -> None:
     """Solve INPUT.xlsx once per point of GRID.xlsx and write the comparison workbook."""
@@ -363,37 +412,61 @@ def sweep(
     target = output or Path("reports") / f"{input_path.stem}_sweep.xlsx"
     if same_file(target, input_path) or same_file(target, grid_path):
         raise _RefusedError(f"{target}: is an input of the sweep; choose another file")
-
-    import time
-
-    started = time.perf_counter()
-    count = {"total": 0, "done": 0, "failed": 0}
-
-    def start(total: int) -> None:
-        count["total"] = total
-        if not quiet:
-            typer.echo(f"{total} point(s) to solve", err=True)
-
-    def say(name: str, found: dict[str, object]) -> None:
-        count["done"] += 1
-        count["failed"] += found["status"] != "optimal"
-        left = (time.perf_counter() - started) / count["done"] * (count["total"]
-                                                                  - count["done"])
-        if not quiet:
-            typer.echo(f"  {name}: {found['status']} ({count['done']}/{count['total']} done, "
-                       f"{count['failed']} failed, about {left:.0f} s left)", err=True)
-
-    if scheduler is not None and scheduler != "local" and "://" not in scheduler:
-        raise _RefusedError(f"--scheduler {scheduler}: expected 'local' or tcp://HOST:PORT")
-
-    def dashboard(link: str) -> None:
-        typer.echo(f"Dask dashboard: {link}", err=True)
-
+    _check_scheduler(scheduler)
+    told = _Told(quiet)
     done = run_sweep(SweepRequest(input_path, grid_path, target, factorial, workers,
-                                  scheduler), say, dashboard, start)
+                                  scheduler, each_results, value_of_information, not cold),
+                     told.point, told.dashboard, told.start)
     typer.echo(f"{done.workbook}: {done.points} points ({done.solved} solved, "
                f"{done.points - done.solved} from the cache, {done.failed} not optimal); "
                f"figures also in {done.parquet}.")
+
+
+@app.command()
+def stress(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", metavar="OUTPUT.xlsx",
+        help="Stress workbook (default: reports/<input name>_stress.xlsx).")] = None,
+    by: Annotated[str, typer.Option(
+        "--by", metavar="region|facility|export|route",
+        help="The sources lost in turn: each region's mining and refining of each "
+             "mineral (region, the default), each facility, each region's exports of "
+             "a mineral and product, or each route.")] = "region",
+    start: Annotated[str | None, typer.Option(
+        "--from", metavar="PERIOD", help="The first period of the loss (default: the first).")
+    ] = None,
+    periods: Annotated[int | None, typer.Option(
+        "--for", metavar="N", min=1,
+        help="How many periods the loss lasts (default: to the end of the horizon).")] = None,
+    adapt: Annotated[bool, typer.Option(
+        "--adapt", help="Decide the expansions anew for each loss (default: keep the "
+                        "plan's own expansions).")] = False,
+    workers: Workers = 1,
+    scheduler: Scheduler = None,
+    each_results: EachResults = None,
+    quiet: Quiet = False,
+) -> None:
+    """Lose each source of supply in turn and rank them by how long the zone lasts."""
+    from optimizer.files import same_file
+    from optimizer.sweep.stress import StressOptionError, StressRequest
+    from optimizer.sweep.stress import stress as run_stress
+
+    target = output or Path("reports") / f"{input_path.stem}_stress.xlsx"
+    if same_file(target, input_path):
+        raise _RefusedError(f"{target}: is the input workbook; choose another file")
+    _check_scheduler(scheduler)
+    told = _Told(quiet)
+    try:
+        done = run_stress(StressRequest(input_path, target, by, start, periods, adapt,
+                                        workers, scheduler, each_results),
+                          told.point, told.dashboard, told.start)
+    except StressOptionError as error:
+        raise _RefusedError(str(error)) from error
+    first = (f"the loss of {done.first} hurts first" if done.first
+             else "no single loss brings a shortfall within the horizon")
+    typer.echo(f"{done.workbook}: {done.sources} sources ({done.solved} points solved, "
+               f"{done.failed} not optimal); {first}.")
 
 
 class _MissingExtraError(Exception):

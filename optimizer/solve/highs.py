@@ -308,7 +308,11 @@ def new_highs() -> highspy.Highs:
         return highspy.Highs()  # type: ignore[no-untyped-call]
 
 
-def _highs(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
+def instance(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
+    """A HiGHS instance with ``options`` set and ``lp`` passed, not yet run. The thread
+    count must stay the same in a process: HiGHS fixes its thread pool at the first
+    solve, and asking for another count later breaks the pool (a warning, and the
+    count of the first is kept)."""
     global _threads_in_use
     highs = new_highs()
     highs.setOptionValue("output_flag", options.log_file is not None)
@@ -374,10 +378,16 @@ _STATUS = {
 def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
     """Solve with HiGHS; on infeasibility, also compute an irreducible infeasible subset;
     at an optimum, also the ranging when ``options.ranging`` asks for it."""
-    highs = _highs(lp, options)
+    highs = instance(lp, options)
     if options.progress is not None:
         _report_progress(highs, options.progress)
     stopping.interrupting(highs)  # a signal stops HiGHS within an iteration
+    return run_instance(highs, ranging=options.ranging)
+
+
+def run_instance(highs: highspy.Highs, *, ranging: bool = False) -> Solution:
+    """Run a HiGHS instance as it stands (its model, options and any basis set on it)
+    and read its solution; on infeasibility, also an irreducible infeasible subset."""
     printed: list[str] = []
     with _printed_into(printed):
         started = time.perf_counter()
@@ -397,7 +407,7 @@ def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
             max_primal_infeasibility=_infeasibility(info.max_primal_infeasibility),
             max_dual_infeasibility=_infeasibility(info.max_dual_infeasibility),
         )
-        if options.ranging:
+        if ranging:
             _add_ranging(highs, optimum)
         return optimum
     result = Solution(status, message, None, None, None, seconds, printed="".join(printed))
@@ -507,7 +517,7 @@ def write_mps(lp: CompiledLP, path: Path, names: Mapping[str, Sequence[str]]) ->
     HiGHS writes it: the negated right-hand side of the objective row, which HiGHS and
     most solvers read back as the objective offset.
     """
-    highs = _highs(lp, SolverOptions())
+    highs = instance(lp, SolverOptions())
     for index, name in enumerate(names["columns"]):
         highs.passColName(index, name)
     for index, name in enumerate(names["rows"]):
