@@ -1,12 +1,15 @@
-"""Time a sweep of the default case: sequential against the process pool, and the
-per-point overhead (everything but the solve).
+"""Time a sweep of the default case: each point solved from scratch against warm starts,
+sequentially and on the process pool, and the per-point overhead (everything but the
+solve).
 
 Writes a grid of ``--points`` points (each scales ``stockpile_budget`` by a different
-factor), then runs the sweep ``--runs`` times sequentially and on a pool of
-``--workers`` processes, each time into a fresh folder so that nothing comes from the
-cache. Prints the median wall seconds of each, their ratio, and, from one point solved
-in this process, the median seconds of applying its changes and validating, of
-derive + build + compile, and of the solve.
+factor), then runs the sweep ``--runs`` times sequentially with every point solved
+from scratch (``--cold``), sequentially warm-started from the base point, and warm on
+a pool of ``--workers`` processes, each time into a fresh folder so that nothing comes
+from the cache. Prints the median wall seconds of each and their ratios, and, from one
+point solved in this process, the median seconds of applying its changes and
+validating, of derive + build + compile, of the solve from scratch, of the solve
+warm-started from the base point's basis, and of reducing it to its figures.
 
     python benchmarks/sweep.py [--points 200] [--workers 2] [--runs 3]
                                 [--case data/base_case.xlsx]
@@ -24,9 +27,11 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from optimizer.pipeline import optimize
+from optimizer.pipeline import optimize, prepare
 from optimizer.solve.highs import SolverOptions
+from optimizer.solve.warm import WarmSolver
 from optimizer.sweep import SweepRequest, sweep
+from optimizer.sweep.engine import figures
 from optimizer.sweep.grid import Change, Point, point_input
 from optimizer.workbook.problems import Problems
 from optimizer.workbook.reading import read_workbook
@@ -48,11 +53,12 @@ def write_grid(path: Path, points: int) -> Path:
     return path
 
 
-def timed_sweep(case: Path, grid: Path, workers: int) -> float:
+def timed_sweep(case: Path, grid: Path, workers: int, warm: bool = True) -> float:
     """Wall seconds of one sweep with nothing cached."""
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        done = sweep(SweepRequest(case, grid, Path(folder) / "sweep.xlsx", workers=workers))
+        done = sweep(SweepRequest(case, grid, Path(folder) / "sweep.xlsx", workers=workers,
+                                  warm=warm))
         wall = time.perf_counter() - started
     if done.failed:
         raise SystemExit(f"{done.failed} points were not solved to optimality")
@@ -64,7 +70,11 @@ def point_stages(case: Path, runs: int) -> dict[str, float]:
     raw = read_workbook(case, Problems())
     point = Point("p", (Change(2, "stockpile_budget", "*1.1"),))
     found: dict[str, list[float]] = {"apply + validate": [], "derive + build + compile": [],
-                                     "solve": []}
+                                     "solve from scratch": [], "solve warm": [],
+                                     "figures": []}
+    base = validate(raw, Problems())
+    assert base is not None
+    warm = WarmSolver(prepare(base)[1], SolverOptions(threads=None))
     for _ in range(runs):
         started = time.perf_counter()
         data = validate(point_input(raw, point, Problems()), Problems())
@@ -77,7 +87,17 @@ def point_stages(case: Path, runs: int) -> dict[str, float]:
             raise SystemExit(f"the point was not solved: {outcome.solution.message}")
         found["derive + build + compile"].append(
             timings["derive"] + timings["build"] + timings["compile"])
-        found["solve"].append(timings["solve"])
+        found["solve from scratch"].append(timings["solve"])
+        started = time.perf_counter()
+        figures(outcome)
+        found["figures"].append(time.perf_counter() - started)
+        warm.solve(outcome.lp)  # the first primes it: the base point's solve
+        started = time.perf_counter()
+        solution = warm.solve(outcome.lp)
+        found["solve warm"].append(time.perf_counter() - started)
+        if solution.objective != outcome.solution.objective:
+            print(f"  warm {solution.objective!r} != from scratch "
+                  f"{outcome.solution.objective!r}")
     return {name: statistics.median(values) for name, values in found.items()}
 
 
@@ -90,16 +110,20 @@ def main() -> None:
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         grid = write_grid(Path(folder) / "grid.xlsx", arguments.points)
+        cold = statistics.median(
+            timed_sweep(arguments.case, grid, 1, warm=False) for _ in range(arguments.runs))
         sequential = statistics.median(
             timed_sweep(arguments.case, grid, 1) for _ in range(arguments.runs))
         pool = statistics.median(
             timed_sweep(arguments.case, grid, arguments.workers) for _ in range(arguments.runs))
     count = arguments.points + 1  # and the base point
     print(f"{arguments.case.name}: {count} points, medians of {arguments.runs} runs")
-    print(f"  sequential            {sequential:8.2f} s  ({sequential / count:.3f} s a point)")
-    print(f"  pool of {arguments.workers} workers     {pool:8.2f} s  "
-          f"({pool / count:.3f} s a point)")
-    print(f"  speed-up              {sequential / pool:8.2f} x")
+    for name, seconds in (("sequential, from scratch", cold), ("sequential, warm", sequential),
+                          (f"pool of {arguments.workers}, warm", pool)):
+        print(f"  {name:26s} {seconds:8.2f} s  ({seconds / count:.3f} s a point)")
+    print(f"  warm over from scratch     {cold / sequential:8.2f} x")
+    print(f"  pool over sequential       {sequential / pool:8.2f} x (both warm)")
+    print(f"  pool warm over from scratch {cold / pool:7.2f} x")
     print(f"one point, median of {arguments.runs}:")
     for name, seconds in point_stages(arguments.case, arguments.runs).items():
         print(f"  {name:24s} {seconds:8.3f} s")

@@ -1,8 +1,9 @@
 """The ``optimizer`` command (MODEL.md §10).
 
-Exit status: 0 done, 2 bad input, 3 no optimal solution, 1 anything else; always
-with a message in plain words. This is the only module that prints or configures
-logging.
+Exit status: 0 done, 2 bad input (or a case too large for the memory available), 3
+no optimal solution, 1 anything else, 130 and 143 stopped by SIGINT and SIGTERM;
+always with a message in plain words. This is the only module that prints or
+configures logging.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,6 +19,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from optimizer import __version__
+from optimizer.memory import NotEnoughMemoryError
+from optimizer.stopping import StoppedError, stoppable
 from optimizer.workbook.problems import (
     FilesRefusedError,
     InputError,
@@ -31,6 +35,9 @@ from optimizer.workbook.problems import (
 if TYPE_CHECKING:
     from optimizer.progress import Progress
     from optimizer.run import RunResult
+
+STARTED = time.monotonic()  # the command's start (main() sets it again when called),
+# before the model's modules load: the time limit counts from here
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -184,16 +191,29 @@ def run(
     strict: Strict = False,
 ) -> None:
     """Solve INPUT.xlsx and write the results workbook and a log beside it."""
+    with stoppable():
+        _run(input_path, output, time_limit, threads, write_model, solver_option,
+             value_of_information, compare_policy, engine, detail, pdf, quiet, problems,
+             strict)
+
+
+def _run(input_path: Path, output: Path | None, time_limit: float | None,
+         threads: int | None, write_model: Path | None, solver_option: list[str] | None,
+         value_of_information: bool, compare_policy: bool, engine: str, detail: bool,
+         pdf: bool, quiet: bool, problems: Path | None, strict: bool) -> None:
+    """The ``run`` command, signals recorded (see :mod:`optimizer.stopping`)."""
     _State.problems_file = problems
     from optimizer.files import same_file
     from optimizer.run import RunRequest, default_output
     from optimizer.run import run as run_case  # the command shares the function's name
-    from optimizer.solve.options import SolverOptionError, checked
+    solver_options: tuple[tuple[str, str], ...] = ()
+    if solver_option:  # checked with HiGHS itself, loaded only then
+        from optimizer.solve.options import SolverOptionError, checked
 
-    try:
-        solver_options = checked(solver_option or ())
-    except SolverOptionError as error:
-        raise _RefusedError(str(error)) from error
+        try:
+            solver_options = checked(solver_option)
+        except SolverOptionError as error:
+            raise _RefusedError(str(error)) from error
     if engine != "highs":
         from optimizer.solve import mpisppy
 
@@ -213,7 +233,7 @@ def run(
             value_of_information=value_of_information, compare_policy=compare_policy,
             pdf=pdf, detail=detail, solver_options=solver_options, engine=engine,
             strict=strict,
-            on_solver=None if progress is None else progress.solver,
+            on_solver=None if progress is None else progress.solver, started=STARTED,
         ))
     _say_written(done)
 
@@ -232,7 +252,7 @@ def report(
     from optimizer.run import RunRequest
     from optimizer.run import report as report_kept
 
-    with _progress(quiet):
+    with stoppable(), _progress(quiet):
         done = report_kept(folder, RunRequest(folder, output, detail=detail, pdf=pdf))
     _say_written(done)
 
@@ -319,6 +339,53 @@ def template(
     typer.echo(f"{output}: template written.")
 
 
+Workers = Annotated[int, typer.Option(
+    "--workers", metavar="N", min=1,
+    help="Solve on a pool of N processes, one HiGHS thread each.")]
+Scheduler = Annotated[str | None, typer.Option(
+    "--scheduler", metavar="local|tcp://HOST:PORT",
+    help="Solve on Dask: 'local' starts a cluster of --workers processes here; "
+         "an address uses a running scheduler.")]
+EachResults = Annotated[Path | None, typer.Option(
+    "--each-results", metavar="DIR",
+    help="Also write every point's full results workbook into DIR (DIR/<point>.xlsx).")]
+
+
+class _Told:
+    """What a sweep or stress test says as it goes: points to solve, and each as done."""
+
+    def __init__(self, quiet: bool) -> None:
+        import time
+
+        self.quiet = quiet
+        self.started = time.perf_counter()
+        self.total = self.done = self.failed = 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+        if not self.quiet:
+            typer.echo(f"{total} point(s) to solve", err=True)
+
+    def point(self, name: str, found: dict[str, object]) -> None:
+        import time
+
+        self.done += 1
+        self.failed += found["status"] != "optimal"
+        left = (time.perf_counter() - self.started) / self.done * (self.total - self.done)
+        if not self.quiet:
+            typer.echo(f"  {name}: {found['status']} ({self.done}/{self.total} done, "
+                       f"{self.failed} failed, about {left:.0f} s left)", err=True)
+
+    @staticmethod
+    def dashboard(link: str) -> None:
+        typer.echo(f"Dask dashboard: {link}", err=True)
+
+
+def _check_scheduler(scheduler: str | None) -> None:
+    if scheduler is not None and scheduler != "local" and "://" not in scheduler:
+        raise _RefusedError(f"--scheduler {scheduler}: expected 'local' or tcp://HOST:PORT")
+
+
 @app.command()
 def sweep(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
@@ -326,13 +393,15 @@ def sweep(
     output: Output = None,
     factorial: Annotated[bool, typer.Option(
         "--factorial", help="Cross each target's values instead of reading points.")] = False,
-    workers: Annotated[int, typer.Option(
-        "--workers", metavar="N", min=1,
-        help="Solve on a pool of N processes, one HiGHS thread each.")] = 1,
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", metavar="local|tcp://HOST:PORT",
-        help="Solve on Dask: 'local' starts a cluster of --workers processes here; "
-             "an address uses a running scheduler.")] = None,
+    workers: Workers = 1,
+    scheduler: Scheduler = None,
+    each_results: EachResults = None,
+    value_of_information: Annotated[bool, typer.Option(
+        "--value-of-information",
+        help="Also compute each point's value of the stochastic solution (VSS).")] = False,
+    cold: Annotated[bool, typer.Option(
+        "--cold", help="Solve every point from scratch, not warm from the base point.")
+    ] = False,
     quiet: Quiet = False,
 ) -> None:
     """Solve INPUT.xlsx once per point of GRID.xlsx and write the comparison workbook."""
@@ -343,37 +412,61 @@ def sweep(
     target = output or Path("reports") / f"{input_path.stem}_sweep.xlsx"
     if same_file(target, input_path) or same_file(target, grid_path):
         raise _RefusedError(f"{target}: is an input of the sweep; choose another file")
-
-    import time
-
-    started = time.perf_counter()
-    count = {"total": 0, "done": 0, "failed": 0}
-
-    def start(total: int) -> None:
-        count["total"] = total
-        if not quiet:
-            typer.echo(f"{total} point(s) to solve", err=True)
-
-    def say(name: str, found: dict[str, object]) -> None:
-        count["done"] += 1
-        count["failed"] += found["status"] != "optimal"
-        left = (time.perf_counter() - started) / count["done"] * (count["total"]
-                                                                  - count["done"])
-        if not quiet:
-            typer.echo(f"  {name}: {found['status']} ({count['done']}/{count['total']} done, "
-                       f"{count['failed']} failed, about {left:.0f} s left)", err=True)
-
-    if scheduler is not None and scheduler != "local" and "://" not in scheduler:
-        raise _RefusedError(f"--scheduler {scheduler}: expected 'local' or tcp://HOST:PORT")
-
-    def dashboard(link: str) -> None:
-        typer.echo(f"Dask dashboard: {link}", err=True)
-
+    _check_scheduler(scheduler)
+    told = _Told(quiet)
     done = run_sweep(SweepRequest(input_path, grid_path, target, factorial, workers,
-                                  scheduler), say, dashboard, start)
+                                  scheduler, each_results, value_of_information, not cold),
+                     told.point, told.dashboard, told.start)
     typer.echo(f"{done.workbook}: {done.points} points ({done.solved} solved, "
                f"{done.points - done.solved} from the cache, {done.failed} not optimal); "
                f"figures also in {done.parquet}.")
+
+
+@app.command()
+def stress(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT.xlsx", help="Input workbook.")],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", metavar="OUTPUT.xlsx",
+        help="Stress workbook (default: reports/<input name>_stress.xlsx).")] = None,
+    by: Annotated[str, typer.Option(
+        "--by", metavar="region|facility|export|route",
+        help="The sources lost in turn: each region's mining and refining of each "
+             "mineral (region, the default), each facility, each region's exports of "
+             "a mineral and product, or each route.")] = "region",
+    start: Annotated[str | None, typer.Option(
+        "--from", metavar="PERIOD", help="The first period of the loss (default: the first).")
+    ] = None,
+    periods: Annotated[int | None, typer.Option(
+        "--for", metavar="N", min=1,
+        help="How many periods the loss lasts (default: to the end of the horizon).")] = None,
+    adapt: Annotated[bool, typer.Option(
+        "--adapt", help="Decide the expansions anew for each loss (default: keep the "
+                        "plan's own expansions).")] = False,
+    workers: Workers = 1,
+    scheduler: Scheduler = None,
+    each_results: EachResults = None,
+    quiet: Quiet = False,
+) -> None:
+    """Lose each source of supply in turn and rank them by how long the zone lasts."""
+    from optimizer.files import same_file
+    from optimizer.sweep.stress import StressOptionError, StressRequest
+    from optimizer.sweep.stress import stress as run_stress
+
+    target = output or Path("reports") / f"{input_path.stem}_stress.xlsx"
+    if same_file(target, input_path):
+        raise _RefusedError(f"{target}: is the input workbook; choose another file")
+    _check_scheduler(scheduler)
+    told = _Told(quiet)
+    try:
+        done = run_stress(StressRequest(input_path, target, by, start, periods, adapt,
+                                        workers, scheduler, each_results),
+                          told.point, told.dashboard, told.start)
+    except StressOptionError as error:
+        raise _RefusedError(str(error)) from error
+    first = (f"the loss of {done.first} hurts first" if done.first
+             else "no single loss brings a shortfall within the horizon")
+    typer.echo(f"{done.workbook}: {done.sources} sources ({done.solved} points solved, "
+               f"{done.failed} not optimal); {first}.")
 
 
 class _MissingExtraError(Exception):
@@ -390,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
     Usage errors are the command-line parser's to report (exit 2); the program's own
     failures are caught here and told in one plain line.
     """
+    global STARTED
+    STARTED = time.monotonic()
     _State.problems_file = None  # a command sets it; nothing carries over between calls
     try:
         app(args=argv, standalone_mode=True)
@@ -403,7 +498,8 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"{len(error.errors)} problem(s) in the input{strict}:", err=True)
         _say_capped(error.errors)
         status = EXIT_BAD_INPUT
-    except (NotAWorkbookError, _RefusedError, KeptSolutionError, FilesRefusedError) as error:
+    except (NotAWorkbookError, _RefusedError, KeptSolutionError, FilesRefusedError,
+            NotEnoughMemoryError) as error:
         typer.echo(str(error), err=True)
         status = EXIT_BAD_INPUT
     except NotSolvedError as error:
@@ -415,6 +511,9 @@ def main(argv: list[str] | None = None) -> int:
     except _MissingExtraError as error:
         typer.echo(str(error), err=True)
         status = EXIT_ERROR
+    except StoppedError as error:
+        typer.echo(str(error), err=True)
+        status = error.exit_status
     except Exception as error:  # the last line of defence: one plain line, no traceback
         if _State.debug:
             import traceback

@@ -10,11 +10,12 @@ their layout and cost index, and the solution.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer.data import ModelData
+from optimizer.memory import check as check_memory
 from optimizer.model import Extra, build
 from optimizer.model.derive import Derived, derive
 from optimizer.solve.highs import CompiledLP, Solution, SolverOptions, compile_program, solve
@@ -48,12 +49,16 @@ class Outcome:
 
 def prepare(data: ModelData, timings: dict[str, float] | None = None, *,
             extra: Iterable[Extra] = ()) -> tuple[Derived, CompiledLP]:
-    """Derive, build and compile: the matrices HiGHS will solve. The same data always
+    """Derive, build and compile: the matrices HiGHS will solve (refused with
+    :class:`~optimizer.memory.NotEnoughMemoryError` when they would not fit). The same data always
     gives the same LP, column for column and row for row. ``extra`` are the caller's
     own constraints (:func:`optimizer.model.build`)."""
     timings = {} if timings is None else timings
     with timed(timings, "derive"):
         derived = derive(data)
+    expected = check_memory(derived)  # refused here rather than killed later
+    log.info("expected peak memory %.0f MB (%s node entities)", expected.bytes / 2**20,
+             f"{expected.node_entities:,}")
     with timed(timings, "build"):
         program = build(derived, extra)
     with timed(timings, "compile"):
@@ -63,12 +68,15 @@ def prepare(data: ModelData, timings: dict[str, float] | None = None, *,
 
 def optimize(
     data: ModelData, options: SolverOptions, timings: dict[str, float] | None = None, *,
-    extra: Iterable[Extra] = (),
+    extra: Iterable[Extra] = (), compiled: Callable[[CompiledLP], None] | None = None,
 ) -> Outcome:
     """Derive, build, compile and solve; the solution may be of any status. ``extra``
-    are the caller's own constraints (:func:`optimizer.model.build`)."""
+    are the caller's own constraints (:func:`optimizer.model.build`); ``compiled`` is
+    told of the matrices before they are solved."""
     timings = {} if timings is None else timings
     derived, lp = prepare(data, timings, extra=extra)
+    if compiled is not None:
+        compiled(lp)
     with timed(timings, "solve"):
         solution = solve(lp, options)
     log.info("%d variables, %d constraints: %s", lp.size[0], lp.size[1], solution.message)

@@ -7,6 +7,13 @@ model without an optimal solution writes the log but never replaces the results;
 the results are written to a temporary file and renamed into place. A PDF of them,
 when asked for, is extra: without LibreOffice, or when it fails, the run still
 succeeds with its results, and says why there is no PDF.
+
+A run stopped by a signal (:mod:`optimizer.stopping`) leaves the earlier results as
+they were and a failed log; every temporary file goes with it, and the temporaries of
+a killed run are removed by the next run into the same folder. ``--time-limit`` is
+the whole run's: the solve gets what is left of it. The modules that read, model and
+solve load only once the run is under way, so a limit already spent, or a refused
+file, ends the command without them.
 """
 
 from __future__ import annotations
@@ -22,10 +29,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optimizer.files import file_sha256, replacing
-from optimizer.pipeline import Outcome, optimize, prepare
-from optimizer.solve.explain import not_solved_message
-from optimizer.solve.highs import SolverOptions, names, write_mps
+from optimizer import stopping
+from optimizer.files import file_sha256, remove_stale, replacing, work_folder
+from optimizer.memory import NotEnoughMemoryError
 from optimizer.timing import timed
 from optimizer.workbook.problems import (
     FilesRefusedError,
@@ -37,10 +43,12 @@ from optimizer.workbook.problems import (
     ResultsNotWrittenError,
     render,
 )
-from optimizer.workbook.validation import load
 
 if TYPE_CHECKING:
+    from optimizer.data import ModelData
+    from optimizer.pipeline import Outcome
     from optimizer.results import Results
+    from optimizer.solve.highs import CompiledLP, SolverOptions
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +72,9 @@ class RunRequest:
     solver_options: tuple[tuple[str, str], ...] = ()
     # told (iterations, objective) now and then during the solve (the progress display)
     on_solver: Callable[[int, float], None] | None = None
+    # when the command started (time.monotonic()): the time limit counts from there;
+    # None: from the call of run()
+    started: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +104,7 @@ def check_files(request: RunRequest, output: Path) -> None:
     results, the log, the model file and the detail folder may be neither the input nor
     each other; an existing file at the log's name is replaced only when a run wrote it.
     """
-    from optimizer.files import same_file
-    from optimizer.report.parquet import detail_folder
+    from optimizer.files import detail_folder, same_file
 
     if output.suffix.lower() != ".xlsx":
         raise FilesRefusedError(
@@ -177,7 +187,7 @@ def _log_failure(output: Path, capture: _Capture, highs_log: Path | None,
                  error: BaseException) -> None:
     """Write the failed log of a run stopped by an unexpected error, traceback included;
     the error itself is the command line's to tell, in one line."""
-    capture.lines.append("the run stopped on an unexpected error:\n" + "".join(
+    capture.note("the run stopped on an unexpected error:\n" + "".join(
         traceback.format_exception(error)).rstrip())
     with contextlib.suppress(OSError):
         _write_log_to(failed_log_path(output), capture, highs_log)
@@ -194,6 +204,12 @@ class _Capture(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
 
+    def note(self, message: str) -> None:
+        """A line for the log file alone (the command line says it itself), formatted
+        as a logged error, so that the file reads as a run's log from its first line."""
+        self.emit(logging.LogRecord(log.name, logging.ERROR, __file__, 0, message, None,
+                                    None))
+
 
 def run(request: RunRequest) -> RunResult:
     """Carry out one run; returns what it wrote.
@@ -202,35 +218,71 @@ def run(request: RunRequest) -> RunResult:
     :class:`~optimizer.workbook.problems.NotAWorkbookError` on bad input (nothing written),
     :class:`NotSolvedError` when there is no optimal plan (only ``<results>.failed.log``
     is written); any other error writes ``<results>.failed.log`` with its traceback.
+    A signal (:class:`~optimizer.stopping.StoppedError`) and a time limit that runs
+    out before the solve (:class:`NotSolvedError`) write the failed log too.
     """
     started = time.perf_counter()
+    begun = request.started if request.started is not None else time.monotonic()
     output = request.output_path or default_output(request.input_path)
     check_files(request, output)
-    highs_log = Path(tempfile.mkstemp(prefix="highs-", suffix=".log")[1])
-    try:
-        with _capturing() as capture:
-            try:
-                outcome, warnings = _solve(request, highs_log)
-                if request.write_model is not None:
-                    write_mps(outcome.lp, request.write_model, names(outcome.lp.layout))
-                    log.info("model written to %s", request.write_model)
-            except (InputError, NotAWorkbookError):
-                raise  # bad input: the command line says all, nothing is written
-            except Exception as error:
-                _log_failure(output, capture, highs_log, error)
-                raise
-            if not outcome.optimal:
-                message = not_solved_message(outcome.derived, outcome.lp, outcome.solution)
-                if warnings:  # a slip the warnings name is the likeliest cause
-                    message += (f"\n{len(warnings)} warning(s) on the input may explain "
-                                f"it:\n{render(warnings)}")
-                capture.lines.append(message)  # the command line says it too, not logged
+    stale = remove_stale(output.parent)
+    if request.time_limit_s is not None:
+        stopping.set_deadline(begun + request.time_limit_s, request.time_limit_s)
+    with work_folder(output) as scratch, _capturing() as capture:
+        for path in stale:
+            log.info("removed %s, left by a run that was killed", path)
+        highs_log = scratch / "highs.log"
+        try:
+            stopping.safe_point("start-up")  # a signal or a spent limit: nothing loaded
+            outcome, warnings = _solve(request, highs_log, begun)
+            if request.write_model is not None:
+                from optimizer.solve.highs import names, write_mps
+
+                write_mps(outcome.lp, request.write_model, names(outcome.lp.layout))
+                log.info("model written to %s", request.write_model)
+        except (InputError, NotAWorkbookError):
+            raise  # bad input: the command line says all, nothing is written
+        except stopping.StoppedError as error:
+            _log_stop(output, capture, highs_log, error)
+            raise
+        except stopping.DeadlinePassedError as error:
+            capture.note(str(error))
+            with contextlib.suppress(OSError):
                 _write_log_to(failed_log_path(output), capture, highs_log)
-                raise NotSolvedError(message)
-            return _deliver(outcome, request, output, started, capture, highs_log,
-                            warnings=warnings)
-    finally:
-        highs_log.unlink(missing_ok=True)
+            raise NotSolvedError(str(error)) from error
+        except NotEnoughMemoryError as error:
+            capture.note(str(error))  # the command line says it too
+            with contextlib.suppress(OSError):
+                _write_log_to(failed_log_path(output), capture, highs_log)
+            raise
+        except Exception as error:
+            _log_failure(output, capture, highs_log, error)
+            raise
+        if not outcome.optimal:
+            from optimizer.solve.explain import not_solved_message
+
+            message = not_solved_message(outcome.derived, outcome.lp, outcome.solution)
+            if warnings:  # a slip the warnings name is the likeliest cause
+                message += (f"\n{len(warnings)} warning(s) on the input may explain "
+                            f"it:\n{render(warnings)}")
+            capture.lines.append(message)  # the command line says it too, not logged
+            _write_log_to(failed_log_path(output), capture, highs_log)
+            raise NotSolvedError(message)
+        return _deliver(outcome, request, output, started, capture, highs_log,
+                        warnings=warnings)
+
+
+def _log_stop(output: Path, capture: _Capture, highs_log: Path | None,
+              error: stopping.StoppedError) -> None:
+    """The log of a run stopped by a signal: the failed log when the earlier results
+    stay, the results' own log when the new ones were already in place."""
+    capture.note(str(error))  # the command line says it too
+    with contextlib.suppress(OSError):
+        if error.results_written:
+            _write_log(output, capture, highs_log)
+            failed_log_path(output).unlink(missing_ok=True)
+        else:
+            _write_log_to(failed_log_path(output), capture, highs_log)
 
 
 def report(folder: Path, request: RunRequest) -> RunResult:
@@ -241,7 +293,9 @@ def report(folder: Path, request: RunRequest) -> RunResult:
     Raises :class:`~optimizer.workbook.problems.KeptSolutionError` for a folder that
     holds no kept solution, or one that does not match the LP its input gives.
     """
+    from optimizer.pipeline import Outcome, prepare
     from optimizer.report.solution import read
+    from optimizer.workbook.validation import load
 
     started = time.perf_counter()
     kept = read(folder)
@@ -297,13 +351,23 @@ def _deliver(outcome: Outcome, request: RunRequest, output: Path, started: float
     """
     try:
         results = _write_results(outcome, request, output, started, input_name, warnings)
+        stopping.results_written()
         done = _write_pdf(results, output, outcome.timings, capture) if request.pdf \
             else RunResult(output)
+    except stopping.StoppedError as error:  # asked to stop: nothing kept, nothing left
+        _log_stop(output, capture, highs_log, error)
+        raise
     except Exception as error:  # whatever failed, the solve is not lost
         raise _keep(outcome, request, output, error, capture, highs_log,
                     input_name) from error
-    _write_log(output, capture, highs_log)
-    failed_log_path(output).unlink(missing_ok=True)  # the failure it told of is past
+    with stopping.held():  # the new results' log follows them
+        _write_log(output, capture, highs_log)
+        failed_log_path(output).unlink(missing_ok=True)  # the failure it told of is past
+    try:
+        stopping.checkpoint()  # a signal while the results were finished: say so
+    except stopping.StoppedError as error:
+        _log_stop(output, capture, highs_log, error)
+        raise
     return done
 
 
@@ -355,21 +419,32 @@ def _places(output: Path) -> list[Path]:
     return list(dict.fromkeys([output.parent, Path.cwd(), Path(tempfile.gettempdir())]))
 
 
-def _solve(request: RunRequest, highs_log: Path) -> tuple[Outcome, tuple[Problem, ...]]:
-    """Read, validate and solve; the outcome, and the warnings on the input."""
+def _solve(request: RunRequest, highs_log: Path,
+           begun: float) -> tuple[Outcome, tuple[Problem, ...]]:
+    """Read, check, build and solve; the outcome, and the warnings on the input. The time
+    limit counts from ``begun``."""
+    from optimizer.pipeline import Outcome, prepare
+    from optimizer.solve.highs import SolverOptions
+    from optimizer.workbook.validation import load
+
     timings: dict[str, float] = {}
     data, warnings = load(request.input_path, timings, strict=request.strict)
     for warning in warnings:
         log.warning("%s", warning)
     settings = data.settings
+    limit = request.time_limit_s if request.time_limit_s is not None \
+        else settings.time_limit_s
+    deadline = None if limit is None else begun + limit
+    if limit is not None:
+        stopping.set_deadline(deadline, limit)
     options = SolverOptions(
-        time_limit_s=request.time_limit_s if request.time_limit_s is not None
-        else settings.time_limit_s,
+        time_limit_s=limit,
         threads=request.threads if request.threads is not None else settings.threads,
         log_file=highs_log,
         ranging=True,  # the sensitivity sheet's ranges
         progress=request.on_solver,
         extra=request.solver_options,
+        deadline=deadline,
     )
     if request.solver_options:
         log.info("HiGHS options: %s", ", ".join(f"{k}={v}" for k, v in request.solver_options))
@@ -383,14 +458,36 @@ def _solve(request: RunRequest, highs_log: Path) -> tuple[Outcome, tuple[Problem
         derived, lp = prepare(data, timings)
         with timed(timings, "solve"):
             solution = solve_extensive_form(data, lp.layout, derived.tree)
+        stopping.checkpoint()
         log.info("marginal prices and the sensitivity sheet's duals are blank: the "
                  "%s engine gives no duals of the node formulation", request.engine)
         return Outcome(data, derived, lp, solution, timings), tuple(warnings)
-    outcome = optimize(data, options, timings)
+    outcome = optimize(data, options, timings,
+                       compiled=lambda lp: _log_ranges(lp, request.input_path))
     if outcome.solution.printed:  # HiGHS's log is closed with its instance: append
         with highs_log.open("a", encoding="utf-8") as text:
             text.write("\n--- printed by the solver itself ---\n" + outcome.solution.printed)
     return outcome, tuple(warnings)
+
+
+def optimize(data: ModelData, options: SolverOptions, timings: dict[str, float],
+             compiled: Callable[[CompiledLP], None]) -> Outcome:
+    """:func:`optimizer.pipeline.optimize`, loaded when first called."""
+    from optimizer.pipeline import optimize as solve_pipeline
+
+    return solve_pipeline(data, options, timings, compiled=compiled)
+
+
+def _log_ranges(lp: CompiledLP, input_path: Path) -> None:
+    """The LP's numeric ranges, and the input cells behind their ends, into the log
+    (:mod:`optimizer.solve.numerics`)."""
+    from optimizer.solve.numerics import ranges
+    from optimizer.workbook.problems import Problems
+    from optimizer.workbook.reading import read_workbook
+
+    raw = read_workbook(input_path, Problems())
+    for found in ranges(lp, raw):
+        log.info("%s", found.line())
 
 
 def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float,
@@ -398,6 +495,7 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
                    warnings: tuple[Problem, ...] = ()) -> Results:
     from optimizer.report import parquet, xlsx
     from optimizer.results import Provenance, collect
+    from optimizer.solve.highs import SolverOptions
 
     information = None
     if request.value_of_information:
@@ -428,10 +526,11 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
             detail_requested=request.detail,
             policy=policy,
         )
-    with timed(outcome.timings, "write"):
+    with timed(outcome.timings, "write"), contextlib.ExitStack() as stack:
         if results.writes_detail:
             parquet.write(results, folder)
             log.info("complete detail tables written to %s", folder)
+            stack.enter_context(stopping.held())  # the new detail: its workbook follows
         xlsx.write(results.workbook(), output, input_path=request.input_path,
                    forms={name: form.sheet for name, form in results.forms.items()})
     for name, form in results.forms.items():

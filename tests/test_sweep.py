@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -171,7 +172,8 @@ def test_budget_sweep_by_hand(tmp_path: Path) -> None:
     peak = dict(zip(table["point"], table["peak_stock_t"], strict=True))
     assert peak["b100"] == pytest.approx(2) and peak["b800"] == pytest.approx(10)
     long = pd.read_parquet(tmp_path / "out.parquet")
-    assert len(long) == 6 * (len(table.columns) - 4)
+    assert len(long) == 6 * (len(table.columns) - 6)  # not point, changes, status, reason,
+    # swept_target, swept_value
     row = long[(long["point"] == "b500") & (long["figure"] == "objective")]
     assert row["value"].iloc[0] == pytest.approx(10050 - 995 * 10)
 
@@ -260,3 +262,129 @@ def test_infeasible_point_is_a_row_with_its_reason(tmp_path: Path) -> None:
     assert pd.isna(held["objective"])
     more = table[table["point"] == "more"].iloc[0]
     assert more["objective"] == pytest.approx(10050 - 995 * 10)
+
+
+def _floor_case(folder: Path) -> Path:
+    """Member M needs 100 t of m in one year: its recycler makes up to 30 t at 50 a
+    tonne; non-member N's makes 100 t at 1 and ships free, but pays the border
+    adjustment floor − market = 60 − 10 = 50 a tonne (MODEL.md §3). M's own 30 t are
+    cheaper (50 < 51), N sends 70: the non-member share is 0.7, and the price-gap
+    support of M's output (60 − 10) × 30 = 1500. With the floor at 40, N costs 31 and
+    sends all 100 t: share 1, support 0."""
+    tables: dict[str, list[dict[str, Any]]] = {
+        "settings": [],
+        "regions": [{"region": "M", "zone_member": "yes"}, {"region": "N", "zone_member": "no"}],
+        "minerals": [{"mineral": "m", "shortfall_penalty_per_t": 1000}],
+        "periods": [{"period": "p1", "years": 1}],
+        "facilities": [facility("own", "M", 30, 50), facility("their", "N", 100, 1)],
+        "routes": [{"origin": "N", "destination": "M", "mineral": "m", "stage": "refined"}],
+        "demand": [demand("M", 100)],
+        "prices": [{"mineral": "m", "stage": "refined", "market_price_per_t": 10,
+                    "floor_price_per_t": 60}],
+    }
+    return write_tables(folder / "floor.xlsx", tables, headers={"settings": ("key", "value")})
+
+
+def test_dependence_support_and_charts_against_the_swept_value(tmp_path: Path) -> None:
+    grid = _grid(tmp_path / "g.xlsx", [["f40", "prices.floor_price_per_t[mineral=m]", 40],
+                                       ["f70", "prices.floor_price_per_t[mineral=m]", 70]])
+    out = tmp_path / "out.xlsx"
+    sweep(SweepRequest(_floor_case(tmp_path), grid, out))
+    table = pd.read_excel(out, sheet_name="comparison", engine="openpyxl").set_index("point")
+    assert table["non_member_share_m"].to_dict() == pytest.approx(
+        {"base": 0.7, "f40": 1.0, "f70": 0.7})
+    # at 70 the gap is 60: M still makes its 30 t (50 < 61), supported by 60 × 30
+    assert table["price_gap_support"].to_dict() == pytest.approx(
+        {"base": 1500, "f40": 0, "f70": 1800}, abs=1e-9)
+    assert table.loc["f40", "delta_non_member_share_m"] == pytest.approx(0.3)
+    assert table.loc["f70", "delta_price_gap_support"] == pytest.approx(300)
+    assert table["swept_value"].to_dict() == pytest.approx(
+        {"base": float("nan"), "f40": 40.0, "f70": 70.0}, nan_ok=True)
+    assert set(table["swept_target"].dropna()) == {"prices.floor_price_per_t[mineral=m]"}
+    with zipfile.ZipFile(out) as book:
+        charts = [book.read(n).decode() for n in book.namelist()
+                  if n.startswith("xl/charts/chart")]
+    plotted = [c for c in table.columns if c.startswith(
+        ("objective", "cost_", "shortfall_", "non_member_share_", "price_gap_support",
+         "peak_stock_t", "vault_spend", "expansion_spend"))]
+    assert len(charts) == len(plotted) + 1  # and the frontier
+    assert sum("non_member_share_m against prices.floor_price_per_t[mineral=m]" in c
+               for c in charts) == 1
+    assert sum("cost against expected shortfall" in c for c in charts) == 1
+
+
+def _outage_case(folder: Path) -> Path:
+    """As ``tests/test_information.py``'s paper case: the Vault of 10 t is worth a VSS
+    of 515 − 55 = 460; holding at most 5 t, RP = 515 − 46 × 5 = 285 and VSS 230."""
+    tables: dict[str, list[dict[str, Any]]] = {
+        "settings": [],
+        "regions": [{"region": "M", "zone_member": "yes"}],
+        "minerals": [{"mineral": "m", "shortfall_penalty_per_t": 100}],
+        "periods": [{"period": "p1", "years": 1}, {"period": "p2", "years": 1}],
+        "facilities": [facility("f", "M", 20, 1)],
+        "demand": [demand("M", 10)],
+        "stockpiles": [{"stockpile": "vault", "region": "M", "mineral": "m", "capacity_t": 10,
+                        "holding_cost_per_t": 2, "release_needs_disruption": "yes"}],
+        "scenarios": [{"scenario": "calm", "probability": 0.5},
+                      {"scenario": "outage", "probability": 0.5}],
+        "disruptions": [{"scenario": "outage", "kind": "capacity", "start_period": "p2",
+                         "factor": 0}],
+    }
+    return write_tables(folder / "outage.xlsx", tables, headers={"settings": ("key", "value")})
+
+
+def test_value_of_information_and_each_results(tmp_path: Path) -> None:
+    grid = _grid(tmp_path / "g.xlsx", [["small vault", "stockpiles.capacity_t[stockpile=vault]",
+                                        5]])
+    out, kept = tmp_path / "out.xlsx", tmp_path / "each"
+    assert main(["sweep", str(_outage_case(tmp_path)), str(grid), "-o", str(out), "-q",
+                 "--value-of-information", "--each-results", str(kept)]) == 0
+    table = pd.read_excel(out, sheet_name="comparison", engine="openpyxl").set_index("point")
+    assert table["objective"].to_dict() == pytest.approx({"base": 55, "small vault": 285})
+    assert table["vss"].to_dict() == pytest.approx({"base": 460, "small vault": 230})
+    assert table.loc["small vault", "delta_vss"] == pytest.approx(-230)
+    assert sorted(p.name for p in kept.iterdir()) == ["base.xlsx", "small_vault.xlsx"]
+    summary = pd.read_excel(kept / "small_vault.xlsx", sheet_name="summary",
+                            engine="openpyxl").set_index("figure")["value"]
+    assert float(summary["objective"]) == pytest.approx(285)
+    assert float(summary["vss"]) == pytest.approx(230)
+    (kept / "base.xlsx").unlink()  # a rerun writes a missing workbook again, from the cache
+    assert main(["sweep", str(tmp_path / "outage.xlsx"), str(grid), "-o", str(out), "-q",
+                 "--value-of-information", "--each-results", str(kept)]) == 0
+    assert (kept / "base.xlsx").exists()
+
+
+def test_price_gap_support_is_the_burden_sheets(tmp_path: Path) -> None:
+    """The sweep's own sum is the ``burden`` sheet's expected zone figure, on a case
+    with scenarios and a floor above the market."""
+    from optimizer.pipeline import optimize
+    from optimizer.results.accounting import Accounts
+    from optimizer.results.burden import burden
+    from optimizer.results.tables import Solved, detail_tables
+    from optimizer.solve.highs import SolverOptions
+    from optimizer.sweep.engine import price_gap_support
+    from optimizer.workbook.validation import load
+
+    data, _ = load(_input(tmp_path))
+    outcome = optimize(data, SolverOptions())
+    assert outcome.solution.values is not None and len(data.scenarios) > 1
+    accounts = Accounts(outcome.derived, outcome.lp, outcome.solution.values)
+    solved = Solved(outcome.derived, outcome.lp, outcome.solution, accounts.tree)
+    sheet = burden(outcome, accounts, detail_tables(solved))
+    zone = sheet[(sheet["scenario"] == "expected") & (sheet["region"] == "zone")]
+    expected = float(zone["price_gap_support"].iloc[0])
+    assert expected > 0
+    assert price_gap_support(solved, [n.probability for n in outcome.derived.tree.nodes]) \
+        == pytest.approx(expected, rel=1e-12)
+
+
+def test_cold_equals_warm(tmp_path: Path) -> None:
+    """Every point solved from scratch (``--cold``) has the figures of the warm sweep."""
+    budgets = [0, 250, 800]
+    grid = _grid(tmp_path / "g.xlsx", [[f"b{b}", "stockpile_budget", b] for b in budgets]
+                 + [["held", "stockpiles.terminal_min_t[stockpile=vault]", 50]])
+    path = _budget_case(tmp_path)
+    warm = sweep(SweepRequest(path, grid, tmp_path / "warm.xlsx"))
+    cold = sweep(SweepRequest(path, grid, tmp_path / "cold.xlsx", warm=False))
+    assert (warm.solved, cold.solved, cold.failed) == (5, 5, 1)
+    pd.testing.assert_frame_equal(_figures(warm.workbook), _figures(cold.workbook))

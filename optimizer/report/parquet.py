@@ -19,15 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from optimizer.files import detail_folder as detail_folder  # where run.py checks it
 from optimizer.files import replacing_folder
 from optimizer.results import Results
+from optimizer.stopping import checkpoint
 
 TREE_FILES = ("nodes", "paths")
-
-
-def detail_folder(workbook: Path) -> Path:
-    """The folder of Parquet detail beside a results workbook."""
-    return workbook.with_name(f"{workbook.stem}_detail")
 
 
 def write(results: Results, folder: Path) -> Path:
@@ -37,6 +34,7 @@ def write(results: Results, folder: Path) -> Path:
         years=tree.years, discount=np.asarray(tree.derived.discount)[tree.period])
     with replacing_folder(folder) as temporary:
         for name, table in results.detail.items():
+            checkpoint()  # a signal stops the run between tables (optimizer.stopping)
             _write_table(table, temporary / f"{name}.parquet")
         _write_table(nodes, temporary / "nodes.parquet")
         _write_table(tree.paths, temporary / "paths.parquet")

@@ -19,6 +19,7 @@ the results from the kept solution, without solving again.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,7 @@ def keep(solution: Solution, input_path: Path, folder: Path, meta: dict[str, Any
         pq.write_table(pa.table(rows), temporary / "rows.parquet")
         record = {**meta, "status": solution.status, "message": solution.message,
                   "objective": solution.objective, "solve_seconds": solution.solve_seconds,
+                  **{name: _number_or_none(getattr(solution, name)) for name in _MEASURES},
                   "version": __version__}
         (temporary / META).write_text(json.dumps(record, indent=2), encoding="utf-8")
     return folder
@@ -107,5 +109,19 @@ def read(folder: Path) -> KeptSolution:
         reduced_costs=array(columns, "reduced_cost"),
         rhs_ranges=pair(rows, "rhs_low", "rhs_high"),
         bound_ranges=pair(columns, "bound_low", "bound_high"),
+        max_primal_infeasibility=_nan_if_none(meta.get("max_primal_infeasibility")),
+        max_dual_infeasibility=_nan_if_none(meta.get("max_dual_infeasibility")),
     )
     return KeptSolution(folder, solution, meta)
+
+
+# HiGHS's measures of the solution kept beside it (NaN is not JSON: kept as null)
+_MEASURES = ("max_primal_infeasibility", "max_dual_infeasibility")
+
+
+def _number_or_none(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _nan_if_none(value: Any) -> float:
+    return float("nan") if value is None else float(value)

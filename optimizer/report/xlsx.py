@@ -25,7 +25,7 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from optimizer.files import replacing, same_file
+from optimizer.files import replacing, same_file, work_folder
 from optimizer.report import bulk
 from optimizer.results.charts import Chart, Series, layout
 from optimizer.results.contract import (
@@ -38,6 +38,7 @@ from optimizer.results.contract import (
     ResultColumn,
     ResultSheet,
 )
+from optimizer.stopping import safe_point
 from optimizer.workbook.template import HEADER_FILL, HEADER_FONT
 
 TABLE_STYLE = "TableStyleMedium2"
@@ -84,12 +85,16 @@ def write(
     _check(tables, declared)
     drawn = CHART_DATA_SHEET.name in tables  # the charts sheet comes with its data
     written = {*tables, *([CHARTS_SHEET.name] if drawn else [])}
-    with replacing(target) as temporary:
-        workbook = xlsxwriter.Workbook(str(temporary), WORKBOOK_OPTIONS)
+    with replacing(target) as temporary, work_folder(target) as scratch:
+        # XlsxWriter's own temporaries go to a private folder, removed however the
+        # block ends
+        workbook = xlsxwriter.Workbook(str(temporary),
+                                       {**WORKBOOK_OPTIONS, "tmpdir": str(scratch)})
         formats = _Formats(workbook)
         charts_sheet = None
         pending: list[_Pending] = []
         for sheet in RESULT_SHEETS:
+            safe_point("write-sheet")  # a signal stops the run between sheets
             if sheet is CHARTS_SHEET and drawn:
                 charts_sheet = workbook.add_worksheet(sheet.name)
             elif sheet.name in tables:

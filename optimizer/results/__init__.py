@@ -53,6 +53,7 @@ from optimizer.results.tables import (
 )
 from optimizer.results.tidy import tidy
 from optimizer.results.tree import Tree
+from optimizer.stopping import checkpoint
 
 __all__ = ["Provenance", "Results", "collect"]
 
@@ -126,6 +127,7 @@ def collect(
     currency = settings.currency
     detail = {name: tidy(table, RESULT_SHEETS_BY_NAME[name], currency)
               for name, table in detail_tables(solved).items()}
+    checkpoint()  # a signal stops the run between the long steps (optimizer.stopping)
     results = Results(outcome, accounts, tree, detail, {}, detail_requested=detail_requested)
     limit = settings.max_sheet_rows if max_sheet_rows is None else max_sheet_rows
     results.forms = {
@@ -139,17 +141,21 @@ def collect(
                            solution.solve_seconds,
                            Provenance(provenance.input_path, provenance.input_sha256,
                                       provenance.total_seconds, folder, provenance.warnings),
-                           reported_figures(solved)),
+                           reported_figures(solved),
+                           (solution.max_primal_infeasibility,
+                            solution.max_dual_infeasibility)),
         "scenarios": scenarios(data, tree, accounts, detail),
         "expansions": expansions(solved),
     }
     if provenance.warnings:
         sheets["warnings"] = warnings(provenance.warnings)
     results.sheets = sheets  # the report sheets below read it, complete, as it grows
+    checkpoint()
     sheets["burden"] = burden(outcome, accounts, detail)
     sheets["sensitivity"], sensitivity_note = _largest_duals(sensitivity(outcome), limit)
     if policy is not None:
         sheets["policy"] = policy
+    checkpoint()
     complete = results.complete()
     sheets["headlines"] = headlines(outcome, complete)
     sheets["chart_data"] = chart_data(outcome, complete)

@@ -24,6 +24,7 @@ PROBABILITY = "0.0000"
 DAYS = "#,##0.0"
 SECONDS = "0.000"
 COUNT = "#,##0"
+SCIENTIFIC = "0.00E+00"
 BY_FIGURE = "by figure"  # the format of each summary row's own figure
 BY_KIND = "by kind"  # the format of each chart_data row's kind of chart
 
@@ -226,6 +227,12 @@ FIGURES: tuple[Figure, ...] = (
     Figure("constraints", "Number of constraints (rows) of the linear program.", "count",
            COUNT),
     Figure("solve_seconds", "Time HiGHS took to solve.", "s", SECONDS),
+    Figure("max_primal_infeasibility", "HiGHS's largest violation of a row or bound by the "
+           "solution, in that row's or bound's own unit (tonnes or money); HiGHS's "
+           "primal feasibility tolerance is 1e-7.", "", SCIENTIFIC),
+    Figure("max_dual_infeasibility", "HiGHS's largest violation of optimality by the "
+           "duals (a reduced cost of the wrong sign), in the objective's unit per unit "
+           "of the column; HiGHS's dual feasibility tolerance is 1e-7.", "", SCIENTIFIC),
     Figure("total_seconds", "Time of the whole run, reading to results.", "s", SECONDS),
     Figure("input_file", "The input workbook."),
     Figure("input_sha256", "SHA-256 of the input workbook's bytes, to tell which version "

@@ -49,9 +49,12 @@ class Provenance:
 
 def summary(data: ModelData, accounts: Accounts, objective: float, size: tuple[int, int],
             solve_seconds: float, provenance: Provenance,
-            reported: Mapping[str, float] | None = None) -> pd.DataFrame:
+            reported: Mapping[str, float] | None = None,
+            infeasibility: tuple[float, float] = (float("nan"), float("nan")),
+            ) -> pd.DataFrame:
     """The ``summary`` sheet: one row per declared figure; ``reported`` holds the
-    figures the components report, by name."""
+    figures the components report, by name; ``infeasibility`` HiGHS's largest primal
+    and dual infeasibilities (blank when unknown)."""
     settings = data.settings
     expected = accounts.expected_costs
     total = float(expected.sum())
@@ -68,6 +71,8 @@ def summary(data: ModelData, accounts: Accounts, objective: float, size: tuple[i
         "variables": size[0],
         "constraints": size[1],
         "solve_seconds": solve_seconds,
+        "max_primal_infeasibility": infeasibility[0],
+        "max_dual_infeasibility": infeasibility[1],
         "total_seconds": provenance.total_seconds,
         "input_file": str(provenance.input_path),
         "input_sha256": provenance.input_sha256,

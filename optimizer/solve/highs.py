@@ -28,6 +28,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from optimizer import stopping
 from optimizer.model.program import Program
 from optimizer.model.terms import CostIndex
 
@@ -130,6 +131,8 @@ class SolverOptions:
     # Any other HiGHS options, (name, value as text), set in order after the pinned
     # ones; checked beforehand by optimizer.solve.options.
     extra: tuple[tuple[str, str], ...] = ()
+    # the run's deadline (time.monotonic()): the solve gets what is left of it
+    deadline: float | None = None
 
 
 @dataclass(slots=True)
@@ -154,6 +157,10 @@ class Solution:
     # What the solver printed to standard output itself during the solve, rather than
     # to HiGHS's log (cuPDLP-C, HiGHS's PDLP, does so): kept for the run's log.
     printed: str = ""
+    # HiGHS's largest primal and dual infeasibility of the solution returned, in the
+    # model's own units (NaN when HiGHS gives none)
+    max_primal_infeasibility: float = float("nan")
+    max_dual_infeasibility: float = float("nan")
 
     def value_map(self, layout: Layout, name: str) -> dict[Any, float]:
         """A variable component's values by its keys (empty when it has none)."""
@@ -301,7 +308,11 @@ def new_highs() -> highspy.Highs:
         return highspy.Highs()  # type: ignore[no-untyped-call]
 
 
-def _highs(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
+def instance(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
+    """A HiGHS instance with ``options`` set and ``lp`` passed, not yet run. The thread
+    count must stay the same in a process: HiGHS fixes its thread pool at the first
+    solve, and asking for another count later breaks the pool (a warning, and the
+    count of the first is kept)."""
     global _threads_in_use
     highs = new_highs()
     highs.setOptionValue("output_flag", options.log_file is not None)
@@ -312,8 +323,9 @@ def _highs(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
     for name, value in options.extra:  # HiGHS reads the text by the option's type
         if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
             raise ValueError(f"HiGHS refuses {value!r} for its option {name}")
-    if options.time_limit_s is not None:
-        highs.setOptionValue("time_limit", float(options.time_limit_s))
+    limit = solve_time_limit(options)
+    if limit is not None:
+        highs.setOptionValue("time_limit", limit)
     if options.threads is not None:
         if _threads_in_use is not None and _threads_in_use != options.threads:
             log.warning("HiGHS keeps %d threads for the life of the process", _threads_in_use)
@@ -322,6 +334,18 @@ def _highs(lp: CompiledLP, options: SolverOptions) -> highspy.Highs:
             _threads_in_use = options.threads
     highs.passModel(highs_lp(lp))
     return highs
+
+
+MIN_TIME_LIMIT_S = 1e-3  # what HiGHS gets when the deadline has just passed
+
+
+def solve_time_limit(options: SolverOptions) -> float | None:
+    """HiGHS's time limit: the solver's own limit, cut to what is left before the
+    run's deadline (at least :data:`MIN_TIME_LIMIT_S`)."""
+    limits = [] if options.time_limit_s is None else [float(options.time_limit_s)]
+    if options.deadline is not None:
+        limits.append(max(options.deadline - time.monotonic(), MIN_TIME_LIMIT_S))
+    return min(limits) if limits else None
 
 
 def highs_lp(lp: CompiledLP) -> highspy.HighsLp:
@@ -354,31 +378,48 @@ _STATUS = {
 def solve(lp: CompiledLP, options: SolverOptions) -> Solution:
     """Solve with HiGHS; on infeasibility, also compute an irreducible infeasible subset;
     at an optimum, also the ranging when ``options.ranging`` asks for it."""
-    highs = _highs(lp, options)
+    highs = instance(lp, options)
     if options.progress is not None:
         _report_progress(highs, options.progress)
+    stopping.interrupting(highs)  # a signal stops HiGHS within an iteration
+    return run_instance(highs, ranging=options.ranging)
+
+
+def run_instance(highs: highspy.Highs, *, ranging: bool = False) -> Solution:
+    """Run a HiGHS instance as it stands (its model, options and any basis set on it)
+    and read its solution; on infeasibility, also an irreducible infeasible subset."""
     printed: list[str] = []
     with _printed_into(printed):
         started = time.perf_counter()
         highs.run()
         seconds = time.perf_counter() - started
+    stopping.checkpoint()
     model_status = highs.getModelStatus()
     status = _STATUS.get(model_status, "error")
     message = highs.modelStatusToString(model_status)
     if status == "optimal":
         solution = highs.getSolution()
+        info = highs.getInfo()
         optimum = Solution(
-            status, message, float(highs.getInfo().objective_function_value),
+            status, message, float(info.objective_function_value),
             np.asarray(solution.col_value), np.asarray(solution.row_dual), seconds,
             reduced_costs=np.asarray(solution.col_dual), printed="".join(printed),
+            max_primal_infeasibility=_infeasibility(info.max_primal_infeasibility),
+            max_dual_infeasibility=_infeasibility(info.max_dual_infeasibility),
         )
-        if options.ranging:
+        if ranging:
             _add_ranging(highs, optimum)
         return optimum
     result = Solution(status, message, None, None, None, seconds, printed="".join(printed))
     if status in ("infeasible", "infeasible or unbounded"):
         _add_iis(highs, result)
     return result
+
+
+def _infeasibility(value: float) -> float:
+    """HiGHS's figure, NaN where it has none (it writes −1 or +∞ then)."""
+    value = float(value)
+    return value if 0.0 <= value < np.inf else float("nan")
 
 
 @contextlib.contextmanager
@@ -476,7 +517,7 @@ def write_mps(lp: CompiledLP, path: Path, names: Mapping[str, Sequence[str]]) ->
     HiGHS writes it: the negated right-hand side of the objective row, which HiGHS and
     most solvers read back as the objective offset.
     """
-    highs = _highs(lp, SolverOptions())
+    highs = instance(lp, SolverOptions())
     for index, name in enumerate(names["columns"]):
         highs.passColName(index, name)
     for index, name in enumerate(names["rows"]):

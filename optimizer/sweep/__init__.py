@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from optimizer.sweep.comparison import comparison, write_parquet, write_workbook
-from optimizer.sweep.engine import Cache, Figures, point_key, solve_points
+from optimizer.sweep.engine import Cache, Figures, Solving, point_key, solve_points
 from optimizer.sweep.grid import BASE, Point, point_data, read_grid
 from optimizer.workbook.problems import InputError, Problems
 from optimizer.workbook.reading import read_workbook
@@ -29,6 +29,9 @@ class SweepRequest:
     factorial: bool = False
     workers: int = 1
     scheduler: str | None = None  # "local" (a LocalCluster) or a tcp:// address: Dask
+    each_results: Path | None = None  # a folder for every point's results workbook
+    value_of_information: bool = False  # each point's VSS too
+    warm: bool = True  # warm-start each point from the base point's basis
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +73,13 @@ def sweep(request: SweepRequest, on_done: Callable[[str, Figures], None] | None 
 
     changes = {BASE: Point(BASE, ()), **{p.name: p for p in points}}
     cache = Cache(cache_folder(request.output_path))
+    solving = Solving(each_results=request.each_results, input_path=request.input_path,
+                      value_of_information=request.value_of_information, warm=request.warm)
     if on_start is not None:
-        on_start(sum(cache.get(point_key(d)) is None for d in data.values()))
+        on_start(sum(cache.get(point_key(d, solving)) is None for d in data.values()))
     found = solve_points(raw, changes, data, workers=request.workers,
-                         cache=cache, on_done=done,
-                         scheduler=request.scheduler, on_dashboard=on_dashboard)
+                         cache=cache, on_done=done, scheduler=request.scheduler,
+                         on_dashboard=on_dashboard, solving=solving)
     table = comparison(points, found)
     workbook = write_workbook(table, request.output_path)
     parquet = write_parquet(table, request.output_path.with_suffix(".parquet"))

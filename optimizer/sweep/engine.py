@@ -1,10 +1,14 @@
-"""Solving a sweep's points: sequentially or on a local process pool, with a cache.
+"""Solving a sweep's points: sequentially, on a local process pool or on Dask, with a cache.
 
-Each point is solved by the same pipeline as ``optimizer run`` (MODEL.md §3–§7) and
-reduced to its figures (:func:`figures`): status, the objective, each expected cost
-component, and the expected shortfall per mineral. A point is keyed by the hash of
-its model data and the optimizer's version; solved points are kept as one Parquet
-file each in the cache folder, so a rerun solves only the points it has not seen.
+Each point is derived, built and compiled by the same pipeline as ``optimizer run``
+(MODEL.md §3–§7) and solved warm (:mod:`optimizer.solve.warm`): every process solves
+the base point once and starts each later point of the same structure from its
+optimal basis, after changing only the coefficients and bounds that differ. A point
+is reduced to its figures (:func:`figures`, or the measure a :class:`Solving` names)
+and, with ``each_results``, also written as its own results workbook. A point is keyed
+by the hash of its model data, the measure and the optimizer's version; solved points
+are kept as one Parquet file each in the cache folder, so a rerun solves only the
+points it has not seen.
 """
 
 from __future__ import annotations
@@ -12,30 +16,44 @@ from __future__ import annotations
 import hashlib
 import logging
 import multiprocessing
+import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from optimizer import __version__
 from optimizer.data import ModelData
-from optimizer.pipeline import Outcome, optimize
+from optimizer.model.derive import PRODUCT_OF_STAGE
+from optimizer.pipeline import Outcome, prepare
 from optimizer.results.accounting import Accounts
+from optimizer.results.tables import Solved, dependence, flows, stockpiles
 from optimizer.solve.explain import not_solved_message
-from optimizer.solve.highs import SolverOptions
-from optimizer.sweep.grid import Point, point_input
+from optimizer.solve.highs import SolverOptions, solve
+from optimizer.solve.warm import WarmSolver
+from optimizer.sweep.grid import BASE, Point, point_input
+from optimizer.timing import timed
 from optimizer.workbook.problems import Problems
 from optimizer.workbook.reading import RawWorkbook
 from optimizer.workbook.validation import validate
 
+if TYPE_CHECKING:
+    from optimizer.results.information import ValueOfInformation
+
 Figures = dict[str, object]
+Measure = Callable[[Outcome], Figures]
 
 
-def point_key(data: ModelData) -> str:
-    """The hash of a point's model data and the optimizer's version (the cache key)."""
+def point_key(data: ModelData, solving: Solving | None = None) -> str:
+    """The hash of a point's model data, the figures asked of it (the measure, and
+    whether with the value of information) and the optimizer's version (the cache key)."""
+    solving = solving or Solving()
     digest = hashlib.sha256(__version__.encode())
+    digest.update(f"{solving.measure.__qualname__}|{solving.value_of_information}".encode())
     digest.update(repr(data).encode())  # frozen dataclasses: their repr is their content
     return digest.hexdigest()[:32]
 
@@ -61,7 +79,54 @@ def figures(outcome: Outcome) -> Figures:
     for mineral, tonnes in short.items():
         found[f"shortfall_{mineral}"] = float(np.round(tonnes, 9))
     found.update(_stock_and_spend(outcome, probability))
+    found.update(_dependence_and_support(outcome, accounts, probability))
     return found
+
+
+def _dependence_and_support(outcome: Outcome, accounts: Accounts,
+                            probability: list[float]) -> dict[str, float]:
+    """``non_member_share_<mineral>``: the zone's expected refined supply from
+    non-members over the horizon ÷ all of it (the ``dependence`` sheet's rows, by its
+    own function, weighted by node probability; blank where the zone is supplied
+    nothing), and ``price_gap_support`` (:func:`price_gap_support`)."""
+    solved = Solved(outcome.derived, outcome.lp, outcome.solution, accounts.tree)
+    supply = dependence(solved, stockpiles(solved), flows(solved))
+    weight = np.asarray(probability)[supply["node"].to_numpy(dtype=np.int64)]
+    outside = supply["from_non_members_t"].to_numpy() * weight
+    inside = supply["from_members_t"].to_numpy() * weight
+    minerals = supply["mineral"].astype(str).to_numpy()
+    found: dict[str, float] = {}
+    for m in outcome.data.minerals:
+        mine = minerals == m.mineral
+        whole = float(outside[mine].sum() + inside[mine].sum())
+        found[f"non_member_share_{m.mineral}"] = float(outside[mine].sum()) / whole \
+            if whole > 1e-9 else float("nan")
+    found["price_gap_support"] = price_gap_support(solved, probability)
+    return found
+
+
+def price_gap_support(solved: Solved, probability: list[float]) -> float:
+    """The members' expected discounted price-gap support: Σ_n π_n δ_t Σ over member
+    facilities of max(0, floor − market price) of their product × output, where a
+    floor holds (the ``burden`` sheet's expected ``price_gap_support`` of the zone)."""
+    derived = solved.derived
+    nodes = derived.tree.nodes
+    period = np.array([n.period for n in nodes], dtype=np.int64)
+    weight = np.asarray(probability) * np.asarray(derived.discount)[period]
+    output = np.nan_to_num(solved.per_facility_node("output"))
+    gaps: dict[tuple[str, str], np.ndarray] = {}
+    total = 0.0
+    for i, f in enumerate(derived.data.facilities):
+        if not derived.zone_member[f.region]:
+            continue
+        key = (f.mineral, PRODUCT_OF_STAGE[f.stage])
+        if key not in gaps:
+            floors: Mapping[tuple[str, str, int], float] = derived.floor_price  # type: ignore[assignment]
+            gaps[key] = np.array([
+                max(0.0, floors[(*key, n.period)] - derived.market_price.get((*key, n.id), 0.0))
+                if (*key, n.period) in floors else 0.0 for n in nodes])
+        total += float(np.dot(weight * gaps[key], output[i]))
+    return total
 
 
 def _stock_and_spend(outcome: Outcome, probability: list[float]) -> dict[str, float]:
@@ -82,27 +147,121 @@ def _stock_and_spend(outcome: Outcome, probability: list[float]) -> dict[str, fl
             "expansion_spend": float(built)}
 
 
-def solve_point(data: ModelData, threads: int | None = 1) -> Figures:
-    """Solve one point with ``threads`` HiGHS threads (``None``: as HiGHS chooses) and
-    return its figures. HiGHS fixes its thread pool at its first solve in a process, so
-    a point solved in the caller's own process leaves the count alone."""
-    return figures(optimize(data, SolverOptions(threads=threads)))
+@dataclass(frozen=True, slots=True)
+class Solving:
+    """How each point is solved and what is kept of it; sent to every worker once.
+
+    ``measure`` reduces an outcome to figures (a module-level function, so that it
+    travels to workers); ``each_results`` is a folder for every point's full results
+    workbook (named after the point), ``input_path`` the input they name;
+    ``value_of_information`` adds each point's ``vss`` (and its sheet to the results);
+    ``warm`` starts each point from the base point's basis (:mod:`optimizer.solve.warm`).
+    """
+
+    measure: Measure = figures
+    each_results: Path | None = None
+    input_path: Path | None = None
+    value_of_information: bool = False
+    warm: bool = True
 
 
-_WORKER_INPUT: list[RawWorkbook] = []  # the unchanged input, once per worker process
+class PointSolver:
+    """Solves the points of one sweep in one process: derive, build and compile each,
+    then solve it warm from the base point (``base``: its model data) or cold."""
+
+    def __init__(self, base: ModelData, solving: Solving, threads: int | None) -> None:
+        self.solving = solving
+        self.options = SolverOptions(threads=threads)
+        self._base = base
+        self._warm: WarmSolver | None = None
+
+    def outcome(self, data: ModelData) -> Outcome:
+        """The point's outcome, of any status."""
+        timings: dict[str, float] = {}
+        derived, lp = prepare(data, timings)
+        if self.solving.warm and self._warm is None:
+            self._warm = WarmSolver(prepare(self._base)[1], self.options)
+        with timed(timings, "solve"):
+            solution = self._warm.solve(lp) if self._warm is not None \
+                else solve(lp, self.options)
+        return Outcome(data, derived, lp, solution, timings)
+
+    def solve(self, name: str, data: ModelData) -> Figures:
+        """The point's figures (with ``vss`` when asked for), its results workbook
+        written when asked for."""
+        outcome = self.outcome(data)
+        found = self.solving.measure(outcome)
+        if not outcome.optimal:
+            return found
+        information = None
+        if self.solving.value_of_information:
+            from optimizer.results.information import value_of_information
+
+            information = value_of_information(outcome, self.options)
+            found["vss"] = float(information.vss)
+        if self.solving.each_results is not None:
+            assert self.solving.input_path is not None, "each_results names the input"
+            write_point_results(outcome, self.solving.input_path,
+                                results_path(self.solving.each_results, name), information)
+        return found
 
 
-def _start_worker(raw: RawWorkbook) -> None:
+def write_point_results(outcome: Outcome, input_path: Path, output: Path,
+                        information: ValueOfInformation | None = None) -> Path:
+    """A point's full results workbook, by the writers of ``optimizer run`` (and its
+    complete detail tables beside it when a sheet had to be reduced), with the value
+    of information when it was computed; its summary names ``input_path``, the input
+    the point changed."""
+    from optimizer.files import file_sha256
+    from optimizer.report import parquet, xlsx
+    from optimizer.results import Provenance, collect
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    folder = parquet.detail_folder(output)
+    results = collect(outcome, Provenance(input_path, file_sha256(input_path),
+                                          sum(outcome.timings.values()), folder.name),
+                      information)
+    if results.writes_detail:
+        parquet.write(results, folder)
+    xlsx.write(results.workbook(), output, input_path=input_path,
+               forms={name: form.sheet for name, form in results.forms.items()})
+    return output
+
+
+def results_path(folder: Path, point: str) -> Path:
+    """Where ``--each-results`` keeps a point's results: ``<folder>/<point>.xlsx``,
+    with any character a file name cannot hold as ``_``."""
+    return folder / f"{re.sub(r'[^A-Za-z0-9._=+-]', '_', point)}.xlsx"
+
+
+# one per worker process: the unchanged input and the solver of its points
+_WORKER: dict[str, tuple[RawWorkbook, PointSolver]] = {}
+
+
+def _start_worker(raw: RawWorkbook, base: Point, solving: Solving) -> None:
     logging.disable(logging.INFO)  # the parent tells of each point; workers stay quiet
-    _WORKER_INPUT[:] = [raw]
+    _WORKER["input"] = (raw, PointSolver(_data(raw, base), solving, threads=1))
+
+
+def _data(raw: RawWorkbook, point: Point) -> ModelData:
+    """The point's model data (its changes were validated before the sweep started)."""
+    data = validate(point_input(raw, point, Problems()), Problems())
+    assert data is not None, f"point {point.name} was validated before it was sent"
+    return data
 
 
 def _solve_change_set(point: Point) -> Figures:
     """In a worker: the point's changes applied to the worker's input, then solved
     (the changes were validated before the sweep started)."""
-    data = validate(point_input(_WORKER_INPUT[0], point, Problems()), Problems())
-    assert data is not None, f"point {point.name} was validated before it was sent"
-    return solve_point(data)
+    raw, solver = _WORKER["input"]
+    return solver.solve(point.name, _data(raw, point))
+
+
+def _kept_results(solving: Solving, name: str, found: Figures) -> bool:
+    """Whether the results workbook ``each_results`` asks of a cached point is there
+    (a point without an optimal plan has none)."""
+    return (solving.each_results is None or found.get("status") != "optimal"
+            or results_path(solving.each_results, name).exists())
 
 
 class Cache:
@@ -120,7 +279,7 @@ class Cache:
         if not path.exists():
             return None
         row = pd.read_parquet(path).iloc[0].to_dict()
-        return {str(k): v for k, v in row.items() if not (isinstance(v, float) and np.isnan(v))}
+        return {str(k): v for k, v in row.items()}  # a blank share stays NaN, in its place
 
     def put(self, key: str, found: Figures) -> None:
         """Keep ``found`` under ``key`` (written whole, then renamed into place)."""
@@ -130,16 +289,24 @@ class Cache:
         temporary.replace(self._path(key))
 
 
-def _solve_on_dask(raw: RawWorkbook, point: Point) -> Figures:
-    """On a Dask worker: the point's changes applied to the scattered input, solved."""
+# a Dask worker's solvers, by the scattered input's id, the base point and the solving:
+# Dask may hand an equal input scattered by another sweep to the same worker
+_DASK: dict[tuple[int, Point, Solving], tuple[RawWorkbook, PointSolver]] = {}
+
+
+def _solve_on_dask(raw: RawWorkbook, base: Point, point: Point, solving: Solving) -> Figures:
+    """On a Dask worker: the point's changes applied to the scattered input, solved by
+    the worker's one solver of that input and sweep (kept, with the input, between
+    points)."""
     logging.disable(logging.INFO)
-    data = validate(point_input(raw, point, Problems()), Problems())
-    assert data is not None, f"point {point.name} was validated before it was sent"
-    return solve_point(data)
+    key = (id(raw), base, solving)
+    if key not in _DASK:
+        _DASK[key] = (raw, PointSolver(_data(raw, base), solving, threads=1))
+    return _DASK[key][1].solve(point.name, _data(raw, point))
 
 
 def _on_dask(raw: RawWorkbook, changes: Mapping[str, Point], todo: list[str], scheduler: str,
-             workers: int, finish: Callable[[str, Figures], None],
+             workers: int, solving: Solving, finish: Callable[[str, Figures], None],
              on_dashboard: Callable[[str], None] | None) -> None:
     """Solve ``todo`` on Dask: ``scheduler`` ``local`` starts a ``LocalCluster`` of
     ``workers`` processes with one thread each; otherwise it is the address of a running
@@ -156,7 +323,8 @@ def _on_dask(raw: RawWorkbook, changes: Mapping[str, Point], todo: list[str], sc
             if on_dashboard is not None and client.dashboard_link:
                 on_dashboard(client.dashboard_link)
             shared = client.scatter(raw, broadcast=True)
-            futures = {client.submit(_solve_on_dask, shared, changes[name], pure=False): name
+            futures = {client.submit(_solve_on_dask, shared, changes[BASE], changes[name], solving,
+                                     pure=False): name
                        for name in todo}
             for future in as_completed(futures):  # type: ignore[no-untyped-call]
                 finish(futures[future], future.result())
@@ -170,19 +338,23 @@ def solve_points(
     workers: int = 1, cache: Cache | None = None,
     on_done: Callable[[str, Figures], None] | None = None,
     scheduler: str | None = None, on_dashboard: Callable[[str], None] | None = None,
+    solving: Solving | None = None,
 ) -> dict[str, Figures]:
     """Every point's figures, by point name in the order given. Points in ``cache``
     are not solved again; the others are solved sequentially (``workers`` 1) or on a
     pool of ``workers`` processes, each with one HiGHS thread, and kept in ``cache``
     as each finishes. A worker receives the unchanged input ``raw`` once and each
     point as its change set (``changes``), never a whole input per point. With
-    ``scheduler`` the points are solved on Dask instead (:func:`_on_dask`)."""
-    keys = {name: point_key(data) for name, data in points.items()}
+    ``scheduler`` the points are solved on Dask instead (:func:`_on_dask`). ``points``
+    holds the base point (:data:`~optimizer.sweep.grid.BASE`), from which every process
+    warm-starts the others; ``solving`` says how (:class:`Solving`)."""
+    solving = solving or Solving()
+    keys = {name: point_key(data, solving) for name, data in points.items()}
     done: dict[str, Figures] = {}
     todo: list[str] = []
     for name in points:
         kept = cache.get(keys[name]) if cache is not None else None
-        if kept is None:
+        if kept is None or not _kept_results(solving, name, kept):
             todo.append(name)
         else:
             done[name] = kept
@@ -195,19 +367,21 @@ def solve_points(
             on_done(name, found)
 
     if scheduler is not None and todo:
-        _on_dask(raw, changes, todo, scheduler, workers, finish, on_dashboard)
+        _on_dask(raw, changes, todo, scheduler, workers, solving, finish, on_dashboard)
     elif workers <= 1:
+        # HiGHS fixes its thread pool at a process's first solve: here, as it chooses
+        solver = PointSolver(points[BASE], solving, threads=None)
         for name in todo:
             logging.disable(logging.INFO)  # each point's stage timings are not the sweep's
             try:
-                found = solve_point(points[name], threads=None)
+                found = solver.solve(name, points[name])
             finally:
                 logging.disable(logging.NOTSET)
             finish(name, found)
     else:
         # spawned, not forked: a fork would inherit HiGHS's thread pool without its threads
         with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
-                                 initargs=(raw,),
+                                 initargs=(raw, changes[BASE], solving),
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {name: pool.submit(_solve_change_set, changes[name]) for name in todo}
             for name, future in futures.items():

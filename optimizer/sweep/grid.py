@@ -52,16 +52,25 @@ class Change:
     value: Cell
 
 
+Record = tuple[tuple[str, Cell], ...]  # one row of a replaced sheet: (column, value) pairs
+
+
 @dataclass(frozen=True, slots=True)
 class Point:
-    """A named set of changes to the input."""
+    """A named set of changes to the input. ``sheets`` replaces whole sheets (their
+    records) before the changes apply: how a stress point swaps the input's scenarios
+    and disruptions for its own; ``note`` says in words what it does instead of the
+    changes."""
 
     name: str
     changes: tuple[Change, ...]
+    sheets: tuple[tuple[str, tuple[Record, ...]], ...] = ()
+    note: str = ""
 
     def describe(self) -> str:
         """The changes in words: ``target = value; ...`` (empty for the base point)."""
-        return "; ".join(f"{c.target} = {as_text(c.value)}" for c in self.changes)
+        said = "; ".join(f"{c.target} = {as_text(c.value)}" for c in self.changes)
+        return "; ".join(t for t in (self.note, said) if t)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +188,11 @@ def point_input(raw: RawWorkbook, point: Point, problems: Problems) -> RawWorkbo
     """``raw`` with the point's changes applied; what is wrong with a change is an
     error on the grid's row (sheet ``sweep``)."""
     sheets = dict(raw.sheets)
+    for name, records in point.sheets:
+        if records:
+            sheets[name] = replaced_sheet(name, records, sheets.get(name))
+        else:  # an optional sheet without records: as if absent
+            sheets.pop(name, None)
     for change in point.changes:
         target = parse_target(change.target)
         if isinstance(target, str):
@@ -191,6 +205,15 @@ def point_input(raw: RawWorkbook, point: Point, problems: Problems) -> RawWorkbo
             continue
         sheets[target.sheet] = _apply(sheet, target, change, problems)
     return RawWorkbook(raw.path, sheets)
+
+
+def replaced_sheet(name: str, records: Sequence[Record], old: RawSheet | None) -> RawSheet:
+    """Sheet ``name`` holding only ``records`` (rows 2, 3, … as Excel numbers them)."""
+    present = {column for record in records for column, _ in record}
+    columns = tuple(c for c in contract.SHEETS_BY_NAME[name].column_names if c in present)
+    rows = tuple(RawRecord(row, dict(record)) for row, record in enumerate(records, start=2))
+    return RawSheet(name, old.title if old is not None else name, columns, rows,
+                    len(records) + 1)
 
 
 def _matches(record: RawRecord, filters: tuple[tuple[str, str], ...]) -> bool:
