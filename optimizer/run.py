@@ -497,24 +497,22 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
     from optimizer.results import Provenance, collect
     from optimizer.solve.highs import SolverOptions
 
+    settings = outcome.data.settings
+    # the extra solves (value of information, policy comparison) use the run's own options
+    extra_solves = SolverOptions(time_limit_s=settings.time_limit_s, threads=settings.threads,
+                                 extra=request.solver_options)
     information = None
     if request.value_of_information:
         from optimizer.results.information import value_of_information
 
-        settings = outcome.data.settings
         with timed(outcome.timings, "value of information"):
-            information = value_of_information(outcome, SolverOptions(
-                time_limit_s=settings.time_limit_s, threads=settings.threads,
-                extra=request.solver_options))
+            information = value_of_information(outcome, extra_solves)
     policy = None
     if request.compare_policy:
         from optimizer.sweep.policy import compare_policy, policy_sheet
 
-        settings = outcome.data.settings
         with timed(outcome.timings, "policy"):
-            compared = compare_policy(outcome, SolverOptions(
-                time_limit_s=settings.time_limit_s, threads=settings.threads,
-                extra=request.solver_options))
+            compared = compare_policy(outcome, extra_solves)
             policy = policy_sheet(compared, [m.mineral for m in outcome.data.minerals])
     folder = parquet.detail_folder(output)
     with timed(outcome.timings, "extract"):
