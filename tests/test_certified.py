@@ -80,8 +80,28 @@ def test_an_origin_share_is_met_by_a_dearer_ally(tmp_path: Path) -> None:
     assert "Certified premium of m by scenario" in titles
     headlines = complete_tables(outcome)["headlines"]["headline"].tolist()
     assert [h for h in headlines if "origin rule" in h] == [
-        "The origin rule adds 20.0 USD/t to m in M and leaves 0.00 t of certified demand "
+        "The origin rule adds 20.0 USD/t to m in M and leaves 0 t of certified demand "
         "unmet in period p1 under scenario base."]
+
+
+def test_demand_short_anyway_leaves_certified_demand_unmet_at_no_premium(
+        tmp_path: Path) -> None:
+    """Member ``M`` needs 100 t, 40 % certified; only non-member ``N`` makes any (50 t
+    at 10/t). 50 t go unmet whatever the rule says, and the 40 t of certified demand can
+    be among them: c_shortfall = 40 ≤ shortfall = 50, so the rule adds no cost and its
+    premium is 0, yet it leaves certified demand unmet, which the headline says."""
+    data = case(tmp_path, regions={"M": True, "N": False},
+                facilities=[facility("n", "N", 50, 10)], routes=[route("N", "M")],
+                demand=[_certified_demand("M", 100, 0.4)])
+    outcome = solved(data)
+    assert outcome.values("c_shortfall")["M", "m", 0] == approx(40)
+    assert _premium(outcome, "M") == approx(0)
+    headlines = complete_tables(outcome)["headlines"].set_index("headline")
+    rule = [h for h in headlines.index if "origin rule" in h]
+    assert rule == ["The origin rule costs m in M no premium but leaves 40.0 t of certified "
+                    "demand unmet in period p1 under scenario base."]
+    assert (headlines.loc[rule[0], "figure"], headlines.loc[rule[0], "unit"]) == (
+        approx(40), "t")
 
 
 def test_the_rule_closes_a_cheap_path_through_a_non_certifying_refinery(

@@ -354,7 +354,7 @@ def test_a_toy_instrument_moves_the_optimum_by_hand(
     headlines = complete_tables(outcome)["headlines"]
     found = headlines[headlines["headline"].str.contains("the mandate asks for")]
     assert found["headline"].tolist() == [
-        "Recyclers in M make 0.00 t of the 4.00 t of m the mandate asks for."]
+        "Recyclers in M make 0 t of the 4.00 t of m the mandate asks for."]
     assert (found["figure"].tolist(), found["sheet"].tolist()) == ([0.0], ["production"])
     before = headlines["headline"].iloc[int(found.index[0]) - 1]
     assert before.startswith("No demand goes unmet")

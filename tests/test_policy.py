@@ -82,7 +82,7 @@ def test_run_compare_policy_writes_the_sheet_and_its_headlines(tmp_path: Path) -
     rows = list(book["headlines"].iter_rows(values_only=True))
     sentences = [str(r[1]) for r in rows[1:]]
     assert ("Against a baseline without floors, the package adds 570 USD to the expected "
-            "cost and avoids 0.00 t of expected shortfall.") in sentences
+            "cost and avoids 0 t of expected shortfall.") in sentences
     assert ("The package cuts the non-member share of m's zone supply most: 100.0% without "
             "it, 33.3% with it.") in sentences
     assert not any(s.startswith("Within the package") for s in sentences)  # one instrument

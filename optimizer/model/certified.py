@@ -37,7 +37,6 @@ from optimizer.model.component import (
     SolvedBlocks,
     TableColumns,
     amount,
-    largest,
     number,
 )
 from optimizer.model.derive import Derived
@@ -411,8 +410,9 @@ def _with_premium(sheets: Sheets) -> pd.DataFrame:
 
 def _headlines(derived: Derived, sheets: Sheets) -> list[Finding]:
     """Where the origin rule binds: per certified mineral, the largest certified premium
-    where there is certified demand, and the certified demand left unmet there. None
-    when no premium and no certified shortfall is above 0."""
+    where there is certified demand and the certified demand left unmet there (where no
+    premium is above 0, the most certified demand left unmet). None when no premium and
+    no certified shortfall is above 0."""
     rows = _with_premium(sheets)
     if not len(rows):
         return []
@@ -423,13 +423,22 @@ def _headlines(derived: Derived, sheets: Sheets) -> list[Finding]:
         binds = (group["certified_premium_per_t"] > SAME) | (group["certified_shortfall_t"] > 0)
         if not binds.any():
             continue
-        worst = largest(group, "certified_premium_per_t")
+        # the largest premium; among equal premiums (none at all, say) the most unmet
+        worst = group.assign(premium=group["certified_premium_per_t"].round(6)).sort_values(
+            ["premium", "certified_shortfall_t"], ascending=False, kind="stable").iloc[0]
         premium = float(worst["certified_premium_per_t"])
-        found.append(Finding(
-            f"The origin rule adds {number(premium)} {currency}/t to {mineral} in "
-            f"{worst['region']} and leaves {number(float(worst['certified_shortfall_t']))} t "
-            f"of certified demand unmet in period {worst['period']} under scenario "
-            f"{worst['scenario']}.", premium, f"{currency}/t", "prices"))
+        unmet = number(float(worst["certified_shortfall_t"]))
+        where = (f"in period {worst['period']} under scenario {worst['scenario']}")
+        if premium > SAME:
+            found.append(Finding(
+                f"The origin rule adds {number(premium)} {currency}/t to {mineral} in "
+                f"{worst['region']} and leaves {unmet} t of certified demand unmet {where}.",
+                premium, f"{currency}/t", "prices"))
+        else:
+            found.append(Finding(
+                f"The origin rule costs {mineral} in {worst['region']} no premium but leaves "
+                f"{unmet} t of certified demand unmet {where}.",
+                float(worst["certified_shortfall_t"]), "t", "shortfalls"))
     return found
 
 

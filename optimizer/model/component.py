@@ -291,10 +291,10 @@ def table_columns(components: tuple[Component, ...], sheet: str) -> tuple[TableC
 
 def number(value: float) -> str:
     """A number as a headline shows it: billions and millions with two decimals,
-    whole numbers from 100, else one or two decimals."""
+    whole numbers from 100, else one or two decimals; what rounds to nothing is 0."""
     size = abs(value)
     if size < 0.005:
-        return "0.00"
+        return "0"
     if size >= 1e9:
         return f"{value / 1e9:,.2f} billion"
     if size >= 1e6:
