@@ -31,6 +31,7 @@ from optimizer.workbook.problems import (
 if TYPE_CHECKING:
     from optimizer.progress import Progress
     from optimizer.run import RunResult
+    from optimizer.solve.hedging import HedgingOptions
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -162,10 +163,26 @@ def run(
     ] = False,
     engine: Annotated[
         str, typer.Option("--engine", metavar="ENGINE",
-                          help="highs (the node formulation, the default) or mpisppy-ef "
-                               "(the extensive form built by mpi-sppy; needs the [mpi] "
-                               "extra; no duals, so no marginal prices).")
+                          help="highs (the node formulation, the default), mpisppy-ef "
+                               "(the extensive form built by mpi-sppy) or mpisppy-ph "
+                               "(progressive hedging across the ranks of mpiexec -n K); "
+                               "both need the [mpi] extra and give no duals, so no "
+                               "marginal prices.")
     ] = "highs",
+    ph_rho: Annotated[
+        float, typer.Option("--ph-rho", metavar="R", min=1e-12,
+                            help="mpisppy-ph: ρ of each variable is R × (its cost "
+                                 "coefficient + the mean first-stage one).")
+    ] = 1.0,
+    ph_iterations: Annotated[
+        int, typer.Option("--ph-iterations", metavar="N", min=1,
+                          help="mpisppy-ph: stop after N iterations at the latest.")
+    ] = 50,
+    ph_gap: Annotated[
+        float, typer.Option("--ph-gap", metavar="G", min=0.0,
+                            help="mpisppy-ph: stop when (upper − lower bound) / |upper| "
+                                 "≤ G.")
+    ] = 0.01,
     detail: Detail = False,
     pdf: Pdf = False,
     quiet: Quiet = False,
@@ -186,12 +203,21 @@ def run(
         from optimizer.solve import mpisppy
 
         if engine not in mpisppy.ENGINES:
-            raise _RefusedError(f"--engine {engine}: unknown; choose highs or "
-                                + " or ".join(mpisppy.ENGINES))
+            *others, last = ("highs", *mpisppy.ENGINES)
+            raise _RefusedError(f"--engine {engine}: unknown; choose {', '.join(others)} "
+                                f"or {last}")
         try:
             mpisppy.require()
         except mpisppy.EngineUnavailableError as error:
             raise _MissingExtraError(str(error)) from error
+    hedging = None
+    if engine == "mpisppy-ph":
+        from optimizer.solve.hedging import HedgingOptions, lead_rank
+
+        hedging = HedgingOptions(rho=ph_rho, iterations=ph_iterations, gap=ph_gap)
+        if not lead_rank():
+            _follow(input_path, hedging)
+            return
     target = output or default_output(input_path)
     if same_file(target, input_path):
         raise _RefusedError(f"{target}: is the input workbook; choose another results file")
@@ -199,10 +225,24 @@ def run(
         done = run_case(RunRequest(
             input_path, output, time_limit, threads, write_model,
             value_of_information=value_of_information, pdf=pdf, detail=detail,
-            solver_options=solver_options, engine=engine,
+            solver_options=solver_options, engine=engine, hedging=hedging,
             on_solver=None if progress is None else progress.solver,
         ))
     _say_written(done)
+
+
+def _follow(input_path: Path, hedging: HedgingOptions) -> None:
+    """A rank other than 0 of ``mpiexec -n K optimizer run ... --engine mpisppy-ph``:
+    its share of the scenarios, silently; rank 0 reports and writes everything, so a
+    failure here only sets the exit status."""
+    from optimizer.run import follow
+
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.CRITICAL)
+    try:
+        follow(input_path, hedging)
+    except Exception as error:  # rank 0 tells the same failure, once
+        raise SystemExit(EXIT_ERROR) from error
 
 
 @app.command()

@@ -38,7 +38,11 @@ from optimizer.workbook.problems import (
 from optimizer.workbook.validation import load
 
 if TYPE_CHECKING:
+    from optimizer.data import ModelData
+    from optimizer.model.derive import Derived
     from optimizer.results import Results
+    from optimizer.solve.hedging import HedgingOptions
+    from optimizer.solve.highs import CompiledLP, Solution
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +59,8 @@ class RunRequest:
     value_of_information: bool = False  # also VSS and EVPI (optimizer.results.information)
     pdf: bool = False  # also the results as a PDF, through LibreOffice (optimizer.report.pdf)
     detail: bool = False  # the Parquet detail even when every detail sheet fits
-    engine: str = "highs"  # or mpisppy-ef (optimizer.solve.mpisppy)
+    engine: str = "highs"  # or mpisppy-ef (optimizer.solve.mpisppy), mpisppy-ph
+    hedging: HedgingOptions | None = None  # mpisppy-ph's (optimizer.solve.hedging)
     # other HiGHS options, (name, value), checked by optimizer.solve.options
     solver_options: tuple[tuple[str, str], ...] = ()
     # told (iterations, objective) now and then during the solve (the progress display)
@@ -357,11 +362,10 @@ def _solve(request: RunRequest, highs_log: Path) -> Outcome:
             settings, time_limit_s=options.time_limit_s, threads=options.threads
         ))
     if request.engine != "highs":
-        from optimizer.solve.mpisppy import solve_extensive_form
-
         derived, lp = prepare(data, timings)
         with timed(timings, "solve"):
-            solution = solve_extensive_form(data, lp.layout, derived.tree)
+            solution = _decomposed(request, data, lp, derived,
+                                   replace(options, ranging=False, progress=None))
         log.info("marginal prices and the sensitivity sheet's duals are blank: the "
                  "%s engine gives no duals of the node formulation", request.engine)
         return Outcome(data, derived, lp, solution, timings)
@@ -370,6 +374,35 @@ def _solve(request: RunRequest, highs_log: Path) -> Outcome:
         with highs_log.open("a", encoding="utf-8") as text:
             text.write("\n--- printed by the solver itself ---\n" + outcome.solution.printed)
     return outcome
+
+
+def _decomposed(request: RunRequest, data: ModelData, lp: CompiledLP, derived: Derived,
+                options: SolverOptions) -> Solution:
+    """The node formulation's solution from an mpi-sppy engine: the extensive form's
+    optimum, or progressive hedging's implementable solution (rank 0's) with its
+    bounds; ``options`` are HiGHS's for PH's upper bound."""
+    if request.engine == "mpisppy-ef":
+        from optimizer.solve.mpisppy import solve_extensive_form
+
+        return solve_extensive_form(data, lp.layout, derived.tree)
+    from optimizer.solve.hedging import HedgingOptions, progressive_hedging
+
+    solution = progressive_hedging(data, lp, request.hedging or HedgingOptions(), options)
+    if solution is None:
+        raise RuntimeError("progressive hedging found no implementable solution: the node "
+                           "formulation with the first stage at PH's average never ended "
+                           "optimal (see HiGHS's log)")
+    return solution
+
+
+def follow(input_path: Path, hedging: HedgingOptions) -> None:
+    """A rank other than 0 of ``mpiexec -n K optimizer run ... --engine mpisppy-ph``: read
+    the input and solve its share of PH's scenarios; rank 0 writes the results."""
+    from optimizer.solve.hedging import progressive_hedging
+
+    data, _ = load(input_path)
+    _, lp = prepare(data)
+    progressive_hedging(data, lp, hedging)
 
 
 def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float,

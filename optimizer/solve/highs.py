@@ -132,6 +132,17 @@ class SolverOptions:
     extra: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """A decomposition engine's bounds on the optimum (progressive hedging's): the
+    solution reported is implementable, its objective the upper bound."""
+
+    lower: float
+    upper: float
+    gap: float  # relative: (upper − lower) / |upper|
+    iterations: int
+
+
 @dataclass(slots=True)
 class Solution:
     """What HiGHS returned. ``values`` and ``duals`` are ``None`` unless optimal."""
@@ -154,6 +165,7 @@ class Solution:
     # What the solver printed to standard output itself during the solve, rather than
     # to HiGHS's log (cuPDLP-C, HiGHS's PDLP, does so): kept for the run's log.
     printed: str = ""
+    bounds: Bounds | None = None  # set by progressive hedging (optimizer.solve.hedging)
 
     def value_map(self, layout: Layout, name: str) -> dict[Any, float]:
         """A variable component's values by its keys (empty when it has none)."""
