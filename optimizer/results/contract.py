@@ -386,8 +386,9 @@ HEDGING_FIGURES: tuple[Figure, ...] = (
            "of the scenarios solved alone and the Lagrangian bounds of its iterations.",
            "{currency}", MONEY),
     Figure("ph_upper_bound", "Progressive hedging's upper bound: the objective of the plan "
-           "reported (the node formulation with the first-stage decisions at PH's "
-           "average of them), which is implementable in every scenario.", "{currency}",
+           "reported (the node formulation with the first-stage decisions fixed at "
+           "an average of PH's scenario solutions), which is implementable in every "
+           "scenario.", "{currency}",
            MONEY),
     Figure("ph_relative_gap", "(ph_upper_bound − ph_lower_bound) / |ph_upper_bound|: the "
            "reported plan's objective is at most this far above the optimum.", "",

@@ -11,12 +11,19 @@ every PH iteration. After every iteration:
   the node formulation (it relaxes non-anticipativity). The best of these bounds, and
   of iteration 0's (each scenario alone), is kept.
 - **Upper bound (implementable solution).** Rank 0 solves the node formulation with
-  the first-stage decisions (``build``, and ``eta`` of CVaR) fixed at PH's average of
-  them, xbar. Every demand balance has its shortfall, so this is feasible for any
-  first stage; its solution is non-anticipative at every tree node by construction,
-  so its objective is a valid upper bound and it is the solution the results report.
-  Fixing later-stage decisions at their averages too would not be feasible: averages
-  over different sets of scenarios break the stock and balance chains between periods.
+  the first-stage decisions (``build``, and ``eta`` of CVaR) fixed at a candidate:
+  PH's average of them, xbar, and the probability-weighted average of the Lagrangian
+  solves' first stages. Every demand balance has its shortfall, so this is feasible
+  for any first stage; its solution is non-anticipative at every tree node by
+  construction, so its objective is a valid upper bound, and the best one is the
+  solution the results report. Fixing later-stage decisions at their averages too
+  would not be feasible: averages over different sets of scenarios break the stock
+  and balance chains between periods.
+
+The Lagrangian candidate matters: the proximal subproblems are quadratic programs, and
+their solutions can settle at a non-anticipative point that is not optimal (PH's xbar
+then stops moving, and so does its upper bound), while the Lagrangian subproblems are
+linear programs solved exactly, whose weights converge to the optimal duals.
 
 PH stops when (upper − lower) / |upper| ≤ the gap asked for, or after the iterations
 asked for. ρ is set per variable from the scenario objective's cost coefficients:
@@ -145,6 +152,24 @@ def _root_xbar(ph: Any, columns: dict[tuple[str, Any], int]) -> dict[int, float]
     return values
 
 
+def _root_mean(ph: Any, columns: dict[tuple[str, Any], int]) -> dict[int, float]:
+    """The probability-weighted mean, over all ranks' scenarios, of the first-stage
+    variables' current values, by node-formulation column."""
+    keys = [key for key in next(iter(ph.local_scenarios.values()))._mpisppy_data.nonant_indices
+            if key[0] == "ROOT"]
+    local = np.zeros(len(keys))
+    for scenario in ph.local_scenarios.values():
+        variables = scenario._mpisppy_data.nonant_indices
+        local += scenario._mpisppy_probability * np.array(
+            [float(pyo.value(variables[key])) for key in keys])
+    total = np.zeros_like(local)
+    ph.mpicomm.Allreduce(local, total)
+    scenario = next(iter(ph.local_scenarios.values()))
+    return {columns[(variable.parent_component().local_name, variable.index())]: float(value)
+            for variable, value in zip((scenario._mpisppy_data.nonant_indices[k] for k in keys),
+                                       total, strict=True)}
+
+
 def lagrangian_bound(ph: Any) -> float:
     """Σ_s p_s min (f_s + W_s·x_s) over all ranks' scenarios, PH's weights W as they
     are (no proximal term): a lower bound on the optimum, since W sums to zero over
@@ -179,11 +204,13 @@ def _converger_class(lp: CompiledLP, options: HedgingOptions, solver: SolverOpti
             search.iterations = ph._PHIter
             if ph._PHIter == 1 and ph.trivial_bound is not None:
                 search.lower = max(search.lower, float(ph.trivial_bound))
+            xbar = _root_xbar(ph, columns)
             lagrangian = lagrangian_bound(ph)
             search.lower = max(search.lower, lagrangian)
+            candidates = [xbar, _root_mean(ph, columns)]
             upper = float("inf")
             if ph.cylinder_rank == 0:
-                upper = self._implementable(_root_xbar(ph, columns))
+                upper = min(self._implementable(first) for first in candidates)
             search.upper = min(search.upper, ph.mpicomm.bcast(upper, root=0))
             gap = relative_gap(search.lower, search.upper)
             search.history.append((ph._PHIter, search.lower, search.upper))
@@ -241,6 +268,19 @@ def all_node_names(tree: Tree) -> list[str]:
     return ["ROOT", *(tree.names[n.id] for n in tree.tree.nodes)]
 
 
+def hedger(data: ModelData, options: HedgingOptions, converger: type | None = None) -> Any:
+    """mpi-sppy's PH object over the scenario models of ``data``, this rank's share of
+    them built, ρ set by :func:`cost_rho`, stopped by ``converger`` (or the iteration
+    limit)."""
+    from mpisppy.opt.ph import PH
+
+    tree = mpisppy_tree(data)
+    return PH(_ph_options(options), [s.scenario for s in data.scenarios], scenario_creator,
+              scenario_creator_kwargs={"data": data, "tree": tree},
+              all_nodenames=all_node_names(tree), rho_setter=cost_rho,
+              ph_converger=converger)
+
+
 def progressive_hedging(data: ModelData, lp: CompiledLP, options: HedgingOptions,
                         solver: SolverOptions | None = None) -> Solution | None:
     """Run PH on every rank of ``MPI.COMM_WORLD``; rank 0 returns the best
@@ -249,17 +289,9 @@ def progressive_hedging(data: ModelData, lp: CompiledLP, options: HedgingOptions
     require()
     started = time.perf_counter()
     search = _Search()
-    tree = mpisppy_tree(data)
     solver = solver or SolverOptions()
     with _printed_to_log():
-        from mpisppy.opt.ph import PH
-
-        ph = PH(_ph_options(options), [s.scenario for s in data.scenarios],
-                scenario_creator,
-                scenario_creator_kwargs={"data": data, "tree": tree},
-                all_nodenames=all_node_names(tree),
-                rho_setter=cost_rho,
-                ph_converger=_converger_class(lp, options, solver, search))
+        ph = hedger(data, options, _converger_class(lp, options, solver, search))
         ph.ph_main(finalize=False)
     if ph.cylinder_rank != 0 or search.best is None:
         return None
