@@ -173,7 +173,7 @@ def run(
         float, typer.Option("--ph-rho", metavar="R", min=1e-12,
                             help="mpisppy-ph: ρ of each variable is R × (its cost "
                                  "coefficient + the mean first-stage one).")
-    ] = 1.0,
+    ] = 0.1,
     ph_iterations: Annotated[
         int, typer.Option("--ph-iterations", metavar="N", min=1,
                           help="mpisppy-ph: stop after N iterations at the latest.")

@@ -68,7 +68,7 @@ log = logging.getLogger(__name__)
 class HedgingOptions:
     """``--ph-rho``, ``--ph-iterations`` and ``--ph-gap``."""
 
-    rho: float = 1.0  # R: ρ_v = R × (|c_v| + mean |c|)
+    rho: float = 0.1  # R: ρ_v = R × (|c_v| + c̄)
     iterations: int = 50
     gap: float = 0.01  # relative: (upper − lower) / |upper|
     solver: str = "highs"  # Pyomo's plugin for the subproblems: highs or appsi_highs
