@@ -191,3 +191,18 @@ def test_ph_without_the_extra_says_what_to_install(
     assert status == 1
     assert capsys.readouterr().err.strip() == mpisppy.MISSING
     assert not (tmp_path / "r.xlsx").exists()
+
+
+@needs_mpisppy
+def test_every_node_s_scenarios_are_contiguous_in_tree_order(tmp_path: Path) -> None:
+    from benchmarks.generate import generate_preset
+
+    data, _ = load(generate_preset(tmp_path / "c.xlsx", "tiny", seed=0, scenarios=20,
+                                   families=4))
+    tree = mpisppy.mpisppy_tree(data)
+    order = hedging.tree_order(tree)
+    assert sorted(order) == sorted(s.scenario for s in data.scenarios)
+    position = {name: i for i, name in enumerate(order)}
+    for node in tree.tree.nodes:
+        places = sorted(position[s] for s in node.scenarios)
+        assert places == list(range(places[0], places[0] + len(places)))

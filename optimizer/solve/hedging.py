@@ -268,6 +268,22 @@ def all_node_names(tree: Tree) -> list[str]:
     return ["ROOT", *(tree.names[n.id] for n in tree.tree.nodes)]
 
 
+def tree_order(tree: Tree) -> list[str]:
+    """The scenarios in the tree's depth-first order (by their leaves' names).
+
+    mpi-sppy gives each rank a contiguous block of this list and, on each rank, reduces
+    over the communicator of every tree node in the order its scenarios first meet the
+    node. In depth-first order every rank meets the nodes it shares with another in the
+    same order; in the workbook's order two ranks can meet two shared nodes in opposite
+    orders and wait on each other for ever (seen with two ranks on generated cases).
+    """
+    def key(scenario: str) -> tuple[int, ...]:
+        leaf = tree.names[tree.tree.paths[scenario][-1]]
+        return tuple(int(part) for part in leaf.split("_")[1:])
+
+    return sorted(tree.tree.paths, key=key)
+
+
 def hedger(data: ModelData, options: HedgingOptions, converger: type | None = None) -> Any:
     """mpi-sppy's PH object over the scenario models of ``data``, this rank's share of
     them built, ρ set by :func:`cost_rho`, stopped by ``converger`` (or the iteration
@@ -275,7 +291,7 @@ def hedger(data: ModelData, options: HedgingOptions, converger: type | None = No
     from mpisppy.opt.ph import PH
 
     tree = mpisppy_tree(data)
-    return PH(_ph_options(options), [s.scenario for s in data.scenarios], scenario_creator,
+    return PH(_ph_options(options), tree_order(tree), scenario_creator,
               scenario_creator_kwargs={"data": data, "tree": tree},
               all_nodenames=all_node_names(tree), rho_setter=cost_rho,
               ph_converger=converger)
