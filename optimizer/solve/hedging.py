@@ -27,8 +27,12 @@ linear programs solved exactly, whose weights converge to the optimal duals.
 
 PH stops when (upper − lower) / |upper| ≤ the gap asked for, or after the iterations
 asked for. ρ is set per variable from the scenario objective's cost coefficients:
-ρ_v = R × (|c_v| + mean |c|), so it scales with the money of the case (its costs run
-from 1e6 to 1e10) and no non-anticipative variable has ρ = 0.
+ρ_v = R × (|c_v| + c̄), c̄ the mean non-zero first-stage coefficient (the same in every
+scenario, see :func:`cost_rho`), so it scales with the money of the case (its costs
+run from 1e6 to 1e10) and no non-anticipative variable has ρ = 0.
+
+The scenarios go to mpi-sppy in the tree's depth-first order (:func:`tree_order`),
+which keeps its per-node reductions from deadlocking across ranks.
 """
 
 from __future__ import annotations
