@@ -35,6 +35,7 @@ from optimizer.workbook.problems import (
 if TYPE_CHECKING:
     from optimizer.progress import Progress
     from optimizer.run import RunResult
+    from optimizer.solve.hedging import HedgingOptions
 
 STARTED = time.monotonic()  # the command's start (main() sets it again when called),
 # before the model's modules load: the time limit counts from here
@@ -180,10 +181,26 @@ def run(
     ] = False,
     engine: Annotated[
         str, typer.Option("--engine", metavar="ENGINE",
-                          help="highs (the node formulation, the default) or mpisppy-ef "
-                               "(the extensive form built by mpi-sppy; needs the [mpi] "
-                               "extra; no duals, so no marginal prices).")
+                          help="highs (the node formulation, the default), mpisppy-ef "
+                               "(the extensive form built by mpi-sppy) or mpisppy-ph "
+                               "(progressive hedging across the ranks of mpiexec -n K); "
+                               "both need the [mpi] extra and give no duals, so no "
+                               "marginal prices.")
     ] = "highs",
+    ph_rho: Annotated[
+        float, typer.Option("--ph-rho", metavar="R", min=1e-12,
+                            help="mpisppy-ph: ρ of each variable is R × (its cost "
+                                 "coefficient + the mean first-stage one).")
+    ] = 0.1,
+    ph_iterations: Annotated[
+        int, typer.Option("--ph-iterations", metavar="N", min=1,
+                          help="mpisppy-ph: stop after N iterations at the latest.")
+    ] = 50,
+    ph_gap: Annotated[
+        float, typer.Option("--ph-gap", metavar="G", min=0.0,
+                            help="mpisppy-ph: stop when (upper − lower bound) / |upper| "
+                                 "≤ G.")
+    ] = 0.01,
     detail: Detail = False,
     pdf: Pdf = False,
     quiet: Quiet = False,
@@ -193,15 +210,17 @@ def run(
     """Solve INPUT.xlsx and write the results workbook and a log beside it."""
     with stoppable():
         _run(input_path, output, time_limit, threads, write_model, solver_option,
-             value_of_information, compare_policy, engine, detail, pdf, quiet, problems,
-             strict)
+             value_of_information, compare_policy, engine, (ph_rho, ph_iterations, ph_gap),
+             detail, pdf, quiet, problems, strict)
 
 
 def _run(input_path: Path, output: Path | None, time_limit: float | None,
          threads: int | None, write_model: Path | None, solver_option: list[str] | None,
-         value_of_information: bool, compare_policy: bool, engine: str, detail: bool,
-         pdf: bool, quiet: bool, problems: Path | None, strict: bool) -> None:
-    """The ``run`` command, signals recorded (see :mod:`optimizer.stopping`)."""
+         value_of_information: bool, compare_policy: bool, engine: str,
+         ph: tuple[float, int, float], detail: bool, pdf: bool, quiet: bool,
+         problems: Path | None, strict: bool) -> None:
+    """The ``run`` command, signals recorded (see :mod:`optimizer.stopping`); ``ph`` is
+    mpisppy-ph's ρ multiplier, iteration limit and gap."""
     _State.problems_file = problems
     from optimizer.files import same_file
     from optimizer.run import RunRequest, default_output
@@ -218,12 +237,22 @@ def _run(input_path: Path, output: Path | None, time_limit: float | None,
         from optimizer.solve import mpisppy
 
         if engine not in mpisppy.ENGINES:
-            raise _RefusedError(f"--engine {engine}: unknown; choose highs or "
-                                + " or ".join(mpisppy.ENGINES))
+            *others, last = ("highs", *mpisppy.ENGINES)
+            raise _RefusedError(f"--engine {engine}: unknown; choose {', '.join(others)} "
+                                f"or {last}")
         try:
             mpisppy.require()
         except mpisppy.EngineUnavailableError as error:
             raise _MissingExtraError(str(error)) from error
+    hedging = None
+    if engine == "mpisppy-ph":
+        from optimizer.solve.hedging import HedgingOptions, lead_rank
+
+        rho, iterations, gap = ph
+        hedging = HedgingOptions(rho=rho, iterations=iterations, gap=gap)
+        if not lead_rank():
+            _follow(input_path, hedging)
+            return
     target = output or default_output(input_path)
     if same_file(target, input_path):
         raise _RefusedError(f"{target}: is the input workbook; choose another results file")
@@ -232,10 +261,24 @@ def _run(input_path: Path, output: Path | None, time_limit: float | None,
             input_path, output, time_limit, threads, write_model,
             value_of_information=value_of_information, compare_policy=compare_policy,
             pdf=pdf, detail=detail, solver_options=solver_options, engine=engine,
-            strict=strict,
+            hedging=hedging, strict=strict,
             on_solver=None if progress is None else progress.solver, started=STARTED,
         ))
     _say_written(done)
+
+
+def _follow(input_path: Path, hedging: HedgingOptions) -> None:
+    """A rank other than 0 of ``mpiexec -n K optimizer run ... --engine mpisppy-ph``:
+    its share of the scenarios, silently; rank 0 reports and writes everything, so a
+    failure here only sets the exit status."""
+    from optimizer.run import follow
+
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.CRITICAL)
+    try:
+        follow(input_path, hedging)
+    except Exception as error:  # rank 0 tells the same failure, once
+        raise SystemExit(EXIT_ERROR) from error
 
 
 @app.command()

@@ -46,9 +46,11 @@ from optimizer.workbook.problems import (
 
 if TYPE_CHECKING:
     from optimizer.data import ModelData
+    from optimizer.model.derive import Derived
     from optimizer.pipeline import Outcome
     from optimizer.results import Results
-    from optimizer.solve.highs import CompiledLP, SolverOptions
+    from optimizer.solve.hedging import HedgingOptions
+    from optimizer.solve.highs import CompiledLP, Solution, SolverOptions
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,8 @@ class RunRequest:
     compare_policy: bool = False  # also the policy sheet (optimizer.sweep.policy)
     pdf: bool = False  # also the results as a PDF, through LibreOffice (optimizer.report.pdf)
     detail: bool = False  # the Parquet detail even when every detail sheet fits
-    engine: str = "highs"  # or mpisppy-ef (optimizer.solve.mpisppy)
+    engine: str = "highs"  # or mpisppy-ef (optimizer.solve.mpisppy), mpisppy-ph
+    hedging: HedgingOptions | None = None  # mpisppy-ph's (optimizer.solve.hedging)
     strict: bool = False  # --strict: a warning on the input is an error
     # other HiGHS options, (name, value), checked by optimizer.solve.options
     solver_options: tuple[tuple[str, str], ...] = ()
@@ -453,11 +456,10 @@ def _solve(request: RunRequest, highs_log: Path,
             settings, time_limit_s=options.time_limit_s, threads=options.threads
         ))
     if request.engine != "highs":
-        from optimizer.solve.mpisppy import solve_extensive_form
-
         derived, lp = prepare(data, timings)
         with timed(timings, "solve"):
-            solution = solve_extensive_form(data, lp.layout, derived.tree)
+            solution = _decomposed(request, data, lp, derived,
+                                   replace(options, ranging=False, progress=None))
         stopping.checkpoint()
         log.info("marginal prices and the sensitivity sheet's duals are blank: the "
                  "%s engine gives no duals of the node formulation", request.engine)
@@ -488,6 +490,37 @@ def _log_ranges(lp: CompiledLP, input_path: Path) -> None:
     raw = read_workbook(input_path, Problems())
     for found in ranges(lp, raw):
         log.info("%s", found.line())
+
+
+def _decomposed(request: RunRequest, data: ModelData, lp: CompiledLP, derived: Derived,
+                options: SolverOptions) -> Solution:
+    """The node formulation's solution from an mpi-sppy engine: the extensive form's
+    optimum, or progressive hedging's implementable solution (rank 0's) with its
+    bounds; ``options`` are HiGHS's for PH's upper bound."""
+    if request.engine == "mpisppy-ef":
+        from optimizer.solve.mpisppy import solve_extensive_form
+
+        return solve_extensive_form(data, lp.layout, derived.tree)
+    from optimizer.solve.hedging import HedgingOptions, progressive_hedging
+
+    solution = progressive_hedging(data, lp, request.hedging or HedgingOptions(), options)
+    if solution is None:
+        raise RuntimeError("progressive hedging found no implementable solution: the node "
+                           "formulation with the first stage at PH's average never ended "
+                           "optimal (see HiGHS's log)")
+    return solution
+
+
+def follow(input_path: Path, hedging: HedgingOptions) -> None:
+    """A rank other than 0 of ``mpiexec -n K optimizer run ... --engine mpisppy-ph``: read
+    the input and solve its share of PH's scenarios; rank 0 writes the results."""
+    from optimizer.pipeline import prepare
+    from optimizer.solve.hedging import progressive_hedging
+    from optimizer.workbook.validation import load
+
+    data, _ = load(input_path)
+    _, lp = prepare(data)
+    progressive_hedging(data, lp, hedging)
 
 
 def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float,

@@ -103,4 +103,4 @@ def test_an_unknown_engine_is_refused(tmp_path: Path, capsys: pytest.CaptureFixt
                    "-o", str(tmp_path / "r.xlsx")])
     assert status == 2
     assert capsys.readouterr().err.strip() == (
-        "--engine cplex: unknown; choose highs or mpisppy-ef")
+        "--engine cplex: unknown; choose highs, mpisppy-ef or mpisppy-ph")

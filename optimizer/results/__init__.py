@@ -28,7 +28,7 @@ from optimizer.pipeline import Outcome
 from optimizer.results.accounting import Accounts
 from optimizer.results.burden import burden
 from optimizer.results.charts import chart_data
-from optimizer.results.contract import RESULT_SHEETS_BY_NAME
+from optimizer.results.contract import HEDGING_STATUS, NO_DUALS_NOTE, RESULT_SHEETS_BY_NAME
 from optimizer.results.forms import SheetForm, detail_form, expected_note
 from optimizer.results.headlines import headlines
 from optimizer.results.information import ValueOfInformation
@@ -36,6 +36,7 @@ from optimizer.results.keys import positions
 from optimizer.results.sensitivity import sensitivity
 from optimizer.results.summary import (
     Provenance,
+    hedging_figures,
     information_figures,
     read_me,
     scenarios,
@@ -159,6 +160,11 @@ def collect(
     complete = results.complete()
     sheets["headlines"] = headlines(outcome, complete)
     sheets["chart_data"] = chart_data(outcome, complete)
+    if solution.bounds is not None:  # progressive hedging: implementable, not optimal
+        frame = sheets["summary"]
+        frame.loc[frame["figure"] == "status", "value"] = HEDGING_STATUS
+        sheets["summary"] = pd.concat(
+            [frame, hedging_figures(solution.bounds, settings.currency)], ignore_index=True)
     if information is not None:
         sheets["summary"] = pd.concat(
             [sheets["summary"], information_figures(information, settings.currency)],
@@ -169,6 +175,9 @@ def collect(
             "expected", "largest") else {})
         for name, form in results.forms.items()
     }
+    if solution.duals is not None and len(solution.duals) and np.isnan(solution.duals).all():
+        sheet, note, columns = notes["prices"]  # an mpi-sppy engine: no duals
+        notes["prices"] = (sheet, note, {**columns, "marginal_price_per_t": NO_DUALS_NOTE})
     if sensitivity_note:
         notes["sensitivity"] = (RESULT_SHEETS_BY_NAME["sensitivity"], sensitivity_note, {})
     sheets["read_me"] = read_me(settings.currency, settings.risk_weight, settings.cvar_alpha,

@@ -195,8 +195,9 @@ FORMS = (FORM_SCENARIO, FORM_NODE, FORM_EXPECTED, FORM_LARGEST)
 # ---------------------------------------------------------------- summary figures
 
 FIGURES: tuple[Figure, ...] = (
-    Figure("status", "Solver status of the run (always optimal: no results are written "
-           "otherwise)."),
+    Figure("status", "Solver status of the run: optimal (no results are written "
+           "otherwise), or, with --engine mpisppy-ph, implementable: a plan within "
+           "ph_relative_gap of the optimum."),
     Figure("warnings", "Warnings on the input: values allowed but unusual, rows that repeat, "
            "columns or sheets ignored. Each is a row of the warnings sheet; 0 when there "
            "were none.", "count", COUNT),
@@ -405,6 +406,26 @@ INFORMATION_FIGURES: tuple[Figure, ...] = (
            "when all were computed."),
 )
 FIGURES_BY_NAME.update({f.name: f for f in INFORMATION_FIGURES})
+
+# Written only by optimizer run --engine mpisppy-ph (optimizer.solve.hedging).
+HEDGING_FIGURES: tuple[Figure, ...] = (
+    Figure("ph_lower_bound", "Progressive hedging's lower bound on the optimum: the best "
+           "of the scenarios solved alone and the Lagrangian bounds of its iterations.",
+           "{currency}", MONEY),
+    Figure("ph_upper_bound", "Progressive hedging's upper bound: the objective of the plan "
+           "reported (the node formulation with the first-stage decisions fixed at "
+           "an average of PH's scenario solutions), which is implementable in every "
+           "scenario.", "{currency}",
+           MONEY),
+    Figure("ph_relative_gap", "(ph_upper_bound − ph_lower_bound) / |ph_upper_bound|: the "
+           "reported plan's objective is at most this far above the optimum.", "",
+           SHARE),
+    Figure("ph_iterations", "Progressive hedging iterations run.", "count", COUNT),
+)
+FIGURES_BY_NAME.update({f.name: f for f in HEDGING_FIGURES})
+HEDGING_STATUS = "implementable"
+NO_DUALS_NOTE = ("Blank in this run: the mpi-sppy engine that solved it gives no duals of "
+                 "the node formulation; run the default engine for marginal prices.")
 
 VALUE_OF_INFORMATION_SHEET = ResultSheet(
     "value_of_information", "scenario",

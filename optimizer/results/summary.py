@@ -22,6 +22,7 @@ from optimizer.results.contract import (
     CHART_KINDS,
     CHARTS_SHEET,
     FIGURES,
+    HEDGING_FIGURES,
     INFORMATION_FIGURES,
     MARGINAL_PRICE_RISK_NOTE,
     RESULT_SHEETS,
@@ -34,6 +35,7 @@ from optimizer.workbook.problems import Problem
 
 if TYPE_CHECKING:  # information.py solves sub-problems with the pipeline
     from optimizer.results.information import ValueOfInformation
+    from optimizer.solve.highs import Bounds
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,15 @@ def information_figures(information: ValueOfInformation, currency: str) -> pd.Da
         "information_note": " ".join(information.notes),
     }
     return figures_frame(INFORMATION_FIGURES, values, currency)
+
+
+def hedging_figures(bounds: Bounds, currency: str) -> pd.DataFrame:
+    """The summary rows of progressive hedging's bounds and gap."""
+    values: dict[str, object] = {
+        "ph_lower_bound": bounds.lower, "ph_upper_bound": bounds.upper,
+        "ph_relative_gap": bounds.gap, "ph_iterations": bounds.iterations,
+    }
+    return figures_frame(HEDGING_FIGURES, values, currency)
 
 
 def value_of_information(information: ValueOfInformation) -> pd.DataFrame:

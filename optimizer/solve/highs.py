@@ -135,6 +135,17 @@ class SolverOptions:
     deadline: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """A decomposition engine's bounds on the optimum (progressive hedging's): the
+    solution reported is implementable, its objective the upper bound."""
+
+    lower: float
+    upper: float
+    gap: float  # relative: (upper − lower) / |upper|
+    iterations: int
+
+
 @dataclass(slots=True)
 class Solution:
     """What HiGHS returned. ``values`` and ``duals`` are ``None`` unless optimal."""
@@ -161,6 +172,7 @@ class Solution:
     # model's own units (NaN when HiGHS gives none)
     max_primal_infeasibility: float = float("nan")
     max_dual_infeasibility: float = float("nan")
+    bounds: Bounds | None = None  # set by progressive hedging (optimizer.solve.hedging)
 
     def value_map(self, layout: Layout, name: str) -> dict[Any, float]:
         """A variable component's values by its keys (empty when it has none)."""

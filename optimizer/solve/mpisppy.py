@@ -40,7 +40,7 @@ from optimizer.solve.highs import Layout, Solution
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("mpisppy-ef",)
+ENGINES = ("mpisppy-ef", "mpisppy-ph")
 MISSING = ("The mpi-sppy engines need mpi-sppy and mpi4py: install them with "
            "pip install -e '.[mpi]' (and MPI itself, e.g. apt-get install openmpi-bin "
            "libopenmpi-dev).")
