@@ -21,7 +21,6 @@ import numpy as np
 import openpyxl
 import pytest
 
-from optimizer.cli import main
 from optimizer.data import ModelData
 from optimizer.model.tree import build_tree
 from optimizer.pipeline import optimize, prepare
@@ -178,19 +177,6 @@ def test_ph_across_two_ranks_writes_the_results_once_within_the_gap(tmp_path: Pa
     assert read_me[0][2].endswith(NO_DUALS_NOTE)
     log = output.with_suffix(".log").read_text(encoding="utf-8")
     assert "progressive hedging: " in log and "relative gap" in log
-
-
-def test_ph_without_the_extra_says_what_to_install(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name in ("mpisppy", "mpi4py") else real(name, *a))
-    status = main(["run", str(ROOT / "data" / "example.xlsx"), "--engine", "mpisppy-ph",
-                   "-o", str(tmp_path / "r.xlsx")])
-    assert status == 1
-    assert capsys.readouterr().err.strip() == mpisppy.MISSING
-    assert not (tmp_path / "r.xlsx").exists()
 
 
 @needs_mpisppy

@@ -84,13 +84,14 @@ def test_run_with_the_extensive_form_writes_the_results_without_marginal_prices(
     assert "the mpisppy-ef engine gives no duals of the node formulation" in log
 
 
+@pytest.mark.parametrize("engine", ["mpisppy-ef", "mpisppy-ph"])
 def test_the_engine_without_the_extra_says_what_to_install(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        engine: str) -> None:
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name in ("mpisppy", "mpi4py") else real(name, *a))
-    status = main(["run", str(ROOT / "data" / "example.xlsx"), "--engine", "mpisppy-ef",
+    status = main(["run", str(ROOT / "data" / "example.xlsx"), "--engine", engine,
                    "-o", str(tmp_path / "r.xlsx")])
     assert status == 1
     assert capsys.readouterr().err.strip() == mpisppy.MISSING
