@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
 import zipfile
 from collections.abc import Sequence
@@ -16,7 +17,13 @@ from openpyxl import Workbook
 from optimizer.cli import main
 from optimizer.data import ModelData
 from optimizer.sweep import SweepRequest, cache_folder, sweep
-from optimizer.sweep.engine import batch_size, data_changes, with_changes
+from optimizer.sweep.engine import (
+    ONE_THREAD,
+    batch_size,
+    data_changes,
+    one_thread_each,
+    with_changes,
+)
 from optimizer.sweep.grid import BASE, Change, Point, parse_target, point_input, read_grid
 from optimizer.workbook.problems import InputError, Problems
 from optimizer.workbook.reading import read_workbook
@@ -422,3 +429,14 @@ def test_batch_size() -> None:
     """At least four batches a worker, at most 8 points a batch, never empty."""
     assert [batch_size(n, 2) for n in (1, 8, 16, 40, 64, 201, 1000)] == [1, 1, 2, 5, 8, 8, 8]
     assert batch_size(201, 4) == 8 and batch_size(20, 4) == 1
+
+
+def test_one_thread_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers start with one numpy and OpenMP thread each; a user's own setting stays,
+    and the parent's environment is as it was afterwards."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    with one_thread_each():
+        assert [os.environ.get(n) for n in ONE_THREAD] == ["1", "3", "1"]
+    assert [os.environ.get(n) for n in ONE_THREAD] == [None, "3", None]

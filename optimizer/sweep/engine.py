@@ -17,9 +17,11 @@ import dataclasses
 import hashlib
 import logging
 import multiprocessing
+import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -297,6 +299,25 @@ def _solve_batch(batch: list[tuple[str, DataChanges]]) -> list[Figures]:
     return [solver.solve(name, with_changes(changed, base)) for name, changed in batch]
 
 
+# the thread pools of numpy's linear algebra and of OpenMP, one thread in each worker
+ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def one_thread_each() -> Iterator[None]:
+    """While open, processes started get one thread in each of numpy's and OpenMP's
+    pools (``ONE_THREAD``, where the user has not set them): N workers on N cores,
+    not N times the cores' threads contending for them, as Dask's workers are started
+    too. The variables are as they were afterwards."""
+    unset = [name for name in ONE_THREAD if name not in os.environ]
+    os.environ.update({name: "1" for name in unset})
+    try:
+        yield
+    finally:
+        for name in unset:
+            os.environ.pop(name, None)
+
+
 def batch_size(points: int, workers: int) -> int:
     """Points sent to a worker at a time: few enough messages that each costs nothing
     beside a solve, small enough that the workers finish together and the progress bar
@@ -434,9 +455,10 @@ def solve_points(
         # back the figures alone.
         size = batch_size(len(todo), workers)
         batches = [todo[i:i + size] for i in range(0, len(todo), size)]
-        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
-                                 initargs=(data_changes(points[BASE]), solving),
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+        with one_thread_each(), ProcessPoolExecutor(
+                max_workers=workers, initializer=_start_worker,
+                initargs=(data_changes(points[BASE]), solving),
+                mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = [pool.submit(_solve_batch, [
                 (name, data_changes(points[name], points[BASE])) for name in batch])
                 for batch in batches]
