@@ -12,7 +12,11 @@ validating, of derive + build + compile, of the solve from scratch, of the solve
 warm-started from the base point's basis, and of reducing it to its figures.
 
     python benchmarks/sweep.py [--points 200] [--workers 2] [--runs 3]
-                                [--case data/base_case.xlsx]
+                                [--case data/base_case.xlsx] [--no-cold]
+
+``--no-cold`` leaves out the sweeps from scratch (minutes on the default case). Each
+figure is printed with the machine's load average (1 minute) as it ended: the pool's
+speed-up depends on how many of the cores other work leaves it.
 
 Not part of the test suite: its numbers depend on the machine.
 """
@@ -20,6 +24,7 @@ Not part of the test suite: its numbers depend on the machine.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -107,23 +112,33 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--case", type=Path, default=ROOT / "data" / "base_case.xlsx")
+    parser.add_argument("--no-cold", action="store_true",
+                        help="leave out the sweeps with every point solved from scratch")
     arguments = parser.parse_args()
+    load: dict[str, float] = {}
+
+    def median(name: str, workers: int, warm: bool = True) -> float:
+        seconds = statistics.median(timed_sweep(arguments.case, grid, workers, warm=warm)
+                                    for _ in range(arguments.runs))
+        load[name] = os.getloadavg()[0]
+        return seconds
+
     with tempfile.TemporaryDirectory() as folder:
         grid = write_grid(Path(folder) / "grid.xlsx", arguments.points)
-        cold = statistics.median(
-            timed_sweep(arguments.case, grid, 1, warm=False) for _ in range(arguments.runs))
-        sequential = statistics.median(
-            timed_sweep(arguments.case, grid, 1) for _ in range(arguments.runs))
-        pool = statistics.median(
-            timed_sweep(arguments.case, grid, arguments.workers) for _ in range(arguments.runs))
+        cold = None if arguments.no_cold else median("sequential, from scratch", 1, False)
+        sequential = median("sequential, warm", 1)
+        pool = median(f"pool of {arguments.workers}, warm", arguments.workers)
     count = arguments.points + 1  # and the base point
     print(f"{arguments.case.name}: {count} points, medians of {arguments.runs} runs")
     for name, seconds in (("sequential, from scratch", cold), ("sequential, warm", sequential),
                           (f"pool of {arguments.workers}, warm", pool)):
-        print(f"  {name:26s} {seconds:8.2f} s  ({seconds / count:.3f} s a point)")
-    print(f"  warm over from scratch     {cold / sequential:8.2f} x")
+        if seconds is not None:
+            print(f"  {name:26s} {seconds:8.2f} s  ({seconds / count:.3f} s a point)"
+                  f"  load {load[name]:.2f}")
+    if cold is not None:
+        print(f"  warm over from scratch     {cold / sequential:8.2f} x")
+        print(f"  pool warm over from scratch {cold / pool:7.2f} x")
     print(f"  pool over sequential       {sequential / pool:8.2f} x (both warm)")
-    print(f"  pool warm over from scratch {cold / pool:7.2f} x")
     print(f"one point, median of {arguments.runs}:")
     for name, seconds in point_stages(arguments.case, arguments.runs).items():
         print(f"  {name:24s} {seconds:8.3f} s")
