@@ -13,7 +13,11 @@ warm-started from the base point's basis, and of reducing it to its figures.
 
     python benchmarks/sweep.py [--points 200] [--workers 2] [--runs 3]
                                 [--case data/base_case.xlsx] [--no-cold]
+    python benchmarks/sweep.py --ceiling [--runs 3]
 
+``--ceiling`` measures the machine's own parallel ceiling instead: the same pure-Python
+loop twice in one process against once in each of two spawned processes (2.0 on two
+idle cores), what any two-process pool can gain here as loaded right now.
 ``--no-cold`` leaves out the sweeps from scratch (minutes on the default case). Each
 figure is printed with the machine's load average (1 minute) as it ended: the pool's
 speed-up depends on how many of the cores other work leaves it.
@@ -24,6 +28,7 @@ Not part of the test suite: its numbers depend on the machine.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import statistics
 import tempfile
@@ -106,6 +111,43 @@ def point_stages(case: Path, runs: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in found.items()}
 
 
+def work(loops: int) -> int:
+    """Pure Python arithmetic: ``loops`` rounds of a small sum."""
+    total = 0
+    for i in range(loops):
+        total = (total + i * i) % 1_000_003
+    return total
+
+
+def loops_for(seconds: float) -> int:
+    """Rounds of :func:`work` that take about ``seconds`` here."""
+    started = time.perf_counter()
+    work(1_000_000)
+    return int(1_000_000 * seconds / (time.perf_counter() - started))
+
+
+def ceiling(runs: int, seconds: float = 3.0) -> None:
+    """Print the median wall seconds of two rounds of :func:`work` in one process and
+    in two spawned processes, and their ratio."""
+    loops = loops_for(seconds)
+    one, two = [], []
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(work, [1, 1])  # started before the clock
+        for _ in range(runs):
+            started = time.perf_counter()
+            work(loops)
+            work(loops)
+            one.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            pool.map(work, [loops, loops], chunksize=1)
+            two.append(time.perf_counter() - started)
+    sequential, parallel = statistics.median(one), statistics.median(two)
+    print(f"two rounds of pure Python, medians of {runs} runs, load {os.getloadavg()[0]:.2f}")
+    print(f"  one process    {sequential:6.2f} s")
+    print(f"  two processes  {parallel:6.2f} s")
+    print(f"  ceiling        {sequential / parallel:6.2f} x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=200)
@@ -114,7 +156,12 @@ def main() -> None:
     parser.add_argument("--case", type=Path, default=ROOT / "data" / "base_case.xlsx")
     parser.add_argument("--no-cold", action="store_true",
                         help="leave out the sweeps with every point solved from scratch")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="only the machine's own two-process ceiling")
     arguments = parser.parse_args()
+    if arguments.ceiling:
+        ceiling(arguments.runs)
+        return
     load: dict[str, float] = {}
 
     def median(name: str, workers: int, warm: bool = True) -> float:
