@@ -12,7 +12,15 @@ validating, of derive + build + compile, of the solve from scratch, of the solve
 warm-started from the base point's basis, and of reducing it to its figures.
 
     python benchmarks/sweep.py [--points 200] [--workers 2] [--runs 3]
-                                [--case data/base_case.xlsx]
+                                [--case data/base_case.xlsx] [--no-cold]
+    python benchmarks/sweep.py --ceiling [--runs 3]
+
+``--ceiling`` measures the machine's own parallel ceiling instead: the same pure-Python
+loop twice in one process against once in each of two spawned processes (2.0 on two
+idle cores), what any two-process pool can gain here as loaded right now.
+``--no-cold`` leaves out the sweeps from scratch (minutes on the default case). Each
+figure is printed with the machine's load average (1 minute) as it ended: the pool's
+speed-up depends on how many of the cores other work leaves it.
 
 Not part of the test suite: its numbers depend on the machine.
 """
@@ -20,6 +28,8 @@ Not part of the test suite: its numbers depend on the machine.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import statistics
 import tempfile
 import time
@@ -101,29 +111,81 @@ def point_stages(case: Path, runs: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in found.items()}
 
 
+def work(loops: int) -> int:
+    """Pure Python arithmetic: ``loops`` rounds of a small sum."""
+    total = 0
+    for i in range(loops):
+        total = (total + i * i) % 1_000_003
+    return total
+
+
+def loops_for(seconds: float) -> int:
+    """Rounds of :func:`work` that take about ``seconds`` here."""
+    started = time.perf_counter()
+    work(1_000_000)
+    return int(1_000_000 * seconds / (time.perf_counter() - started))
+
+
+def ceiling(runs: int, seconds: float = 3.0) -> None:
+    """Print the median wall seconds of two rounds of :func:`work` in one process and
+    in two spawned processes, and their ratio."""
+    loops = loops_for(seconds)
+    one, two = [], []
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(work, [1, 1])  # started before the clock
+        for _ in range(runs):
+            started = time.perf_counter()
+            work(loops)
+            work(loops)
+            one.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            pool.map(work, [loops, loops], chunksize=1)
+            two.append(time.perf_counter() - started)
+    sequential, parallel = statistics.median(one), statistics.median(two)
+    print(f"two rounds of pure Python, medians of {runs} runs, load {os.getloadavg()[0]:.2f}")
+    print(f"  one process    {sequential:6.2f} s")
+    print(f"  two processes  {parallel:6.2f} s")
+    print(f"  ceiling        {sequential / parallel:6.2f} x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--case", type=Path, default=ROOT / "data" / "base_case.xlsx")
+    parser.add_argument("--no-cold", action="store_true",
+                        help="leave out the sweeps with every point solved from scratch")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="only the machine's own two-process ceiling")
     arguments = parser.parse_args()
+    if arguments.ceiling:
+        ceiling(arguments.runs)
+        return
+    load: dict[str, float] = {}
+
+    def median(name: str, workers: int, warm: bool = True) -> float:
+        seconds = statistics.median(timed_sweep(arguments.case, grid, workers, warm=warm)
+                                    for _ in range(arguments.runs))
+        load[name] = os.getloadavg()[0]
+        return seconds
+
     with tempfile.TemporaryDirectory() as folder:
         grid = write_grid(Path(folder) / "grid.xlsx", arguments.points)
-        cold = statistics.median(
-            timed_sweep(arguments.case, grid, 1, warm=False) for _ in range(arguments.runs))
-        sequential = statistics.median(
-            timed_sweep(arguments.case, grid, 1) for _ in range(arguments.runs))
-        pool = statistics.median(
-            timed_sweep(arguments.case, grid, arguments.workers) for _ in range(arguments.runs))
+        cold = None if arguments.no_cold else median("sequential, from scratch", 1, False)
+        sequential = median("sequential, warm", 1)
+        pool = median(f"pool of {arguments.workers}, warm", arguments.workers)
     count = arguments.points + 1  # and the base point
     print(f"{arguments.case.name}: {count} points, medians of {arguments.runs} runs")
     for name, seconds in (("sequential, from scratch", cold), ("sequential, warm", sequential),
                           (f"pool of {arguments.workers}, warm", pool)):
-        print(f"  {name:26s} {seconds:8.2f} s  ({seconds / count:.3f} s a point)")
-    print(f"  warm over from scratch     {cold / sequential:8.2f} x")
+        if seconds is not None:
+            print(f"  {name:26s} {seconds:8.2f} s  ({seconds / count:.3f} s a point)"
+                  f"  load {load[name]:.2f}")
+    if cold is not None:
+        print(f"  warm over from scratch     {cold / sequential:8.2f} x")
+        print(f"  pool warm over from scratch {cold / pool:7.2f} x")
     print(f"  pool over sequential       {sequential / pool:8.2f} x (both warm)")
-    print(f"  pool warm over from scratch {cold / pool:7.2f} x")
     print(f"one point, median of {arguments.runs}:")
     for name, seconds in point_stages(arguments.case, arguments.runs).items():
         print(f"  {name:24s} {seconds:8.3f} s")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import pickle
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,10 +15,19 @@ import pytest
 from openpyxl import Workbook
 
 from optimizer.cli import main
+from optimizer.data import ModelData
 from optimizer.sweep import SweepRequest, cache_folder, sweep
+from optimizer.sweep.engine import (
+    ONE_THREAD,
+    batch_size,
+    data_changes,
+    one_thread_each,
+    with_changes,
+)
 from optimizer.sweep.grid import BASE, Change, Point, parse_target, point_input, read_grid
 from optimizer.workbook.problems import InputError, Problems
 from optimizer.workbook.reading import read_workbook
+from optimizer.workbook.validation import validate
 from tests.cases import valid_tables, write_tables
 from tests.workbooks import demand, facility
 
@@ -388,3 +400,43 @@ def test_cold_equals_warm(tmp_path: Path) -> None:
     cold = sweep(SweepRequest(path, grid, tmp_path / "cold.xlsx", warm=False))
     assert (warm.solved, cold.solved, cold.failed) == (5, 5, 1)
     pd.testing.assert_frame_equal(_figures(warm.workbook), _figures(cold.workbook))
+
+
+def test_points_travel_as_changed_fields(tmp_path: Path) -> None:
+    """A worker is sent the base point's model data once and each point as the fields
+    that differ from it; put back, they are the point's own validated model data."""
+    path = _input(tmp_path)
+    raw = read_workbook(path, Problems())
+    base = validate(raw, Problems())
+    budget = validate(point_input(raw, Point("half", (
+        Change(2, "stockpile_budget", "*0.5"),)), Problems()), Problems())
+    floor = validate(point_input(raw, Point("floor", (
+        Change(2, "prices.floor_price_per_t[mineral=lithium]", "*1.2"),)), Problems()),
+        Problems())
+    assert base is not None and budget is not None and floor is not None
+    assert list(data_changes(budget, base)) == ["settings"]
+    assert list(data_changes(floor, base)) == ["prices"]
+    assert data_changes(base, base) == {}
+    for data in (budget, floor):
+        sent = pickle.loads(pickle.dumps(data_changes(data, base)))
+        assert with_changes(sent, base) == data
+    whole = pickle.loads(pickle.dumps(data_changes(base)))  # mapping proxies as dicts
+    assert len(whole) == len(dataclasses.fields(ModelData))
+    assert with_changes(whole) == base
+
+
+def test_batch_size() -> None:
+    """At least four batches a worker, at most 8 points a batch, never empty."""
+    assert [batch_size(n, 2) for n in (1, 8, 16, 40, 64, 201, 1000)] == [1, 1, 2, 5, 8, 8, 8]
+    assert batch_size(201, 4) == 8 and batch_size(20, 4) == 1
+
+
+def test_one_thread_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers start with one numpy and OpenMP thread each; a user's own setting stays,
+    and the parent's environment is as it was afterwards."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    with one_thread_each():
+        assert [os.environ.get(n) for n in ONE_THREAD] == ["1", "3", "1"]
+    assert [os.environ.get(n) for n in ONE_THREAD] == [None, "3", None]

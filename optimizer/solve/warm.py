@@ -111,6 +111,12 @@ class WarmSolver:
         self.warm = 0  # points solved by modification, warm-started
         self.cold = 0  # points rebuilt and solved from scratch
 
+    def prime(self) -> None:
+        """Pass the base point's LP to HiGHS and solve it (done at the first
+        :meth:`solve` if not before)."""
+        if self._highs is None:
+            self._start()
+
     def _start(self) -> None:
         self._highs = instance(self.base, self.options)
         solution = run_instance(self._highs)

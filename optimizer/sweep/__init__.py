@@ -75,11 +75,12 @@ def sweep(request: SweepRequest, on_done: Callable[[str, Figures], None] | None 
     cache = Cache(cache_folder(request.output_path))
     solving = Solving(each_results=request.each_results, input_path=request.input_path,
                       value_of_information=request.value_of_information, warm=request.warm)
+    keys = {name: point_key(d, solving) for name, d in data.items()}
     if on_start is not None:
-        on_start(sum(cache.get(point_key(d, solving)) is None for d in data.values()))
+        on_start(sum(cache.get(key) is None for key in keys.values()))
     found = solve_points(raw, changes, data, workers=request.workers,
                          cache=cache, on_done=done, scheduler=request.scheduler,
-                         on_dashboard=on_dashboard, solving=solving)
+                         on_dashboard=on_dashboard, solving=solving, keys=keys)
     table = comparison(points, found)
     workbook = write_workbook(table, request.output_path)
     parquet = write_parquet(table, request.output_path.with_suffix(".parquet"))

@@ -13,14 +13,18 @@ points it has not seen.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import multiprocessing
+import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -175,12 +179,18 @@ class PointSolver:
         self._base = base
         self._warm: WarmSolver | None = None
 
+    def prime(self) -> None:
+        """Build and solve the base point's LP, whose basis warm-starts the later points
+        (done at the first point if not before: a worker does it as it starts)."""
+        if self.solving.warm and self._warm is None:
+            self._warm = WarmSolver(prepare(self._base)[1], self.options)
+            self._warm.prime()
+
     def outcome(self, data: ModelData) -> Outcome:
         """The point's outcome, of any status."""
         timings: dict[str, float] = {}
         derived, lp = prepare(data, timings)
-        if self.solving.warm and self._warm is None:
-            self._warm = WarmSolver(prepare(self._base)[1], self.options)
+        self.prime()
         with timed(timings, "solve"):
             solution = self._warm.solve(lp) if self._warm is not None \
                 else solve(lp, self.options)
@@ -234,13 +244,45 @@ def results_path(folder: Path, point: str) -> Path:
     return folder / f"{re.sub(r'[^A-Za-z0-9._=+-]', '_', point)}.xlsx"
 
 
-# one per worker process: the unchanged input and the solver of its points
-_WORKER: dict[str, tuple[RawWorkbook, PointSolver]] = {}
+# Model data as the fields that differ from the base point's: what a worker is sent of a
+# point. Mapping fields travel as plain dicts (a mapping proxy does not pickle).
+DataChanges = dict[str, object]
 
 
-def _start_worker(raw: RawWorkbook, base: Point, solving: Solving) -> None:
+def data_changes(data: ModelData, base: ModelData | None = None) -> DataChanges:
+    """The fields of ``data`` (a point's validated model data) that differ from
+    ``base``'s (for a point that changes one budget, the settings alone); every field
+    without ``base``."""
+    found: DataChanges = {}
+    for f in dataclasses.fields(ModelData):
+        value = getattr(data, f.name)
+        if base is None or value != getattr(base, f.name):
+            found[f.name] = dict(value) if isinstance(value, Mapping) else value
+    return found
+
+
+def with_changes(changed: DataChanges, base: ModelData | None = None) -> ModelData:
+    """``base`` with ``changed`` (:func:`data_changes`) put back: the point's model data,
+    equal to its own validation's (without ``base``, ``changed`` holds every field)."""
+    fields = {name: MappingProxyType(value) if isinstance(value, dict) else value
+              for name, value in changed.items()}
+    if base is None:
+        return ModelData(**fields)  # type: ignore[arg-type]
+    return dataclasses.replace(base, **fields)  # type: ignore[arg-type]
+
+
+# one per worker process: the base point's model data and the solver of the points
+_WORKER: dict[str, tuple[ModelData, PointSolver]] = {}
+
+
+def _start_worker(base: DataChanges, solving: Solving) -> None:
+    """A pool worker's start: the base point's model data (sent once, validated by the
+    parent) built and solved, so that every point it is sent starts warm."""
     logging.disable(logging.INFO)  # the parent tells of each point; workers stay quiet
-    _WORKER["input"] = (raw, PointSolver(_data(raw, base), solving, threads=1))
+    data = with_changes(base)
+    solver = PointSolver(data, solving, threads=1)
+    solver.prime()
+    _WORKER["input"] = (data, solver)
 
 
 def _data(raw: RawWorkbook, point: Point) -> ModelData:
@@ -250,11 +292,37 @@ def _data(raw: RawWorkbook, point: Point) -> ModelData:
     return data
 
 
-def _solve_change_set(point: Point) -> Figures:
-    """In a worker: the point's changes applied to the worker's input, then solved
-    (the changes were validated before the sweep started)."""
-    raw, solver = _WORKER["input"]
-    return solver.solve(point.name, _data(raw, point))
+def _solve_batch(batch: list[tuple[str, DataChanges]]) -> list[Figures]:
+    """In a worker: each point of ``batch`` (its name and :func:`data_changes`, validated
+    by the parent) rebuilt from the worker's base point and solved, in order."""
+    base, solver = _WORKER["input"]
+    return [solver.solve(name, with_changes(changed, base)) for name, changed in batch]
+
+
+# the thread pools of numpy's linear algebra and of OpenMP, one thread in each worker
+ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def one_thread_each() -> Iterator[None]:
+    """While open, processes started get one thread in each of numpy's and OpenMP's
+    pools (``ONE_THREAD``, where the user has not set them): N workers on N cores,
+    not N times the cores' threads contending for them, as Dask's workers are started
+    too. The variables are as they were afterwards."""
+    unset = [name for name in ONE_THREAD if name not in os.environ]
+    os.environ.update({name: "1" for name in unset})
+    try:
+        yield
+    finally:
+        for name in unset:
+            os.environ.pop(name, None)
+
+
+def batch_size(points: int, workers: int) -> int:
+    """Points sent to a worker at a time: few enough messages that each costs nothing
+    beside a solve, small enough that the workers finish together and the progress bar
+    moves (at least four batches a worker, at most 8 points each)."""
+    return max(1, min(8, points // (4 * workers)))
 
 
 def _kept_results(solving: Solving, name: str, found: Figures) -> bool:
@@ -338,7 +406,7 @@ def solve_points(
     workers: int = 1, cache: Cache | None = None,
     on_done: Callable[[str, Figures], None] | None = None,
     scheduler: str | None = None, on_dashboard: Callable[[str], None] | None = None,
-    solving: Solving | None = None,
+    solving: Solving | None = None, keys: Mapping[str, str] | None = None,
 ) -> dict[str, Figures]:
     """Every point's figures, by point name in the order given. Points in ``cache``
     are not solved again; the others are solved sequentially (``workers`` 1) or on a
@@ -347,9 +415,11 @@ def solve_points(
     point as its change set (``changes``), never a whole input per point. With
     ``scheduler`` the points are solved on Dask instead (:func:`_on_dask`). ``points``
     holds the base point (:data:`~optimizer.sweep.grid.BASE`), from which every process
-    warm-starts the others; ``solving`` says how (:class:`Solving`)."""
+    warm-starts the others; ``solving`` says how (:class:`Solving`). ``keys`` are the
+    points' :func:`point_key`, when the caller has them already."""
     solving = solving or Solving()
-    keys = {name: point_key(data, solving) for name, data in points.items()}
+    if keys is None:
+        keys = {name: point_key(data, solving) for name, data in points.items()}
     done: dict[str, Figures] = {}
     todo: list[str] = []
     for name in points:
@@ -379,11 +449,20 @@ def solve_points(
                 logging.disable(logging.NOTSET)
             finish(name, found)
     else:
-        # spawned, not forked: a fork would inherit HiGHS's thread pool without its threads
-        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
-                                 initargs=(raw, changes[BASE], solving),
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {name: pool.submit(_solve_change_set, changes[name]) for name in todo}
-            for name, future in futures.items():
-                finish(name, future.result())
+        # spawned, not forked: a fork would inherit HiGHS's thread pool without its threads.
+        # Each worker gets the base point's model data once and each point as the fields
+        # of its validated model data that differ from the base's, in batches; it sends
+        # back the figures alone.
+        size = batch_size(len(todo), workers)
+        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+        with one_thread_each(), ProcessPoolExecutor(
+                max_workers=workers, initializer=_start_worker,
+                initargs=(data_changes(points[BASE]), solving),
+                mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(_solve_batch, [
+                (name, data_changes(points[name], points[BASE])) for name in batch])
+                for batch in batches]
+            for batch, future in zip(batches, futures, strict=True):
+                for name, found in zip(batch, future.result(), strict=True):
+                    finish(name, found)
     return {name: done[name] for name in points}

@@ -330,8 +330,9 @@ def stress(request: StressRequest, on_done: Callable[[str, Figures], None] | Non
     solving = Solving(measure=stress_figures, each_results=request.each_results,
                       input_path=request.input_path)
     cache = Cache(request.output_path.with_name(f"{request.output_path.stem}_cache"))
+    keys = {name: point_key(d, solving) for name, d in cases.items()}
     if on_start is not None:
-        on_start(sum(cache.get(point_key(d, solving)) is None for d in cases.values()))
+        on_start(sum(cache.get(key) is None for key in keys.values()))
     solved: list[str] = []
 
     def done(name: str, found: Figures) -> None:
@@ -341,7 +342,7 @@ def stress(request: StressRequest, on_done: Callable[[str, Figures], None] | Non
 
     found = solve_points(raw, changed, cases, workers=request.workers, cache=cache,
                          on_done=done, scheduler=request.scheduler,
-                         on_dashboard=on_dashboard, solving=solving)
+                         on_dashboard=on_dashboard, solving=solving, keys=keys)
     ranked = ranking(found, {s.name: s.mineral for s in lost}, [p.years for p in data.periods],
                      first, last)
     table = comparison(points[1:], {n: {k: v for k, v in f.items() if k not in _DETAIL}
