@@ -15,6 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 
 Tables = dict[str, list[dict[str, Any]]]
+Grid = dict[str, list[list[object]]]  # sheet -> rows of cell values, header first
 
 _VALID: Tables = {
     "settings": [
@@ -128,5 +129,21 @@ def write_tables(path: Path, tables: Mapping[str, Sequence[Mapping[str, Any]]],
                 sheet.cell(row=sheet.max_row + 1, column=1, value=None)
                 continue
             sheet.append([record.get(c) for c in columns])
+    workbook.save(path)
+    return path
+
+
+def write_grid(path: Path, grid: Grid) -> Path:
+    """Write ``grid`` cell by cell with openpyxl, one sheet per entry, rows as given (the
+    header too): for workbooks that ``write_tables`` cannot express, such as broken or
+    misspelt headers."""
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    for title, rows in grid.items():
+        worksheet = workbook.create_sheet(title)
+        for row in rows:
+            worksheet.append(row)
     workbook.save(path)
     return path

@@ -20,15 +20,12 @@ from pathlib import Path
 import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
 
 from optimizer.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from optimizer.workbook.contract import SHEETS_BY_NAME, Column, Kind
 from optimizer.workbook.problems import InputError, Problem
 from optimizer.workbook.validation import load
-from tests.cases import valid_tables
-
-Grid = dict[str, list[list[object]]]
+from tests.cases import Grid, valid_tables, write_grid
 
 EXAMPLES = settings(
     max_examples=60,
@@ -134,19 +131,6 @@ def corrupted_grids(draw: st.DrawFn) -> Grid:
     return grid
 
 
-def _write(grid: Grid, path: Path) -> Path:
-    workbook = Workbook()
-    first = workbook.active
-    assert first is not None
-    workbook.remove(first)
-    for title, rows in grid.items():
-        worksheet = workbook.create_sheet(title)
-        for row in rows:
-            worksheet.append(row)
-    workbook.save(path)
-    return path
-
-
 # ---------------------------------------------------------------- checking locations
 
 
@@ -217,7 +201,7 @@ def _validate_both_ways(path: Path) -> tuple[list[Problem], list[Problem], int, 
 @given(grid=corrupted_grids())
 def test_corrupt_workbooks_are_reported_at_places_that_exist(grid: Grid) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        path = _write(grid, Path(folder) / "corrupt.xlsx")
+        path = write_grid(Path(folder) / "corrupt.xlsx", grid)
         errors, warnings, status, output = _validate_both_ways(path)
         written = _sheets_as_written(path)
 
@@ -270,7 +254,7 @@ def test_a_wrong_cell_is_reported_at_that_cell(data: st.DataObject) -> None:
     value = data.draw(_wrong_values(SHEETS_BY_NAME[sheet].column(name)), label="value")
     grid[sheet][row][position] = value
     with tempfile.TemporaryDirectory() as folder:
-        errors, _, status, output = _validate_both_ways(_write(grid, Path(folder) / "bad.xlsx"))
+        errors, _, status, output = _validate_both_ways(write_grid(Path(folder) / "bad.xlsx", grid))
     assert status == EXIT_BAD_INPUT, output
     assert (sheet, row + 1, name) in {(p.sheet, p.row, p.column) for p in errors}, output
 
@@ -293,7 +277,7 @@ def test_a_copied_key_is_reported_at_the_later_row(data: st.DataObject) -> None:
     for position in _key_columns(grid, sheet):
         rows[target][position] = rows[source][position]
     with tempfile.TemporaryDirectory() as folder:
-        errors, _, status, output = _validate_both_ways(_write(grid, Path(folder) / "dup.xlsx"))
+        errors, _, status, output = _validate_both_ways(write_grid(Path(folder) / "dup.xlsx", grid))
     assert status == EXIT_BAD_INPUT, output
     first_key = SHEETS_BY_NAME[sheet].keys[0].name
     assert (sheet, max(source, target) + 1, first_key) in {

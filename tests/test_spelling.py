@@ -21,13 +21,12 @@ from optimizer.workbook.contract import IGNORED_SHEETS, SETTINGS, SHEETS, SHEETS
 from optimizer.workbook.problems import InputError
 from optimizer.workbook.spelling import Codes, edits, one_edit, suggest
 from optimizer.workbook.validation import load
-from tests.cases import Tables
+from tests.cases import Grid, Tables, write_grid
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "example.xlsx"
 
 Writer = Callable[..., Path]
 Validator = Callable[[Path], tuple[int, list[str]]]
-Grid = dict[str, list[list[object]]]
 
 
 # ---------------------------------------------------------------- the matching itself
@@ -238,23 +237,13 @@ HEADERS = [(sheet, index, str(name)) for sheet, rows in GRID.items()
            for index, name in enumerate(rows[0]) if name is not None]
 
 
-def _write_grid(path: Path, grid: Grid) -> Path:
-    book = openpyxl.Workbook(write_only=True)
-    for title, rows in grid.items():
-        worksheet = book.create_sheet(title)
-        for row in rows:
-            worksheet.append(row)
-    book.save(path)
-    return path
-
-
 def _errors_with(grid: Grid, renamed: dict[str, dict[int, str]]) -> list[str]:
     changed = {sheet: [list(row) for row in rows] for sheet, rows in grid.items()}
     for sheet, headers in renamed.items():
         for index, header in headers.items():
             changed[sheet][0][index] = header
     with tempfile.TemporaryDirectory() as folder:
-        path = _write_grid(Path(folder) / "input.xlsx", changed)
+        path = write_grid(Path(folder) / "input.xlsx", changed)
         with pytest.raises(InputError) as raised:
             load(path)
     return [str(p) for p in raised.value.errors]
