@@ -20,7 +20,7 @@ import xlsxwriter
 
 from optimizer.files import replacing
 from optimizer.sweep.engine import Figures
-from optimizer.sweep.grid import _RELATIVE, BASE, Point
+from optimizer.sweep.grid import BASE, Point, relative
 
 LEADING = ("point", "changes", "status", "reason", "swept_target", "swept_value")
 PLOTTED = ("objective", "cost_", "shortfall_", "non_member_share_", "price_gap_support",
@@ -39,14 +39,12 @@ def swept(point: Point) -> tuple[str, float] | None:
         return None
     if isinstance(value, int | float):
         return change.target, float(value)
-    relative = _RELATIVE.match(value) if isinstance(value, str) else None
-    if relative is None:
+    change_by = relative(value)
+    if change_by is None:
         return None
-    try:
-        amount = float(relative["amount"])
-    except ValueError:
+    op, amount = change_by
+    if amount is None:
         return None
-    op = relative["op"]
     return (f"{change.target} ×", amount) if op == "*" else \
         (f"{change.target} +", amount if op == "+" else -amount)
 

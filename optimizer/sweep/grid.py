@@ -230,7 +230,7 @@ def _apply(sheet: RawSheet, target: Target, change: Change, problems: Problems) 
                        f"sheet {target.sheet}", change.target)
         return sheet
     if not hits:  # a setting the input leaves at its default: add it
-        if isinstance(change.value, str) and _RELATIVE.match(change.value):
+        if relative(change.value) is not None:
             problems.error(GRID_SHEET, change.row, "value", f"{target.setting} is not set in "
                            "the input, so it cannot be changed relatively", change.value)
             return sheet
@@ -246,21 +246,31 @@ def _apply(sheet: RawSheet, target: Target, change: Change, problems: Problems) 
     return replace(sheet, columns=columns, records=tuple(records))
 
 
+def relative(value: object) -> tuple[str, float | None] | None:
+    """A relative change's sign and amount (``*1.2``: ``("*", 1.2)``; the amount is None
+    when what follows the sign is not a number); None when ``value`` is not one."""
+    found = _RELATIVE.match(value) if isinstance(value, str) else None
+    if found is None:
+        return None
+    try:
+        return found["op"], float(found["amount"])
+    except ValueError:
+        return found["op"], None
+
+
 def _new_value(current: Cell, change: Change, problems: Problems) -> Cell | None:
     value = change.value
-    relative = _RELATIVE.match(value) if isinstance(value, str) else None
-    if relative is None:
+    change_by = relative(value)
+    if change_by is None:
         return value
-    try:
-        amount = float(relative["amount"])
-    except ValueError:
+    op, amount = change_by
+    if amount is None:
         problems.error(GRID_SHEET, change.row, "value", "not a number after the sign", value)
         return None
     if isinstance(current, bool) or not isinstance(current, int | float):
         problems.error(GRID_SHEET, change.row, "value", "a relative change needs a number "
                        "in the input", f"{value} of {as_text(current) or 'a blank cell'}")
         return None
-    op = relative["op"]
     return current * amount if op == "*" else current + amount if op == "+" \
         else current - amount
 
