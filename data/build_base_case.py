@@ -20,6 +20,7 @@ generated result tables of ``docs/base_case.md`` from the optimizer's results ta
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,18 +38,28 @@ __all__ = ["ASSUMPTIONS", "KEY_COLUMNS", "SOURCE_COLUMNS", "assumption_table", "
 
 
 def main(argv: Sequence[str]) -> int:
-    if argv and argv[0] == "--assumptions":
+    parser = argparse.ArgumentParser(
+        prog="python data/build_base_case.py",
+        description="Build the default case, data/base_case.xlsx, from data/sources and the "
+                    "assumptions of data/base_case/.")
+    parser.add_argument("output", nargs="?", type=Path, default=DEFAULT_OUTPUT,
+                        help="where to write the case (default: %(default)s); with "
+                             "--headlines, the case to solve")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--headlines", action="store_true",
+                      help="solve the case (and again without its floors, stockpiles and "
+                           "expansions) and print docs/base_case.md's generated tables")
+    what.add_argument("--assumptions", action="store_true",
+                      help="print the assumption table of docs/base_case.md")
+    args = parser.parse_args(argv)
+    if args.assumptions:
         sys.stdout.write(assumption_table() + "\n")
-        return 0
-    if argv and argv[0] == "--headlines":
-        case = Path(argv[1]) if len(argv) > 1 else DEFAULT_OUTPUT
-        sys.stdout.write(headline_markdown(headlines(solve_case(case))) + "\n")
-        return 0
-    path = Path(argv[0]) if argv else DEFAULT_OUTPUT
-    build(path)
-    sys.stdout.write(f"{path}: base case written.\n")
+    elif args.headlines:
+        sys.stdout.write(headline_markdown(headlines(solve_case(args.output))) + "\n")
+    else:
+        build(args.output)
+        sys.stdout.write(f"{args.output}: base case written.\n")
     return 0
-
 
 
 if __name__ == "__main__":

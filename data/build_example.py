@@ -12,6 +12,7 @@ this script). The output depends on nothing but this file, so it is reproducible
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -478,7 +479,12 @@ def build(path: Path) -> Path:
 
 
 def main(argv: Sequence[str]) -> int:
-    path = Path(argv[0]) if argv else DEFAULT_OUTPUT
+    parser = argparse.ArgumentParser(
+        prog="python data/build_example.py",
+        description="Build the small example case, data/example.xlsx.")
+    parser.add_argument("output", nargs="?", type=Path, default=DEFAULT_OUTPUT,
+                        help="where to write it (default: %(default)s)")
+    path = parser.parse_args(argv).output
     build(path)
     sys.stdout.write(f"{path}: example written.\n")
     return 0

@@ -82,6 +82,10 @@ def _options(
     _State.debug = debug
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("pyomo").setLevel(logging.WARNING)
+    from optimizer.screen import for_the_screen
+
+    for handler in logging.getLogger().handlers:
+        for_the_screen(handler)
 
 
 def _say_warnings(warnings: list[Problem] | tuple[Problem, ...]) -> None:

@@ -21,6 +21,7 @@ from rich.live import Live
 from rich.logging import RichHandler
 from rich.text import Text
 
+from optimizer.screen import for_the_screen
 from optimizer.timing import listening
 
 
@@ -65,8 +66,8 @@ def on_terminal(enabled: bool) -> Iterator[Progress | None]:
     if not enabled or not console.is_terminal:
         yield None
         return
-    handler = RichHandler(console=console, show_time=False, show_path=False,
-                          show_level=False, markup=False)
+    handler = for_the_screen(RichHandler(console=console, show_time=False, show_path=False,
+                                         show_level=False, markup=False))
     handler.setLevel(logging.INFO)
     root = logging.getLogger()
     saved = root.handlers[:]

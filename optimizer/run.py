@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from optimizer import stopping
 from optimizer.files import file_sha256, remove_stale, replacing, work_folder
 from optimizer.memory import NotEnoughMemoryError
+from optimizer.screen import LOG_FILE_ONLY
 from optimizer.timing import timed
 from optimizer.workbook.problems import (
     FilesRefusedError,
@@ -489,7 +490,7 @@ def _log_ranges(lp: CompiledLP, input_path: Path) -> None:
 
     raw = read_workbook(input_path, Problems())
     for found in ranges(lp, raw):
-        log.info("%s", found.line())
+        log.info("%s", found.line(), extra=LOG_FILE_ONLY)
 
 
 def _decomposed(request: RunRequest, data: ModelData, lp: CompiledLP, derived: Derived,
@@ -567,7 +568,7 @@ def _write_results(outcome: Outcome, request: RunRequest, output: Path, started:
     for name, form in results.forms.items():
         if form.reduced:
             log.info("%s: %s", name, form.note)
-    log.info("results written to %s", output)
+    log.info("results written to %s", output, extra=LOG_FILE_ONLY)
     return results
 
 

@@ -5,6 +5,8 @@ infeasibilities after it, on the ``summary`` sheet."""
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -87,3 +89,19 @@ def test_the_summary_sheet_reports_the_infeasibilities(tmp_path: Path) -> None:
         assert 0.0 <= value <= 1e-7  # within HiGHS's feasibility tolerances
     log = (tmp_path / "r.log").read_text(encoding="utf-8")
     assert "matrix range [" in log and "rhs range [" in log
+
+
+def test_the_ranges_go_to_the_log_file_not_the_screen(tmp_path: Path) -> None:
+    """The numeric ranges and where the results went are the log file's: the screen has
+    the stages and the one line saying where the results and their log are."""
+    source = write_tables(tmp_path / "case.xlsx", valid_tables())
+    run = subprocess.run(
+        [sys.executable, "-m", "optimizer", "run", str(source), "-o", str(tmp_path / "r.xlsx")],
+        capture_output=True, text=True, check=True)
+    screen = run.stdout + run.stderr
+    assert "range [" not in screen
+    assert "results written to" not in screen
+    assert screen.count("results written") == 1
+    assert f"{tmp_path / 'r.xlsx'}: results written (log: {tmp_path / 'r.log'})." in screen
+    log = (tmp_path / "r.log").read_text(encoding="utf-8")
+    assert "matrix range [" in log and f"results written to {tmp_path / 'r.xlsx'}" in log
