@@ -7,10 +7,12 @@ from collections import defaultdict
 from base_case.assumptions import EXPANSIONS, A, assumed, quartile, tidy
 from base_case.figures import Figure, PublicFigures, Record, Row, cited
 from base_case.geography import CONSUMPTION_WEIGHTS, REGIONS, Geography
+from base_case.growth import BASE_YEAR, Growth, growth_rates
 from base_case.minerals import (
     LI_DEFINITION,
     LI_PER_LI2CO3,
     MINERALS,
+    PERIODS,
     PRICE_YEAR,
     REE,
     RESIDUAL,
@@ -38,6 +40,7 @@ class Supply:
             self.price[spec.mineral], self.price_2024[spec.mineral] = self._prices(spec)
         self.world_demand = {m.mineral: self._world_demand(m) for m in MINERALS}
         self.demand = {m.mineral: self._demand(m) for m in MINERALS}
+        self.growth: dict[str, Growth] = growth_rates(figures)
 
     # ------------------------------------------------------------ production
 
@@ -374,6 +377,38 @@ class Supply:
                 f"world demand = {world_words}")
         return result
 
+    def demand_in(self, mineral: str, region: str, period: str) -> Figure:
+        """A region's demand in a period (t/yr): its 2025 demand grown to the period's
+        year (:mod:`base_case.growth`); the 2025 figure where the mineral does not grow."""
+        base = self.demand[mineral][region]
+        growth = self.growth.get(mineral)
+        if growth is None:
+            return base
+        year = int(period[:4])
+        source, url = cited(growth.rows)
+        if growth.assumption:
+            source = f"planning assumption: {growth.assumption}; {source}"
+        return Figure(
+            tidy(float(base.value) * growth.factor(year)), base.unit,
+            f"{base.source}; {source}", base.url or url,
+            f"{base.value} t/yr in {BASE_YEAR} × {growth.factor(year):.4f} = (1 + "
+            f"{growth.rate:.4f})^{year - BASE_YEAR} ({growth.words}); {BASE_YEAR} demand: "
+            f"{base.derivation}")
+
+    def world_output(self, mineral: str) -> float:
+        """World refined output of 2025 (refineries and recyclers), t/yr."""
+        return sum(v for v, _, _ in self.refine[mineral].values()) + sum(
+            v for v, _, _ in self.recycle[mineral].values())
+
+    def capacity_growth(self, mineral: str, year: int) -> float:
+        """Capacity in ``year`` ÷ 2025 capacity (``committed_capacity``): max(1, world
+        demand in ``year`` ÷ 2025 world refined output); 1 where demand does not grow."""
+        growth = self.growth.get(mineral)
+        if growth is None or year <= BASE_YEAR:
+            return 1.0
+        demand = self.world_demand[mineral][0] * growth.factor(year)
+        return max(1.0, A("committed_capacity") * demand / self.world_output(mineral))
+
     # ------------------------------------------------------------ tables
 
 
@@ -459,7 +494,66 @@ class Supply:
                                            f"{expansion.project}: {expansion.capex_words}")
             record["lifetime_years"] = assumed("expansion_lifetime_years")
             record["online_period"] = expansion.online_period
+        records.update(self._committed())
         return list(records.values())
+
+    def _committed(self) -> dict[str, Record]:
+        """Committed capacity of growing minerals (``committed_rule``): per region, stage
+        and year 2026-2030 the year's rise of :meth:`capacity_growth` × the region's 2025
+        capacity, expandable at capex 0 from January of that year; like existing capacity,
+        its 2025 output part at the region's cost-curve position and its spare part
+        (``-spare``) at the spare-capacity cost, so the cost curve grows in step."""
+        records: dict[str, Record] = {}
+        order = [r[0] for r in REGIONS]
+        years = sorted({int(p[:4]) for p in PERIODS})
+        for spec in MINERALS:
+            m = spec.mineral
+            growth = self.growth.get(m)
+            if growth is None:
+                continue
+            source, url = cited(growth.rows)
+            source = f"planning assumption: committed_capacity; {source}"
+            stages = (("mine", self.mine[m]), ("refine", self.refine[m]),
+                      ("recycle", self.recycle[m]))
+            for stage, table in stages:
+                for region in sorted(table, key=order.index):
+                    output = table[region][0]
+                    parts = ((f"{region}-{m}-{stage}", output, "2025 output", False),
+                             (f"{region}-{m}-{stage}", output / A("utilisation") - output,
+                              "2025 spare capacity", True))
+                    for year in years:
+                        before, after = (self.capacity_growth(m, year - 1),
+                                         self.capacity_growth(m, year))
+                        for stem, base, words, spare in parts:
+                            added = tidy(base * (after - before))
+                            if added <= 0:
+                                continue
+                            name = f"{stem}-{year}" + ("-spare" if spare else "")
+                            record: Record = {
+                                "facility": name, "region": region, "mineral": m,
+                                "stage": stage,
+                                "capacity_t": Figure(0, "t/yr", "definition: new facility", "",
+                                                     f"committed capacity online in {year}"),
+                                "unit_cost_per_t": self._cost(m, region, stage, spare),
+                            }
+                            if stage == "refine":
+                                record["yield"] = self._yield(m)
+                            record["expandable_t"] = Figure(
+                                added, "t/yr", source, url,
+                                f"{region}'s {words} ({stage}) {base:,.1f} t/yr × "
+                                f"({after:.4f} − {before:.4f}), the rise in {year} of max(1, "
+                                f"world demand ÷ 2025 world refined output "
+                                f"{self.world_output(m):,.0f} t); world demand = "
+                                f"{self.world_demand[m][0]:,.0f} t/yr in {BASE_YEAR} × "
+                                f"(1 + {growth.rate:.4f})^(year − {BASE_YEAR}) "
+                                f"({growth.words})")
+                            record["capex_per_t"] = Figure(
+                                0, "USD per t/yr", "definition: committed capacity", "",
+                                "an announced project its owners finance: capex 0 in the "
+                                "case, not the zone's expansion finance (docs/model.md §5)")
+                            record["online_period"] = f"{year}H1"
+                            records[name] = record
+        return records
 
     def _capacity(self, mineral: str, stage: str, expandable: bool = True
                   ) -> dict[str, float]:
