@@ -356,8 +356,10 @@ RULES: dict[str, str] = {
                    "difference to the USGS world total to XW, so world totals match USGS.",
     "refining_rule": "Refinery capacity from USGS refinery tables where they exist (copper, "
                      "gallium); else processing shares of world output (rare earths: China 92% "
-                     "(IEA 2024), the US its USGS output, Malaysia the rest; lithium, cobalt, "
-                     "nickel: IEA 2019 shares; graphite: China 90% (IEA)), the rest refined "
+                     "(IEA 2024), the US its USGS output, Malaysia the rest; lithium: China "
+                     "70% (IEA 2024), Chile and Argentina the rest in their 2019 proportions "
+                     "(20.7%, 7.1%); cobalt, nickel: IEA 2019 shares, no newer complete set; "
+                     "graphite: China 90% (IEA)), the rest refined "
                      "where mined pro rata; antimony, tungsten, manganese, PGM, gallium and "
                      "germanium refined where mined.",
     "nickel_rule": "Indonesia refines all its ore (ore export ban since 2020: no concentrate "

@@ -172,19 +172,25 @@ class Supply:
         key = {"lithium": "lithium_processing", "cobalt": "cobalt_processing",
                "nickel": "nickel_processing", "graphite": "graphite_battery_grade"}[m]
         listed = self.f.find("refining_share.csv", mineral=key)
+        percent, newer = self._shares(m, listed)
+        said: dict[str, list[str]] = {}
         for row in listed:
             region = self.geo.region_of(row["country"])
             if region == "ID":
                 continue  # Indonesia refines its own ore (the ore export ban)
             value, rows = shares.get(region, (0.0, []))
-            shares[region] = (value + row.number("share_pct") / 100 * basis, [*rows, row])
+            shares[region] = (value + percent[row["country"]] / 100 * basis,
+                              [*rows, row, *newer])
+            said.setdefault(region, []).append(f"{percent[row['country']]:.4g}% "
+                                               f"{row['country']}")
         rest = world - sum(v for v, _ in shares.values())
         others = {r: v for r, (v, _, _) in mine.items() if r not in shares}
+        when = (f"China's {newer[0]['year']} share, the rest in the {listed[0]['year']} "
+                "proportions" if newer else f"{listed[0]['year']} shares")
         result = {
             region: (value, rows, (
                 "own mine output (nickel ore export ban since 2020)" if region == "ID"
-                else f"{', '.join(r['share_pct'] + '% ' + r['country'] for r in rows)} of "
-                f"{basis_words} ({listed[0]['year']} shares)"))
+                else f"{', '.join(said[region])} of {basis_words} ({when})"))
             for region, (value, rows) in shares.items()
         }
         for region, value in others.items():
@@ -193,6 +199,18 @@ class Supply:
                                   "refined where mined: the output the listed refiners do "
                                   "not take, pro rata to mine output")
         return result, {}
+
+    def _shares(self, mineral: str, listed: list[Row]) -> tuple[dict[str, float], list[Row]]:
+        """Processing shares (%) by listed country, and the newer rows they rest on:
+        lithium takes China's 2024 share (IEA GCMO 2025) and scales the other 2019 shares
+        to the rest; the others keep the listed shares."""
+        percent = {r["country"]: r.number("share_pct") for r in listed}
+        if mineral != "lithium":
+            return percent, []
+        china = self.f.one("additional.csv", item="lithium_refining_china_2024")
+        scale = (100 - china.number("value")) / (100 - percent["China"])
+        return {c: china.number("value") if c == "China" else v * scale
+                for c, v in percent.items()}, [china]
 
     def _copper(self) -> tuple[dict[str, tuple[float, list[Row], str]],
                                dict[str, tuple[float, list[Row], str]]]:
@@ -323,13 +341,22 @@ class Supply:
             row = self.f.one("demand.csv", mineral="graphite_natural")
             return row.number("value"), f"US apparent consumption 2025e {row['value']} t", [row]
         if m == "pgm":
+            # on the basis of world supply, mine output: USGS apparent consumption includes
+            # the US's own secondary production, so the metal recycled from US catalytic
+            # converters comes off it
             rows = [self.f.one("additional.csv", item=f"us_consumption_{x}_2021_2025")
                     for x in ("palladium", "platinum")]
             spike = [self.f.one("demand.csv", mineral=x) for x in ("palladium", "platinum")]
-            return sum(r.number("value") for r in rows), (
+            recycled = [self.f.one("additional.csv", item=f"us_pgm_recycled_{x}_2025")
+                        for x in ("palladium", "platinum")]
+            gross = sum(r.number("value") for r in rows)
+            return gross - sum(r.number("value") for r in recycled), (
                 f"US apparent consumption, 2021-2025 average: Pd {rows[0]['value']} t + Pt "
                 f"{rows[1]['value']} t (2025e alone: {spike[0]['value']} + {spike[1]['value']} "
-                "t, a spike with investment and stock changes)"), [*rows, *spike]
+                "t, a spike with investment and stock changes), less the Pd "
+                f"{recycled[0]['value']} t + Pt {recycled[1]['value']} t recovered from US "
+                "catalytic converters in 2025, which apparent consumption includes: demand "
+                "for mined metal, the basis of world supply"), [*rows, *spike, *recycled]
         if m == "antimony":
             average = self.f.one("additional.csv", item="us_consumption_antimony_2021_2025")
             latest = self.f.one("demand.csv", mineral="antimony")
