@@ -303,7 +303,7 @@ def test_calm_cobalt_shortfall_is_the_quota_gap(outcome: Any, report: Any) -> No
     assert report.shortfall_t["calm"] == {"cobalt": pytest.approx(gap, rel=1e-4)}
     # 67,703 t while demand was flat at the IEA's 215,000 t; growing 6.99% a year (the
     # IEA's +50% 2024-2030) it is 230,000 t in 2026 and 246,000 t in 2027, against the
-    # same 87,000 t of DRC exports and 94,149 t/yr of other mines
+    # same 87,000 t of DRC exports and 94,109 t/yr of other mines
     assert gap == pytest.approx(113_887, rel=1e-3)
     extended = {f"{year}H{half}" for year in (2028, 2029) for half in (1, 2)}
     assert report.shortfall_t["drc_cobalt_quota"]["cobalt"] == pytest.approx(

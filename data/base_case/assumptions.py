@@ -57,11 +57,11 @@ ASSUMPTIONS: dict[str, Assumption] = {
         "once demand passes the world's 2025 refined output: capacity in year Y = 2025 "
         "capacity × max(1, world demand in Y ÷ 2025 world refined output), at the region's "
         "cost-curve position, so the market keeps its 2025 margin and geography. The IEA "
-        "finds announced projects cover stated-policies demand for nickel, cobalt, graphite "
-        "and rare earths to 2035 and dates the copper and lithium gaps to 2035 (GCMO 2025, "
-        "data/sources/additional.csv): no shortfall before 2030 comes from missing "
-        "capacity. Expandable at capex 0 (docs/model.md §5), it is not the zone's "
-        "expansion finance."),
+        "finds announced projects cover stated-policies demand for nickel, cobalt and rare "
+        "earths in 2035, sees no volume risk for graphite and dates the copper and lithium "
+        "gaps to 2035 (GCMO 2025, data/sources/additional.csv): no shortfall before 2030 "
+        "comes from missing capacity. Expandable at capex 0 (docs/model.md §5), it is not "
+        "the zone's expansion finance."),
     "fold_share": Assumption(
         0.01, "share of world output",
         "A region making less than 1% of a mineral's world output at a stage (the US "
