@@ -217,6 +217,27 @@ def test_demand_fits_within_existing_and_committed_capacity() -> None:
                for f in data.facilities if f.expandable_t > 0)
 
 
+@pytest.mark.parametrize(("mineral", "four_years"), [
+    ("lithium", 2.46 ** (4 / 6)),  # +146% 2024-2030 (IEA STEPS)
+    ("ndpr", 1.45 ** (4 / 6)), ("dytb", 1.45 ** (4 / 6)),  # rare earths +45%
+    ("graphite", 1.5 ** (4 / 6)), ("cobalt", 1.5 ** (4 / 6)),  # low end of +50-75%
+    ("nickel", 2 ** (4 / 16)),  # × 2 2024-2040
+    ("copper", (34 / 27) ** (4 / 16)),  # 27 to 34 Mt 2024-2040
+    ("gallium", 1.0), ("germanium", 1.0), ("antimony", 1.0), ("tungsten", 1.0),
+    ("manganese", 1.0), ("pgm", 1.0),  # no published growth: flat
+])
+def test_demand_grows_at_the_published_constant_rates(mineral: str, four_years: float) -> None:
+    """World demand in 2030 ÷ 2026: the IEA's stated-policies growth at a constant yearly
+    rate, over four years; both half-years of a year alike."""
+    data, _ = load(CASE)
+
+    def world(period: str) -> float:
+        return sum(d.demand_t for d in data.demand if d.mineral == mineral and d.period == period)
+
+    assert world("2030H1") / world("2026H1") == pytest.approx(four_years, rel=2e-3)
+    assert world("2030H2") == pytest.approx(world("2030H1"), rel=1e-9)
+
+
 # ---------------------------------------------------------------- regression
 # Read from the optimizer's own results tables (data/base_case/report.py), as
 # optimizer run --compare-policy writes them.
