@@ -78,6 +78,18 @@ class Facility:
     lifetime_years: float
     online_period: str
 
+    @property
+    def committed(self) -> bool:
+        """Expandable at no capex: capacity already committed (an announced project, a
+        plan's kept expansion) that the model may use from ``online_period``, not an
+        expansion the zone finances (docs/model.md §5)."""
+        return self.expandable_t > 0 and self.capex_per_t == 0
+
+    @property
+    def financed(self) -> bool:
+        """Expandable at a capex: an expansion the zone may finance."""
+        return self.expandable_t > 0 and self.capex_per_t > 0
+
 
 @dataclass(frozen=True, slots=True)
 class Route:

@@ -27,7 +27,7 @@ from optimizer.sweep.policy import (
 )
 from tests.solved import collected
 from tests.test_sensitivity import floored_case, solve_ranged
-from tests.workbooks import case, demand, facility
+from tests.workbooks import case, demand, facility, solved
 
 Tables = dict[str, pd.DataFrame]
 
@@ -109,7 +109,8 @@ def test_switched_off_leaves_no_instrument_and_the_rest_alone(
     bare = switched_off(data, present)
     assert instruments(bare) == ()
     assert all(p.floor_price_per_t is None for p in bare.prices)
-    assert bare.stockpiles == () and all(f.expandable_t == 0 for f in bare.facilities)
+    assert bare.stockpiles == () and all(f.expandable_t == 0 or f.committed
+                                         for f in bare.facilities)
     assert (bare.demand, bare.routes, bare.offtakes, bare.disruptions) == (
         data.demand, data.routes, data.offtakes, data.disruptions)
     assert [(p.mineral, p.period, p.market_price_per_t) for p in bare.prices] == [
@@ -188,3 +189,41 @@ def test_a_case_without_instruments_has_only_the_package(tmp_path: Path) -> None
     policy = headlines[headlines["sheet"] == "policy"]["headline"].tolist()
     assert policy == ["The input has no floors, stockpiles or expansions to compare the plan "
                       "without."]
+
+
+def test_committed_capacity_stays_when_expansions_are_switched_off(tmp_path: Path) -> None:
+    """Two one-year periods, undiscounted; M needs 10 t a year. ``old`` makes 6 t/yr at 2;
+    ``new``, committed (expandable 4 t/yr at capex 0, online p2), at 3; ``fin``, an
+    expansion online from p1 at 1 and capex 0.5 per t/yr over a one-year life (0.5 a year,
+    1 over the horizon; 5 overnight). The package builds fin to 10: 10 capex + 10 + 10 = 30. Without
+    expansions fin is gone but new stays: p1 12 + 4 t short at 100, p2 12 + 12 = 436
+    (824 were new removed too). Only fin counts as the zone's expansion finance."""
+    data = case(tmp_path, periods={"p1": 1.0, "p2": 1.0}, minerals={"m": 100.0},
+                facilities=[
+                    facility("old", "M", 6, 2),
+                    facility("new", "M", 0, 3, expandable_t=4, capex_per_t=0,
+                             online_period="p2"),
+                    facility("fin", "M", 0, 1, expandable_t=10, capex_per_t=0.5,
+                             lifetime_years=1),
+                ], demand=[demand("M", 10)])
+    assert [(f.facility, f.committed, f.financed) for f in data.facilities] == [
+        ("old", False, False), ("new", True, False), ("fin", False, True)]
+    assert instruments(data) == ("expansions",)
+    off = switched_off(data, ("expansions",))
+    assert [(f.facility, f.expandable_t) for f in off.facilities] == [
+        ("old", 0.0), ("new", 4.0), ("fin", 0.0)]
+    assert instruments(off) == ()
+    outcome = solved(data)
+    compared = compare_policy(outcome, SolverOptions())
+    sheet = policy_sheet(compared, ["m"])
+    assert _row(sheet, PACKAGE, ALL)["expected_cost"] == pytest.approx(30)
+    assert _row(sheet, BASELINE, ALL)["expected_cost"] == pytest.approx(436)
+    assert _row(sheet, BASELINE, ALL)["shortfall_avoided_t"] == pytest.approx(4)
+    tables = collected(outcome, policy=sheet).complete()
+    expansions = tables["expansions"].set_index("facility")
+    assert expansions.loc["new", "committed"] == "yes"
+    assert expansions.loc["fin", "committed"] == "no"
+    assert expansions.loc["fin", "built_t"] == pytest.approx(10)
+    assert expansions.loc["new", "capex"] == 0
+    headlines = tables["headlines"]["headline"].tolist()
+    assert any(h.startswith("1 of 1 expansions chosen, 5.00 USD") for h in headlines)

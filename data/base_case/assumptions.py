@@ -44,6 +44,24 @@ ASSUMPTIONS: dict[str, Assumption] = {
     "us_consumption_weight": Assumption(
         0.08, "share of world demand",
         "US share of world demand where USGS publishes no US consumption (lithium, tungsten)."),
+    "graphite_cobalt_growth": Assumption(
+        0.5, "growth of total demand 2024-2030",
+        "The IEA's stated-policies growth of graphite and cobalt demand 2024-2030 is "
+        "published as one range, 50-75% (data/sources/additional.csv); the case takes its "
+        "low end for both: graphite demand only doubles 2024-2040 (GCMO 2025; +30% by 2030 "
+        "at a constant rate), and cobalt's 2025 output already runs 44% above the IEA's demand."),
+    "committed_capacity": Assumption(
+        1.0, "× world demand ÷ 2025 world refined output",
+        "Committed and announced projects, online each January, keep every region's mine, "
+        "refinery and recycling capacity of a growing mineral in step with world demand "
+        "once demand passes the world's 2025 refined output: capacity in year Y = 2025 "
+        "capacity × max(1, world demand in Y ÷ 2025 world refined output), at the region's "
+        "cost-curve position, so the market keeps its 2025 margin and geography. The IEA "
+        "finds announced projects cover stated-policies demand for nickel, cobalt and rare "
+        "earths in 2035, sees no volume risk for graphite and dates the copper and lithium "
+        "gaps to 2035 (GCMO 2025, data/sources/additional.csv): no shortfall before 2030 "
+        "comes from missing capacity. Expandable at capex 0 (docs/model.md §5), it is not "
+        "the zone's expansion finance."),
     "fold_share": Assumption(
         0.01, "share of world output",
         "A region making less than 1% of a mineral's world output at a stage (the US "
@@ -338,8 +356,10 @@ RULES: dict[str, str] = {
                    "difference to the USGS world total to XW, so world totals match USGS.",
     "refining_rule": "Refinery capacity from USGS refinery tables where they exist (copper, "
                      "gallium); else processing shares of world output (rare earths: China 92% "
-                     "(IEA 2024), the US its USGS output, Malaysia the rest; lithium, cobalt, "
-                     "nickel: IEA 2019 shares; graphite: China 90% (IEA)), the rest refined "
+                     "(IEA 2024), the US its USGS output, Malaysia the rest; lithium: China "
+                     "70% (IEA 2024), Chile and Argentina the rest in their 2019 proportions "
+                     "(20.7%, 7.1%); cobalt, nickel: IEA 2019 shares, no newer complete set; "
+                     "graphite: China 90% (IEA)), the rest refined "
                      "where mined pro rata; antimony, tungsten, manganese, PGM, gallium and "
                      "germanium refined where mined.",
     "nickel_rule": "Indonesia refines all its ore (ore export ban since 2020: no concentrate "
@@ -352,10 +372,22 @@ RULES: dict[str, str] = {
                    "IEA cobalt demand 2023, ICSG refined copper usage 2024) where it is below "
                    "world refined output, else world refined output; nickel: 2025 output "
                    "less the INSG's 2024 primary market surplus (IEA's 2023 demand lags 2025 "
-                   "output by 20%); flat over "
-                   "2026-2030. US demand: USGS apparent consumption 2025e (rare earths × "
-                   "content shares; germanium 2019; PGM and antimony, whose 2025 figures "
-                   "spiked, the 2021-2025 average); the rest split by CONSUMPTION_WEIGHTS.",
+                   "output by 20%); these stand for 2025. Growth (data/base_case/growth.py): "
+                   "× (1 + r)^(year − 2025), r the IEA stated-policies (STEPS) rate: lithium "
+                   "+146% and rare earths (NdPr, Dy/Tb) +45% 2024-2030, graphite and cobalt "
+                   "+50% (graphite_cobalt_growth), nickel × 2 and copper 27 to 34 Mt "
+                   "2024-2040 at a constant rate; gallium, germanium, antimony, tungsten, "
+                   "manganese and PGM flat (no published growth). US demand: USGS apparent "
+                   "consumption 2025e (rare earths × content shares; germanium 2019; PGM and "
+                   "antimony, whose 2025 figures spiked, the 2021-2025 average); the rest "
+                   "split by CONSUMPTION_WEIGHTS.",
+    "committed_rule": "Each year 2026-2030 a growing mineral's committed capacity comes "
+                      "online in January (facility '<region>-<mineral>-<stage>-<year>', "
+                      "expandable at capex 0 from <year>H1): the region's 2025 capacity × "
+                      "the rise that year of max(1, world demand ÷ 2025 world refined "
+                      "output) (committed_capacity), split like existing capacity: its 2025 "
+                      "output part at the region's cost-curve position, its spare part "
+                      "('<...>-<year>-spare') at the spare-capacity cost.",
     "price_rule": "Market price: the USGS 2025 annual average (Dy/Tb: 2024; tungsten: APT at "
                   "Rotterdam, end-2025 spot, the only published APT price) in USD per t of "
                   "the refined product, all periods; lithium per t Li; PGM the Pd and Pt "
@@ -378,7 +410,8 @@ RULES: dict[str, str] = {
                   "target = the 60-day target × a criticality multiple (China refines 75% "
                   "or more of world output: × 3; 50% or more: × 1.5; else × 0.5) of US "
                   "demand; starts empty; releases only while a supply disruption of its "
-                  "mineral is active (docs/model.md §6.6); budget 11.67 bn USD.",
+                  "mineral is active (docs/model.md §6.6); budget 11.67 bn USD. US demand: "
+                  "2026's.",
     "offtake_rule": "All US NdPr separation output of 2025e (8,900 t REO × 0.2 = 1,780 t/yr) "
                     "is bought at 110,000 USD/t take-or-pay, 2026H1-2030H2.",
     "drc_rule": "DRC quota, in force for 2026 and 2027 in every scenario: (96,600 − 9,600 t "

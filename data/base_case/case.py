@@ -51,13 +51,24 @@ class Case(Supply, Trade, Vault, Scenarios, Defence):
 
 
     def demand_rows(self) -> list[Record]:
+        """One row per region and mineral, all periods; per period where demand grows."""
         order = [r[0] for r in REGIONS]
         return [
-            {"region": region, "mineral": spec.mineral, "period": "*",
-             "demand_t": self.demand[spec.mineral][region]}
+            {"region": region, "mineral": spec.mineral, "period": period,
+             "demand_t": self.demand_in(spec.mineral, region, period)
+             if period != "*" else self.demand[spec.mineral][region]}
             for spec in MINERALS
             for region in sorted(self.demand[spec.mineral], key=order.index)
+            for period in (PERIODS if spec.mineral in self.growth else ("*",))
         ]
+
+    def demand_table(self) -> list[Record]:
+        """The demand rows, a defence row (:meth:`defence_demand`) replacing the plain row
+        of its region, mineral and period, or added where demand is flat."""
+        rows = {(r["region"], r["mineral"], r["period"]): r for r in self.demand_rows()}
+        rows.update({(r["region"], r["mineral"], r["period"]): r
+                     for r in self.defence_demand()})
+        return list(rows.values())
 
     def prices(self) -> list[Record]:
         floor_row = self.f.one("additional.csv", item="ndpr_floor_price")
@@ -107,7 +118,7 @@ class Case(Supply, Trade, Vault, Scenarios, Defence):
             "periods": self.periods(),
             "facilities": self.facilities(),
             "routes": self.routes(),
-            "demand": [*self.demand_rows(), *self.defence_demand()],
+            "demand": self.demand_table(),
             "prices": self.prices(),
             "stockpiles": self.stockpiles(),
             "offtakes": self.offtakes(),

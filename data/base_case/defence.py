@@ -14,6 +14,7 @@ each with its reasoning.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ class Defence:
 
     f: PublicFigures
     demand: dict[str, dict[str, Figure]]
+    demand_in: Callable[[str, str, str], Figure]  # Supply.demand_in
 
     def _dfars(self) -> tuple[str, str]:
         return cited([self.f.one("additional.csv", item="dfars_origin_rule")])
@@ -71,7 +73,7 @@ class Defence:
         ruled = [p for p in PERIODS if int(p[:4]) >= start]
         return [
             {"region": "US", "mineral": mineral, "period": period,
-             "demand_t": self.demand[mineral]["US"],
+             "demand_t": self.demand_in(mineral, "US", period),
              "certified_share": assumed(share)}
             for mineral, share in RULED.items() for period in ruled
         ]

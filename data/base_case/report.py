@@ -48,7 +48,9 @@ class Report:
     calm_levels: dict[str, list[float]]  # stockpile -> calm level at the end of each period
     cover_going_in: dict[str, dict[str, float]]  # scenario -> stockpile -> days of cover
     leaves: dict[str, str]  # scenario -> the period it leaves the trunk
-    builds: dict[str, float]  # facility -> t/yr
+    builds: dict[str, float]  # financed facility -> t/yr built
+    # (mineral, stage) -> (2025 capacity, committed capacity offered by 2030, built), t/yr
+    committed: dict[tuple[str, str], tuple[float, float, float]]
     floor_gap: dict[str, tuple[float, float, float, str]]  # mineral -> (calm gap in the
     # first period, widest gap, its share of the floor, its scenario and period)
     border_by_mineral: dict[str, float]  # mineral -> expected discounted USD paid
@@ -109,7 +111,16 @@ def headlines(o: Outcome) -> Report:
         going_in = cover_going_in(o, sheets, s.scenario, at)
         cover[s.scenario] = {k.stockpile: going_in[k.stockpile] for k in data.stockpiles
                              if any(r.mineral in (None, k.mineral) for r in rows)}
-    built = sheets["expansions"]
+    expansions = sheets["expansions"]
+    built = expansions[expansions["committed"] == "no"]
+    committed: dict[tuple[str, str], tuple[float, float, float]] = {}
+    for r in expansions[expansions["committed"] == "yes"].to_dict("records"):
+        key = (str(r["mineral"]), str(r["stage"]))
+        existing, offered, used = committed.get(key, (sum(
+            f.capacity_t for f in data.facilities
+            if (f.mineral, f.stage) == key), 0.0, 0.0))
+        committed[key] = (existing, offered + float(r["expandable_t"]),
+                          used + float(r["built_t"]))
     prices = sheets["prices"]
     refined = prices[(prices["stage"] == "refined") & prices["floor_price_per_t"].notna()]
     floor_gap: dict[str, tuple[float, float, float, str]] = {}
@@ -155,6 +166,7 @@ def headlines(o: Outcome) -> Report:
         leaves=leaves,
         builds={str(f): float(v) for f, v in zip(built["facility"], built["built_t"],
                                                  strict=True) if v > 1e-6},
+        committed=committed,
         floor_gap=floor_gap,
         border_by_mineral=border,
         price_gap_support=support.pop(ZONE, 0.0),
@@ -217,8 +229,8 @@ def headline_markdown(r: Report) -> str:
     """The generated part of docs/base_case.md, between :data:`BEGIN` and :data:`END`."""
     return "\n".join([BEGIN, "", *_run(r), "", *_headlines(r), "", *_policy(r), "",
                       *_costs(r), "", *_shortfalls(r), "", *_vault(r), "", *_cover(r), "",
-                      *_builds(r), "", *_floors(r), "", *_calibration_table(r), "",
-                      *_dependence(r), "",
+                      *_builds(r), "", *_committed(r), "", *_floors(r), "",
+                      *_calibration_table(r), "", *_dependence(r), "",
                       *origin_rule_markdown(r.origin), "", END])
 
 
@@ -296,6 +308,14 @@ def _cover(r: Report) -> list[str]:
 def _builds(r: Report) -> list[str]:
     return ["| facility | built, t/yr |", "|---|---:|",
             *(f"| {f} | {v:,.1f} |" for f, v in r.builds.items())]
+
+
+def _committed(r: Report) -> list[str]:
+    out = ["| committed capacity (capex 0) | 2025 capacity, t/yr | online by 2030, t/yr "
+           "| built by the plan, t/yr |", "|---|---:|---:|---:|"]
+    out += [f"| {m} {stage} | {existing:,.0f} | {offered:,.0f} ({offered / existing:.0%}) "
+            f"| {used:,.0f} |" for (m, stage), (existing, offered, used) in r.committed.items()]
+    return out
 
 
 def _floors(r: Report) -> list[str]:

@@ -7,10 +7,12 @@ from collections import defaultdict
 from base_case.assumptions import EXPANSIONS, A, assumed, quartile, tidy
 from base_case.figures import Figure, PublicFigures, Record, Row, cited
 from base_case.geography import CONSUMPTION_WEIGHTS, REGIONS, Geography
+from base_case.growth import BASE_YEAR, Growth, growth_rates
 from base_case.minerals import (
     LI_DEFINITION,
     LI_PER_LI2CO3,
     MINERALS,
+    PERIODS,
     PRICE_YEAR,
     REE,
     RESIDUAL,
@@ -38,6 +40,7 @@ class Supply:
             self.price[spec.mineral], self.price_2024[spec.mineral] = self._prices(spec)
         self.world_demand = {m.mineral: self._world_demand(m) for m in MINERALS}
         self.demand = {m.mineral: self._demand(m) for m in MINERALS}
+        self.growth: dict[str, Growth] = growth_rates(figures)
 
     # ------------------------------------------------------------ production
 
@@ -169,19 +172,25 @@ class Supply:
         key = {"lithium": "lithium_processing", "cobalt": "cobalt_processing",
                "nickel": "nickel_processing", "graphite": "graphite_battery_grade"}[m]
         listed = self.f.find("refining_share.csv", mineral=key)
+        percent, newer = self._shares(m, listed)
+        said: dict[str, list[str]] = {}
         for row in listed:
             region = self.geo.region_of(row["country"])
             if region == "ID":
                 continue  # Indonesia refines its own ore (the ore export ban)
             value, rows = shares.get(region, (0.0, []))
-            shares[region] = (value + row.number("share_pct") / 100 * basis, [*rows, row])
+            shares[region] = (value + percent[row["country"]] / 100 * basis,
+                              [*rows, row, *newer])
+            said.setdefault(region, []).append(f"{percent[row['country']]:.4g}% "
+                                               f"{row['country']}")
         rest = world - sum(v for v, _ in shares.values())
         others = {r: v for r, (v, _, _) in mine.items() if r not in shares}
+        when = (f"China's {newer[0]['year']} share, the rest in the {listed[0]['year']} "
+                "proportions" if newer else f"{listed[0]['year']} shares")
         result = {
             region: (value, rows, (
                 "own mine output (nickel ore export ban since 2020)" if region == "ID"
-                else f"{', '.join(r['share_pct'] + '% ' + r['country'] for r in rows)} of "
-                f"{basis_words} ({listed[0]['year']} shares)"))
+                else f"{', '.join(said[region])} of {basis_words} ({when})"))
             for region, (value, rows) in shares.items()
         }
         for region, value in others.items():
@@ -190,6 +199,18 @@ class Supply:
                                   "refined where mined: the output the listed refiners do "
                                   "not take, pro rata to mine output")
         return result, {}
+
+    def _shares(self, mineral: str, listed: list[Row]) -> tuple[dict[str, float], list[Row]]:
+        """Processing shares (%) by listed country, and the newer rows they rest on:
+        lithium takes China's 2024 share (IEA GCMO 2025) and scales the other 2019 shares
+        to the rest; the others keep the listed shares."""
+        percent = {r["country"]: r.number("share_pct") for r in listed}
+        if mineral != "lithium":
+            return percent, []
+        china = self.f.one("additional.csv", item="lithium_refining_china_2024")
+        scale = (100 - china.number("value")) / (100 - percent["China"])
+        return {c: china.number("value") if c == "China" else v * scale
+                for c, v in percent.items()}, [china]
 
     def _copper(self) -> tuple[dict[str, tuple[float, list[Row], str]],
                                dict[str, tuple[float, list[Row], str]]]:
@@ -320,13 +341,22 @@ class Supply:
             row = self.f.one("demand.csv", mineral="graphite_natural")
             return row.number("value"), f"US apparent consumption 2025e {row['value']} t", [row]
         if m == "pgm":
+            # on the basis of world supply, mine output: USGS apparent consumption includes
+            # the US's own secondary production, so the metal recycled from US catalytic
+            # converters comes off it
             rows = [self.f.one("additional.csv", item=f"us_consumption_{x}_2021_2025")
                     for x in ("palladium", "platinum")]
             spike = [self.f.one("demand.csv", mineral=x) for x in ("palladium", "platinum")]
-            return sum(r.number("value") for r in rows), (
+            recycled = [self.f.one("additional.csv", item=f"us_pgm_recycled_{x}_2025")
+                        for x in ("palladium", "platinum")]
+            gross = sum(r.number("value") for r in rows)
+            return gross - sum(r.number("value") for r in recycled), (
                 f"US apparent consumption, 2021-2025 average: Pd {rows[0]['value']} t + Pt "
                 f"{rows[1]['value']} t (2025e alone: {spike[0]['value']} + {spike[1]['value']} "
-                "t, a spike with investment and stock changes)"), [*rows, *spike]
+                "t, a spike with investment and stock changes), less the Pd "
+                f"{recycled[0]['value']} t + Pt {recycled[1]['value']} t recovered from US "
+                "catalytic converters in 2025, which apparent consumption includes: demand "
+                "for mined metal, the basis of world supply"), [*rows, *spike, *recycled]
         if m == "antimony":
             average = self.f.one("additional.csv", item="us_consumption_antimony_2021_2025")
             latest = self.f.one("demand.csv", mineral="antimony")
@@ -373,6 +403,38 @@ class Supply:
                 f"{'regions other than the US' if us is not None else 'all demand regions'}); "
                 f"world demand = {world_words}")
         return result
+
+    def demand_in(self, mineral: str, region: str, period: str) -> Figure:
+        """A region's demand in a period (t/yr): its 2025 demand grown to the period's
+        year (:mod:`base_case.growth`); the 2025 figure where the mineral does not grow."""
+        base = self.demand[mineral][region]
+        growth = self.growth.get(mineral)
+        if growth is None:
+            return base
+        year = int(period[:4])
+        source, url = cited(growth.rows)
+        if growth.assumption:
+            source = f"planning assumption: {growth.assumption}; {source}"
+        return Figure(
+            tidy(float(base.value) * growth.factor(year)), base.unit,
+            f"{base.source}; {source}", base.url or url,
+            f"{base.value} t/yr in {BASE_YEAR} × {growth.factor(year):.4f} = (1 + "
+            f"{growth.rate:.4f})^{year - BASE_YEAR} ({growth.words}); {BASE_YEAR} demand: "
+            f"{base.derivation}")
+
+    def world_output(self, mineral: str) -> float:
+        """World refined output of 2025 (refineries and recyclers), t/yr."""
+        return sum(v for v, _, _ in self.refine[mineral].values()) + sum(
+            v for v, _, _ in self.recycle[mineral].values())
+
+    def capacity_growth(self, mineral: str, year: int) -> float:
+        """Capacity in ``year`` ÷ 2025 capacity (``committed_capacity``): max(1, world
+        demand in ``year`` ÷ 2025 world refined output); 1 where demand does not grow."""
+        growth = self.growth.get(mineral)
+        if growth is None or year <= BASE_YEAR:
+            return 1.0
+        demand = self.world_demand[mineral][0] * growth.factor(year)
+        return max(1.0, A("committed_capacity") * demand / self.world_output(mineral))
 
     # ------------------------------------------------------------ tables
 
@@ -459,7 +521,66 @@ class Supply:
                                            f"{expansion.project}: {expansion.capex_words}")
             record["lifetime_years"] = assumed("expansion_lifetime_years")
             record["online_period"] = expansion.online_period
+        records.update(self._committed())
         return list(records.values())
+
+    def _committed(self) -> dict[str, Record]:
+        """Committed capacity of growing minerals (``committed_rule``): per region, stage
+        and year 2026-2030 the year's rise of :meth:`capacity_growth` × the region's 2025
+        capacity, expandable at capex 0 from January of that year; like existing capacity,
+        its 2025 output part at the region's cost-curve position and its spare part
+        (``-spare``) at the spare-capacity cost, so the cost curve grows in step."""
+        records: dict[str, Record] = {}
+        order = [r[0] for r in REGIONS]
+        years = sorted({int(p[:4]) for p in PERIODS})
+        for spec in MINERALS:
+            m = spec.mineral
+            growth = self.growth.get(m)
+            if growth is None:
+                continue
+            source, url = cited(growth.rows)
+            source = f"planning assumption: committed_capacity; {source}"
+            stages = (("mine", self.mine[m]), ("refine", self.refine[m]),
+                      ("recycle", self.recycle[m]))
+            for stage, table in stages:
+                for region in sorted(table, key=order.index):
+                    output = table[region][0]
+                    parts = ((f"{region}-{m}-{stage}", output, "2025 output", False),
+                             (f"{region}-{m}-{stage}", output / A("utilisation") - output,
+                              "2025 spare capacity", True))
+                    for year in years:
+                        before, after = (self.capacity_growth(m, year - 1),
+                                         self.capacity_growth(m, year))
+                        for stem, base, words, spare in parts:
+                            added = tidy(base * (after - before))
+                            if added <= 0:
+                                continue
+                            name = f"{stem}-{year}" + ("-spare" if spare else "")
+                            record: Record = {
+                                "facility": name, "region": region, "mineral": m,
+                                "stage": stage,
+                                "capacity_t": Figure(0, "t/yr", "definition: new facility", "",
+                                                     f"committed capacity online in {year}"),
+                                "unit_cost_per_t": self._cost(m, region, stage, spare),
+                            }
+                            if stage == "refine":
+                                record["yield"] = self._yield(m)
+                            record["expandable_t"] = Figure(
+                                added, "t/yr", source, url,
+                                f"{region}'s {words} ({stage}) {base:,.1f} t/yr × "
+                                f"({after:.4f} − {before:.4f}), the rise in {year} of max(1, "
+                                f"world demand ÷ 2025 world refined output "
+                                f"{self.world_output(m):,.0f} t); world demand = "
+                                f"{self.world_demand[m][0]:,.0f} t/yr in {BASE_YEAR} × "
+                                f"(1 + {growth.rate:.4f})^(year − {BASE_YEAR}) "
+                                f"({growth.words})")
+                            record["capex_per_t"] = Figure(
+                                0, "USD per t/yr", "definition: committed capacity", "",
+                                "an announced project its owners finance: capex 0 in the "
+                                "case, not the zone's expansion finance (docs/model.md §5)")
+                            record["online_period"] = f"{year}H1"
+                            records[name] = record
+        return records
 
     def _capacity(self, mineral: str, stage: str, expandable: bool = True
                   ) -> dict[str, float]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from base_case.assumptions import A, assumed, tidy
 from base_case.figures import Figure, PublicFigures, Record, Row, cited
 from base_case.minerals import FIRST, LAST, MINERALS
@@ -15,6 +17,7 @@ class Vault:
     refine: dict[str, dict[str, tuple[float, list[Row], str]]]
     recycle: dict[str, dict[str, tuple[float, list[Row], str]]]
     demand: dict[str, dict[str, Figure]]
+    demand_in: Callable[[str, str, str], Figure]  # Supply.demand_in
 
     def cover_days(self, mineral: str) -> tuple[float, str, str]:
         """Days of US demand the Vault holds of a mineral: the published 60-day target ×
@@ -36,7 +39,7 @@ class Vault:
         records = []
         for spec in MINERALS:
             m = spec.mineral
-            us = self.demand[m]["US"]
+            us = self.demand_in(m, "US", FIRST)  # 2026's demand
             days, name, why = self.cover_days(m)
             cover = tidy(float(us.value) * days / 365)
             size = Figure(cover, "t", f"planning assumption: {name}; {cited([vault])[0]}",

@@ -458,7 +458,8 @@ POLICY_SHEET = ResultSheet(
     "stockpiles, expansion finance) costs and buys: the case solved again with each "
     "instrument alone switched off and with all of them off (baseline), everything else "
     "as the input has it. Switched off: floors, no price row has a floor; stockpiles, no "
-    "stockpile; expansions, every expandable_t is 0. Each run's row 'all', then one row "
+    "stockpile; expansions, every expandable_t with a capex_per_t above 0 is 0 (committed "
+    "capacity, expandable at capex 0, stays). Each run's row 'all', then one row "
     "per mineral; every difference is the run's figure − the package's.",
     (
         ResultColumn("run", "package (this run, every instrument in force), "
@@ -751,6 +752,9 @@ RESULT_SHEETS: tuple[ResultSheet, ...] = (
         (
             FACILITY, REGION, MINERAL, FACILITY_STAGE,
             ResultColumn("online_period", "First period the new capacity can run."),
+            ResultColumn("committed", "yes where capex_per_t is 0: capacity already "
+                         "committed (an announced project) that the plan may use from "
+                         "online_period, not an expansion the zone finances; no otherwise."),
             ResultColumn("expandable_t", "Largest expansion allowed.", "t/yr", TONNES),
             ResultColumn("built_t", "New capacity built.", "t/yr", TONNES),
             ResultColumn("capex", "built_t × capex_per_t: the overnight investment.",

@@ -284,6 +284,7 @@ def _few(names: list[str], most: int = 4) -> str:
 def _expansions(outcome: Outcome, sheets: Sheets) -> list[Headline]:
     currency = outcome.data.settings.currency
     expansions = sheets["expansions"]
+    expansions = expansions[expansions["committed"] == "no"]  # the zone's finance only
     if not len(expansions):
         return [Headline("The input offers no capacity expansion.", 0.0, currency,
                          "expansions")]

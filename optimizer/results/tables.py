@@ -353,19 +353,20 @@ def expansions(solved: Solved) -> pd.DataFrame:
     """``expansions``: one row per expandable facility."""
     annual = solved.derived.annualised_capex
     rows = [
-        (f.facility, f.region, f.mineral, f.stage, f.online_period, f.expandable_t,
+        (f.facility, f.region, f.mineral, f.stage, f.online_period,
+         "yes" if f.committed else "no", f.expandable_t,
          solved.built[i], solved.built[i] * f.capex_per_t,
          solved.built[i] * annual.get(f.facility, 0.0))
         for i, f in enumerate(solved.derived.data.facilities)
         if f.expandable_t > 0
     ]
     frame = pd.DataFrame(rows, columns=[
-        "facility", "region", "mineral", "stage", "online_period", "expandable_t", "built_t",
-        "capex", "annualised_cost"]).astype({"expandable_t": float, "built_t": float,
-                                             "capex": float, "annualised_cost": float})
+        "facility", "region", "mineral", "stage", "online_period", "committed",
+        "expandable_t", "built_t", "capex", "annualised_cost"]).astype(
+        {"expandable_t": float, "built_t": float, "capex": float, "annualised_cost": float})
     for column in ("built_t", "capex", "annualised_cost"):
         frame[column] = clean(frame[column].to_numpy())
-    for column in ("facility", "region", "mineral", "stage", "online_period"):
+    for column in ("facility", "region", "mineral", "stage", "online_period", "committed"):
         frame[column] = frame[column].astype(object)
     return frame
 

@@ -10,7 +10,9 @@ Switching off means:
   support; tariffs stay);
 - stockpiles: no stockpile (no purchases, releases or holding; the budget binds
   nothing);
-- expansions: every facility's ``expandable_t`` set to 0 (no new capacity, no capex).
+- expansions: every financed facility's ``expandable_t`` set to 0 (no new capacity, no
+  capex). Committed capacity (expandable at capex 0, :attr:`optimizer.data.Facility.
+  committed`) is not the zone's finance and stays.
 
 Offtakes, tariffs, origin rules, the scenarios and everything else stay as the input
 has them. Each run is reduced to the sweep's figures (:func:`optimizer.sweep.engine.
@@ -64,7 +66,7 @@ def instruments(data: ModelData) -> tuple[str, ...]:
     has = {
         "floors": any(p.floor_price_per_t is not None for p in data.prices),
         "stockpiles": bool(data.stockpiles),
-        "expansions": any(f.expandable_t > 0 for f in data.facilities),
+        "expansions": any(f.financed for f in data.facilities),
     }
     return tuple(i for i in INSTRUMENTS if has[i])
 
@@ -89,8 +91,8 @@ def switched_off(data: ModelData, off: Sequence[str]) -> ModelData:
     if "stockpiles" in off:
         data = replace(data, stockpiles=())
     if "expansions" in off:
-        data = replace(data, facilities=tuple(replace(f, expandable_t=0.0)
-                                              for f in data.facilities))
+        data = replace(data, facilities=tuple(replace(f, expandable_t=0.0) if f.financed
+                                              else f for f in data.facilities))
     return data
 
 

@@ -357,7 +357,8 @@ SHEETS: tuple[Sheet, ...] = (
             Column(
                 "expandable_t",
                 Kind.NUMBER,
-                "New capacity that may be financed.",
+                "New capacity that may be financed; at capex_per_t 0, capacity already "
+                "committed (an announced project) that the plan may use from online_period.",
                 unit="t/yr",
                 default=0.0,
                 bound=NON_NEGATIVE,
