@@ -96,9 +96,9 @@ def test_the_completion_fixes_every_tree_node_once_below_its_parent(tmp_path: Pa
                 path = tree.paths[completion.donor]
                 assert completion.donor in tree.nodes[completion.node].scenarios
                 assert completion.fixes == path[tree.nodes[completion.node].period:last]
-                for node in completion.fixes:
-                    assert node not in fixed_in  # one solve gives each node its values
-                    fixed_in[node] = number
+                for fixed in completion.fixes:
+                    assert fixed not in fixed_in  # one solve gives each node its values
+                    fixed_in[fixed] = number
         assert sorted(fixed_in) == [n.id for n in tree.nodes if n.period < last]
         for node in tree.nodes:  # a node is fixed no earlier than its parent
             if node.parent is not None and node.period < last:
