@@ -14,7 +14,8 @@ node formulation's run and PH's with each K of ``--ranks`` (more ranks than core
 allowed: oversubscribed), stopped after ``--iterations`` (one bound computed by
 default: memory does not grow with the iterations), and prints every rank's own peak
 resident memory (its ``ru_maxrss``), rank 0's apart, since it alone compiles the node
-formulation (never solved) and writes the results once PH has ended.
+formulation (never solved) and writes the results once PH has ended: rank 0's is given
+at the end of PH and for the whole run.
 
     python benchmarks/hedging.py [--preset tiny] [--scenarios 100] [--families 10]
                                  [--ranks 1 2] [--gap 0.01] [--repeats 1]
@@ -75,30 +76,42 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
 # Runs the optimizer command given in this process under mpiexec and writes this
-# rank's peak resident memory (KiB) to the file named in PEAK_FOLDER/<rank>.
+# rank's peak resident memory (KiB) to PEAK_FOLDER/<rank>: at the end of progressive
+# hedging (its models then freed), then of the whole run.
 _RANK_PEAK = """
 import atexit, os, resource, runpy, sys
 from pathlib import Path
+import optimizer.solve.hedging as hedging
+folder, rank = Path(os.environ["PEAK_FOLDER"]), os.environ.get("OMPI_COMM_WORLD_RANK", "0")
 def _peak() -> None:
-    rank = os.environ.get("OMPI_COMM_WORLD_RANK", os.environ.get("PMI_RANK", "0"))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    (Path(os.environ["PEAK_FOLDER"]) / rank).write_text(str(peak))
+    with (folder / rank).open("a") as file:
+        file.write(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} ")
+hedged = hedging.progressive_hedging
+def _hedging(*args, **kwargs):
+    try:
+        return hedged(*args, **kwargs)
+    finally:
+        _peak()
+hedging.progressive_hedging = _hedging
 atexit.register(_peak)
 sys.argv = ["optimizer", *sys.argv[1:]]
 runpy.run_module("optimizer", run_name="__main__")
 """
 
 
-def _rank_peaks(command: list[str], results: Path) -> tuple[float, list[float]]:
-    """Wall seconds and every rank's peak memory in MiB, by rank, of one run."""
+def _rank_peaks(command: list[str], results: Path) -> tuple[float, list[tuple[float, float]]]:
+    """Wall seconds of one run and, by rank, its peak memory in MiB at the end of PH
+    and of the whole run."""
     folder = Path(tempfile.mkdtemp(prefix="peaks-"))
     started = time.perf_counter()
     subprocess.run([*command, "-o", str(results), "--quiet"], check=True,
                    env={**os.environ, **MPI_ENVIRONMENT, "PEAK_FOLDER": str(folder)},
                    stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
-    peaks = [int((folder / str(rank)).read_text()) / 1024
-             for rank in range(len(list(folder.iterdir())))]
+    peaks = []
+    for rank in range(len(list(folder.iterdir()))):
+        hedging, run = (int(kib) / 1024 for kib in (folder / str(rank)).read_text().split())
+        peaks.append((hedging, run))
     shutil.rmtree(folder)
     return seconds, peaks
 
@@ -119,10 +132,10 @@ def per_rank(args: argparse.Namespace) -> int:
                 ["mpiexec", "-n", str(ranks), sys.executable, "-c", _RANK_PEAK, "run",
                  str(case), "--engine", "mpisppy-ph", "--ph-iterations",
                  str(args.iterations)], folder / f"ph{ranks}.xlsx")
-            others = peaks[1:] or [float("nan")]
-            print(f"  mpisppy-ph -n {ranks}: {seconds:.1f} s, rank 0 {peaks[0]:.0f} MiB, "
-                  f"other ranks {min(others):.0f}-{max(others):.0f} MiB "
-                  f"(every rank: {' '.join(f'{p:.0f}' for p in peaks)})", flush=True)
+            others = [run for _, run in peaks[1:]] or [float("nan")]
+            print(f"  mpisppy-ph -n {ranks}: {seconds:.1f} s; rank 0 {peaks[0][0]:.0f} MiB "
+                  f"at the end of PH, {peaks[0][1]:.0f} MiB with the results; other ranks "
+                  f"{min(others):.0f}-{max(others):.0f} MiB", flush=True)
     shutil.rmtree(folder)
     return 0
 
