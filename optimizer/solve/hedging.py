@@ -68,9 +68,10 @@ from optimizer.solve.mpisppy import (
 log = logging.getLogger(__name__)
 
 ROOT = "ROOT"  # mpi-sppy's name of the first stage's node
-Objective = Literal["hedging", "lagrangian"]  # a completion's objective: f + W·x (+ prox)
+# a completion's donors solved with PH's objective (f + W·x + prox) or the Lagrangian's
+Objective = Literal["hedging", "lagrangian"]
 # One scenario's share of the policy's values: variable name -> (the node
-# formulation's keys, their values), for the columns the scenario reports (pieces)
+# formulation's keys, their values), for the columns the scenario reports (:func:`pieces`)
 Piece = dict[str, tuple[list[Any], np.ndarray]]
 
 
