@@ -9,8 +9,18 @@ iterations from the results' ``summary``, and the objective's distance from the 
 formulation's optimum. Exit status 1 when a PH run misses the gap asked for, or its
 bounds do not hold the optimum.
 
+``--per-rank`` measures memory instead: for each scenario count of ``--sizes``, the
+node formulation's run and PH's with each K of ``--ranks`` (more ranks than cores are
+allowed: oversubscribed), stopped after ``--iterations`` (one bound computed by
+default: memory does not grow with the iterations), and prints every rank's own peak
+resident memory (its ``ru_maxrss``), rank 0's apart, since it alone compiles the node
+formulation (never solved) and writes the results once PH has ended: rank 0's is given
+at the end of PH and for the whole run.
+
     python benchmarks/hedging.py [--preset tiny] [--scenarios 100] [--families 10]
                                  [--ranks 1 2] [--gap 0.01] [--repeats 1]
+    python benchmarks/hedging.py --per-rank [--sizes 50 100 200] [--ranks 1 2 4 8]
+                                 [--iterations 2]
 """
 
 from __future__ import annotations
@@ -65,6 +75,71 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 
+# Runs the optimizer command given in this process under mpiexec and writes this
+# rank's peak resident memory (KiB) to PEAK_FOLDER/<rank>: at the end of progressive
+# hedging (its models then freed), then of the whole run.
+_RANK_PEAK = """
+import atexit, os, resource, runpy, sys
+from pathlib import Path
+import optimizer.solve.hedging as hedging
+folder, rank = Path(os.environ["PEAK_FOLDER"]), os.environ.get("OMPI_COMM_WORLD_RANK", "0")
+def _peak() -> None:
+    with (folder / rank).open("a") as file:
+        file.write(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} ")
+hedged = hedging.progressive_hedging
+def _hedging(*args, **kwargs):
+    try:
+        return hedged(*args, **kwargs)
+    finally:
+        _peak()
+hedging.progressive_hedging = _hedging
+atexit.register(_peak)
+sys.argv = ["optimizer", *sys.argv[1:]]
+runpy.run_module("optimizer", run_name="__main__")
+"""
+
+
+def _rank_peaks(command: list[str], results: Path) -> tuple[float, list[tuple[float, float]]]:
+    """Wall seconds of one run and, by rank, its peak memory in MiB at the end of PH
+    and of the whole run."""
+    folder = Path(tempfile.mkdtemp(prefix="peaks-"))
+    started = time.perf_counter()
+    subprocess.run([*command, "-o", str(results), "--quiet"], check=True,
+                   env={**os.environ, **MPI_ENVIRONMENT, "PEAK_FOLDER": str(folder)},
+                   stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    peaks = []
+    for rank in range(len(list(folder.iterdir()))):
+        hedging, run = (int(kib) / 1024 for kib in (folder / str(rank)).read_text().split())
+        peaks.append((hedging, run))
+    shutil.rmtree(folder)
+    return seconds, peaks
+
+
+def per_rank(args: argparse.Namespace) -> int:
+    """``--per-rank``: the memory of every rank against the node formulation's, for
+    growing scenario counts."""
+    folder = Path(tempfile.mkdtemp(prefix="hedging-"))
+    for scenarios in args.sizes:
+        case = generate_preset(folder / f"case{scenarios}.xlsx", args.preset, seed=0,
+                               scenarios=scenarios, families=args.families)
+        seconds, peak, summary = _run([*OPTIMIZER, "run", str(case)], folder / "node.xlsx", 1)
+        print(f"{scenarios} scenarios: {summary['variables']} variables, "
+              f"{summary['constraints']} constraints; node formulation: {seconds:.1f} s, "
+              f"peak {peak:.0f} MiB", flush=True)
+        for ranks in args.ranks:
+            seconds, peaks = _rank_peaks(
+                ["mpiexec", "-n", str(ranks), sys.executable, "-c", _RANK_PEAK, "run",
+                 str(case), "--engine", "mpisppy-ph", "--ph-iterations",
+                 str(args.iterations)], folder / f"ph{ranks}.xlsx")
+            others = [run for _, run in peaks[1:]] or [float("nan")]
+            print(f"  mpisppy-ph -n {ranks}: {seconds:.1f} s; rank 0 {peaks[0][0]:.0f} MiB "
+                  f"at the end of PH, {peaks[0][1]:.0f} MiB with the results; other ranks "
+                  f"{min(others):.0f}-{max(others):.0f} MiB", flush=True)
+    shutil.rmtree(folder)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", default="tiny")
@@ -73,10 +148,17 @@ def main() -> int:
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--gap", type=float, default=0.01)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--per-rank", action="store_true",
+                        help="every rank's peak memory, for each scenario count of --sizes")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200])
+    parser.add_argument("--iterations", type=int, default=2,
+                        help="--per-rank: PH's --ph-iterations (2: one bound computed)")
     args = parser.parse_args()
     if shutil.which("mpiexec") is None:
         print("mpiexec not found: apt-get install openmpi-bin libopenmpi-dev")
         return 1
+    if args.per_rank:
+        return per_rank(args)
     folder = Path(tempfile.mkdtemp(prefix="hedging-"))
     case = generate_preset(folder / "case.xlsx", args.preset, seed=0,
                            scenarios=args.scenarios, families=args.families)

@@ -10,13 +10,23 @@ tree nodes, node entities, variables, nonzeros, peak memory, the guard's estimat
 
     python benchmarks/memory.py [--sizes tiny 50k 275k] [--repeats 1]
 
+``--results-only`` measures instead what writing the results takes without the solve,
+as rank 0 of progressive hedging writes them (docs/scale-out.md): each case is solved
+once, its solution kept, and ``optimizer report`` writes the results from it in a
+fresh process (build and compile, no HiGHS, extract, write); printed beside the whole
+run's peak, with (peak − the guard's base) ÷ node entities.
+
+    python benchmarks/memory.py --results-only [--sizes tiny 50k 275k]
+
 The numbers depend on the machine; none is checked.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -53,10 +63,44 @@ def measure(case: Path, folder: Path, repeats: int) -> dict[str, float]:
     }
 
 
+# Solves the case named in argv[1] and keeps its solution in the folder argv[2].
+_KEEP = """
+import sys
+from pathlib import Path
+from optimizer.files import file_sha256
+from optimizer.pipeline import optimize
+from optimizer.report.solution import keep
+from optimizer.solve.highs import SolverOptions
+from optimizer.workbook.validation import load
+data, _ = load(Path(sys.argv[1]))
+outcome = optimize(data, SolverOptions())
+case = Path(sys.argv[1])
+keep(outcome.solution, case, Path(sys.argv[2]), {
+    "input_file": sys.argv[1], "input_sha256": file_sha256(case),
+    "variables": outcome.lp.size[0],
+    "constraints": outcome.lp.size[1], "results": sys.argv[3]})
+"""
+
+
+def results_only(case: Path, folder: Path) -> float:
+    """Peak memory in bytes of ``optimizer report`` on the case's kept solution."""
+    kept, output = folder / f"{case.stem}_solution", folder / f"{case.stem}_report.xlsx"
+    subprocess.run([sys.executable, "-c", _KEEP, str(case), str(kept), str(output)],
+                   check=True, cwd=ROOT)
+    process = subprocess.Popen([sys.executable, "-m", "optimizer", "report", str(kept), "-o",
+                                str(output), "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{case}: optimizer report failed")
+    return float(usage.ru_maxrss * 1024)  # KiB on Linux
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["tiny", "50k", "275k"])
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--results-only", action="store_true",
+                        help="the peak of writing the results without the solve")
     args = parser.parse_args(argv)
     header = (f"{'case':>10} {'nodes':>6} {'entities':>10} {'variables':>10} "
               f"{'nonzeros':>10} {'peak MB':>8} {'estimate MB':>11} {'B/entity':>9}")
@@ -69,13 +113,21 @@ def main(argv: Sequence[str]) -> int:
         per_entity = []
         for name, case in cases:
             found = measure(case, folder, args.repeats)
+            if args.results_only:
+                writing = results_only(case, folder)
+                print(f"{name:>10}: whole run {found['peak_mb']:.0f} MB, results without "
+                      f"the solve {writing / MB:.0f} MB, "
+                      f"{(writing - BASE_BYTES) / found['node_entities']:.0f} B/entity",
+                      flush=True)
+                continue
             per_entity.append(found["bytes_per_entity"])
             print(f"{name:>10} {found['nodes']:>6.0f} {found['node_entities']:>10,.0f} "
                   f"{found['variables']:>10,.0f} {found['nonzeros']:>10,.0f} "
                   f"{found['peak_mb']:>8.0f} {found['estimate_mb']:>11.0f} "
                   f"{found['bytes_per_entity']:>9.0f}", flush=True)
-    print(f"largest bytes per node entity above the base of {BASE_BYTES / MB:.0f} MB: "
-          f"{max(per_entity):.0f}")
+    if per_entity:
+        print(f"largest bytes per node entity above the base of {BASE_BYTES / MB:.0f} MB: "
+              f"{max(per_entity):.0f}")
     return 0
 
 

@@ -427,7 +427,7 @@ def _solve(request: RunRequest, highs_log: Path,
            begun: float) -> tuple[Outcome, tuple[Problem, ...]]:
     """Read, check, build and solve; the outcome, and the warnings on the input. The time
     limit counts from ``begun``."""
-    from optimizer.pipeline import Outcome, prepare
+    from optimizer.pipeline import Outcome
     from optimizer.solve.highs import SolverOptions
     from optimizer.workbook.validation import load
 
@@ -457,10 +457,8 @@ def _solve(request: RunRequest, highs_log: Path,
             settings, time_limit_s=options.time_limit_s, threads=options.threads
         ))
     if request.engine != "highs":
-        derived, lp = prepare(data, timings)
         with timed(timings, "solve"):
-            solution = _decomposed(request, data, lp, derived,
-                                   replace(options, ranging=False, progress=None))
+            derived, lp, solution = _decomposed(request, data, timings)
         stopping.checkpoint()
         log.info("marginal prices and the sensitivity sheet's duals are blank: the "
                  "%s engine gives no duals of the node formulation", request.engine)
@@ -493,35 +491,38 @@ def _log_ranges(lp: CompiledLP, input_path: Path) -> None:
         log.info("%s", found.line(), extra=LOG_FILE_ONLY)
 
 
-def _decomposed(request: RunRequest, data: ModelData, lp: CompiledLP, derived: Derived,
-                options: SolverOptions) -> Solution:
+def _decomposed(request: RunRequest, data: ModelData,
+                timings: dict[str, float]) -> tuple[Derived, CompiledLP, Solution]:
     """The node formulation's solution from an mpi-sppy engine: the extensive form's
-    optimum, or progressive hedging's implementable solution (rank 0's) with its
-    bounds; ``options`` are HiGHS's for PH's upper bound."""
+    optimum, or progressive hedging's implementable policy (rank 0's) with its bounds.
+    With PH, the node formulation is compiled (for the results' layout, never solved)
+    only once PH has ended and its scenario models are freed."""
+    from optimizer.pipeline import prepare
+
     if request.engine == "mpisppy-ef":
         from optimizer.solve.mpisppy import solve_extensive_form
 
-        return solve_extensive_form(data, lp.layout, derived.tree)
+        derived, lp = prepare(data, timings)
+        return derived, lp, solve_extensive_form(data, lp.layout, derived.tree)
     from optimizer.solve.hedging import HedgingOptions, progressive_hedging
 
-    solution = progressive_hedging(data, lp, request.hedging or HedgingOptions(), options)
+    hedged = progressive_hedging(data, request.hedging or HedgingOptions())
+    derived, lp = prepare(data, timings)
+    solution = hedged.solution(lp.layout, lp.size[1])
     if solution is None:
-        raise RuntimeError("progressive hedging found no implementable solution: the node "
-                           "formulation with the first stage at PH's average never ended "
-                           "optimal (see HiGHS's log)")
-    return solution
+        raise RuntimeError("rank 0 received no policy")
+    return derived, lp, solution
 
 
 def follow(input_path: Path, hedging: HedgingOptions) -> None:
     """A rank other than 0 of ``mpiexec -n K optimizer run ... --engine mpisppy-ph``: read
-    the input and solve its share of PH's scenarios; rank 0 writes the results."""
-    from optimizer.pipeline import prepare
+    the input, solve its share of PH's scenarios and send its pieces of the policy to
+    rank 0, which writes the results; never builds the node formulation."""
     from optimizer.solve.hedging import progressive_hedging
     from optimizer.workbook.validation import load
 
     data, _ = load(input_path)
-    _, lp = prepare(data)
-    progressive_hedging(data, lp, hedging)
+    progressive_hedging(data, hedging).solution(None)
 
 
 def _write_results(outcome: Outcome, request: RunRequest, output: Path, started: float,

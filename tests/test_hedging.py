@@ -26,7 +26,7 @@ from optimizer.model.tree import build_tree
 from optimizer.pipeline import optimize, prepare
 from optimizer.results.contract import NO_DUALS_NOTE
 from optimizer.solve import hedging, mpisppy
-from optimizer.solve.highs import SolverOptions
+from optimizer.solve.highs import CompiledLP, Solution, SolverOptions
 from optimizer.workbook.validation import load
 from tests.cases import valid_tables, write_tables
 
@@ -82,18 +82,37 @@ def test_the_relative_gap() -> None:
     assert hedging.relative_gap(-float("inf"), 100.0) == float("inf")
 
 
-def test_fixing_the_first_stage_keeps_the_values_inside_their_bounds(tmp_path: Path) -> None:
+def test_the_completion_fixes_every_tree_node_once_below_its_parent(tmp_path: Path) -> None:
+    from benchmarks.generate import generate_preset
+
+    for data in (load(_hand_case(tmp_path))[0], load(generate_preset(
+            tmp_path / "c.xlsx", "tiny", seed=0, scenarios=20, families=4))[0]):
+        tree = build_tree(data)
+        last = max(n.period for n in tree.nodes)
+        plan = hedging.completion_plan(tree)
+        fixed_in: dict[int, int] = {}
+        for number, round_ in enumerate(plan):
+            for completion in round_:
+                path = tree.paths[completion.donor]
+                assert completion.donor in tree.nodes[completion.node].scenarios
+                assert completion.fixes == path[tree.nodes[completion.node].period:last]
+                for fixed in completion.fixes:
+                    assert fixed not in fixed_in  # one solve gives each node its values
+                    fixed_in[fixed] = number
+        assert sorted(fixed_in) == [n.id for n in tree.nodes if n.period < last]
+        for node in tree.nodes:  # a node is fixed no earlier than its parent
+            if node.parent is not None and node.period < last:
+                assert fixed_in[node.parent] <= fixed_in[node.id]
+
+
+def test_the_hand_case_s_completion_follows_the_trunk_then_each_branch(tmp_path: Path) -> None:
     data, _ = load(_hand_case(tmp_path))
-    _, lp = prepare(data)
-    columns = sorted(hedging.first_stage_columns(lp).values())
-    assert columns  # the expandable refinery's build
-    first = columns[0]
-    fixed = hedging.fixed_first_stage(lp, {first: lp.col_upper[first] + 1.0})
-    assert fixed.col_lower[first] == fixed.col_upper[first] == lp.col_upper[first]
-    others = np.ones(lp.size[0], dtype=bool)
-    others[first] = False
-    assert np.array_equal(fixed.col_lower[others], lp.col_lower[others])
-    assert np.array_equal(fixed.col_upper[others], lp.col_upper[others])
+    tree = build_tree(data)
+    plan = hedging.completion_plan(tree)
+    # the calm scenario (0.5) fixes the trunk; then the most probable scenario of each
+    # branch: ga_ban before ga_ban_dump (0.2 each, the sheet's order), li_dump
+    assert [[(c.donor, len(c.fixes)) for c in r] for r in plan] == [
+        [("calm", 2)], [("ga_ban", 1), ("li_dump", 1)]]
 
 
 @needs_mpisppy
@@ -112,25 +131,58 @@ def test_rho_is_the_same_in_every_scenario_through_a_node(tmp_path: Path) -> Non
     assert min(min(r.values()) for r in rhos.values()) > 0
 
 
+def _hedge(data: ModelData, gap: float) -> tuple[CompiledLP, Solution]:
+    """PH in this process, and its policy as the node formulation's solution."""
+    hedged = hedging.progressive_hedging(data, hedging.HedgingOptions(gap=gap))
+    _, lp = prepare(data)
+    solution = hedged.solution(lp.layout, lp.size[1])
+    assert solution is not None and solution.bounds is not None
+    return lp, solution
+
+
+def _assert_implementable(lp: CompiledLP, solution: Solution) -> None:
+    """The policy assembled from the scenarios' pieces is a feasible point of the node
+    formulation whose objective is the upper bound."""
+    assert solution.values is not None and solution.bounds is not None
+    values = solution.values
+    assert float(lp.cost @ values + lp.offset) == pytest.approx(solution.bounds.upper,
+                                                                 rel=1e-9)
+    assert solution.objective == solution.bounds.upper
+    scale = 1e-6 * max(1.0, float(np.abs(values).max()))
+    assert np.all(values >= lp.col_lower - scale) and np.all(values <= lp.col_upper + scale)
+    activity = lp.matrix @ values
+    assert np.all(activity >= lp.row_lower - scale)
+    assert np.all(activity <= lp.row_upper + scale)
+
+
 @needs_mpisppy
 def test_ph_in_one_process_bounds_the_optimum_within_the_gap(tmp_path: Path) -> None:
     data, _ = load(_hand_case(tmp_path))
     optimum = _optimum(data)
-    _, lp = prepare(data)
-    solution = hedging.progressive_hedging(data, lp, hedging.HedgingOptions(gap=1e-3))
-    assert solution is not None and solution.bounds is not None
+    lp, solution = _hedge(data, 1e-3)
+    assert solution.bounds is not None
     bounds = solution.bounds
     slack = 1e-9 * abs(optimum)
     assert bounds.lower - slack <= optimum <= bounds.upper + slack
     assert bounds.gap <= 1e-3
     assert bounds.gap == pytest.approx((bounds.upper - bounds.lower) / abs(bounds.upper))
-    # the solution reported is the upper bound's, implementable in the node formulation
-    assert solution.objective == bounds.upper
-    assert solution.values is not None
-    assert float(lp.cost @ solution.values + lp.offset) == pytest.approx(bounds.upper, rel=1e-9)
-    assert np.all(solution.values >= lp.col_lower - 1e-6)
-    assert np.all(solution.values <= lp.col_upper + 1e-6)
+    # PH has converged here (iteration 4): the decomposed policy is the optimum's
+    assert bounds.upper == pytest.approx(optimum, rel=1e-9)
+    _assert_implementable(lp, solution)
     assert solution.duals is not None and np.isnan(solution.duals).all()
+
+
+@needs_mpisppy
+def test_the_decomposed_bound_holds_the_optimum_before_convergence(tmp_path: Path) -> None:
+    data, _ = load(_hand_case(tmp_path))
+    optimum = _optimum(data)
+    lp, solution = _hedge(data, 0.01)  # met at iteration 1, before the weights settle
+    assert solution.bounds is not None
+    bounds = solution.bounds
+    assert bounds.iterations == 1
+    assert optimum < bounds.upper <= optimum * (1 + 0.01)
+    assert bounds.gap <= 0.01
+    _assert_implementable(lp, solution)
 
 
 @needs_mpisppy
@@ -139,12 +191,12 @@ def test_ph_with_cvar_bounds_the_optimum(tmp_path: Path) -> None:
     data = dataclasses.replace(data, settings=dataclasses.replace(
         data.settings, risk_weight=0.5, cvar_alpha=0.7))
     optimum = _optimum(data)
-    _, lp = prepare(data)
-    solution = hedging.progressive_hedging(data, lp, hedging.HedgingOptions(gap=1e-2))
-    assert solution is not None and solution.bounds is not None
+    lp, solution = _hedge(data, 1e-2)
+    assert solution.bounds is not None
     slack = 1e-9 * abs(optimum)
     assert solution.bounds.lower - slack <= optimum <= solution.bounds.upper + slack
     assert solution.bounds.gap <= 1e-2
+    _assert_implementable(lp, solution)
 
 
 @needs_mpisppy
