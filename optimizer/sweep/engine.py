@@ -497,7 +497,7 @@ def solve_points(
             rest = [c for future in futures for c in future.result()]
         else:
             rest = [_checked(raw, base, p, solving) for p in points[1:]]
-        found = [_checked(raw, base, points[0], solving), *rest]
+        found: list[Checked] = [([], {}, point_key(base, solving)), *rest]
         errors = [e for checked, _, _ in found for e in checked]
         if errors:
             raise InputError(errors, [])
