@@ -6,7 +6,8 @@ Writes a grid of ``--points`` points (each scales ``stockpile_budget`` by a diff
 factor), then runs the sweep ``--runs`` times sequentially with every point solved
 from scratch (``--cold``), sequentially warm-started from the base point, and warm on
 a pool of ``--workers`` processes, each time into a fresh folder so that nothing comes
-from the cache. Prints the median wall seconds of each and their ratios, and, from one
+from the cache. Prints the median wall seconds of each (and of them, until every point
+was checked and after the last was solved) and their ratios, and, from one
 point solved in this process, the median seconds of applying its changes and
 validating, of derive + build + compile, of the solve from scratch, of the solve
 warm-started from the base point's basis, and of reducing it to its figures.
@@ -33,6 +34,7 @@ import os
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -63,16 +65,35 @@ def write_grid(path: Path, points: int) -> Path:
     return path
 
 
-def timed_sweep(case: Path, grid: Path, workers: int, warm: bool = True) -> float:
-    """Wall seconds of one sweep with nothing cached."""
+@dataclass(frozen=True)
+class Timed:
+    """One sweep's wall seconds, and of them: until every point was checked (``on_start``),
+    and after the last point was solved (the comparison workbook and its Parquet)."""
+
+    wall: float
+    checked: float
+    written: float
+
+
+def timed_sweep(case: Path, grid: Path, workers: int, warm: bool = True) -> Timed:
+    """One sweep with nothing cached, timed."""
+    marks: dict[str, float] = {}
+
+    def checked(_: int) -> None:
+        marks["checked"] = time.perf_counter()
+
+    def solved(*_: object) -> None:
+        marks["solved"] = time.perf_counter()
+
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         done = sweep(SweepRequest(case, grid, Path(folder) / "sweep.xlsx", workers=workers,
-                                  warm=warm))
-        wall = time.perf_counter() - started
+                                  warm=warm), on_done=solved,
+                     on_start=checked)
+        ended = time.perf_counter()
     if done.failed:
         raise SystemExit(f"{done.failed} points were not solved to optimality")
-    return wall
+    return Timed(ended - started, marks["checked"] - started, ended - marks["solved"])
 
 
 def point_stages(case: Path, runs: int) -> dict[str, float]:
@@ -164,11 +185,15 @@ def main() -> None:
         return
     load: dict[str, float] = {}
 
+    parts: dict[str, tuple[float, float]] = {}
+
     def median(name: str, workers: int, warm: bool = True) -> float:
-        seconds = statistics.median(timed_sweep(arguments.case, grid, workers, warm=warm)
-                                    for _ in range(arguments.runs))
+        runs = [timed_sweep(arguments.case, grid, workers, warm=warm)
+                for _ in range(arguments.runs)]
         load[name] = os.getloadavg()[0]
-        return seconds
+        parts[name] = (statistics.median(r.checked for r in runs),
+                       statistics.median(r.written for r in runs))
+        return statistics.median(r.wall for r in runs)
 
     with tempfile.TemporaryDirectory() as folder:
         grid = write_grid(Path(folder) / "grid.xlsx", arguments.points)
@@ -182,6 +207,8 @@ def main() -> None:
         if seconds is not None:
             print(f"  {name:26s} {seconds:8.2f} s  ({seconds / count:.3f} s a point)"
                   f"  load {load[name]:.2f}")
+            print(f"    of which: every point checked {parts[name][0]:.2f} s, the comparison "
+                  f"written after the last solve {parts[name][1]:.2f} s")
     if cold is not None:
         print(f"  warm over from scratch     {cold / sequential:8.2f} x")
         print(f"  pool warm over from scratch {cold / pool:7.2f} x")

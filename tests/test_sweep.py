@@ -19,9 +19,11 @@ from optimizer.data import ModelData
 from optimizer.sweep import SweepRequest, cache_folder, sweep
 from optimizer.sweep.engine import (
     ONE_THREAD,
+    Solving,
     batch_size,
     data_changes,
     one_thread_each,
+    point_key,
     with_changes,
 )
 from optimizer.sweep.grid import BASE, Change, Point, parse_target, point_input, read_grid
@@ -105,7 +107,10 @@ def test_factorial_crossing(tmp_path: Path) -> None:
     assert [p.name for p in read_grid(grid)] == ["x"]
 
 
-def test_bad_grid_every_point_told(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_bad_grid_every_point_told(tmp_path: Path, workers: int) -> None:
+    """The same messages, in the same order, whether the parent or the pool's workers
+    check the points; nothing is solved or written."""
     grid = _grid(tmp_path / "g.xlsx", [
         ["a", "stockpile_budgetx", 1],
         ["b", "prices.floorx[mineral=lithium]", "*1.2"],
@@ -116,7 +121,7 @@ def test_bad_grid_every_point_told(tmp_path: Path) -> None:
         ["g", "discount_rate", "abc"],
     ])
     with pytest.raises(InputError) as raised:
-        sweep(SweepRequest(_input(tmp_path), grid, tmp_path / "out.xlsx"))
+        sweep(SweepRequest(_input(tmp_path), grid, tmp_path / "out.xlsx", workers=workers))
     assert [str(p) for p in raised.value.errors] == [
         "sweep, row 2, target: point a: not a settings key nor sheet.column[filter] — "
         "did you mean stockpile_budget? (stockpile_budgetx)",
@@ -417,6 +422,7 @@ def test_points_travel_as_changed_fields(tmp_path: Path) -> None:
     assert list(data_changes(budget, base)) == ["settings"]
     assert list(data_changes(floor, base)) == ["prices"]
     assert data_changes(base, base) == {}
+    assert with_changes({}, base) is base  # the base point: its solver's LP is built already
     for data in (budget, floor):
         sent = pickle.loads(pickle.dumps(data_changes(data, base)))
         assert with_changes(sent, base) == data
@@ -440,3 +446,31 @@ def test_one_thread_each(monkeypatch: pytest.MonkeyPatch) -> None:
     with one_thread_each():
         assert [os.environ.get(n) for n in ONE_THREAD] == ["1", "3", "1"]
     assert [os.environ.get(n) for n in ONE_THREAD] == [None, "3", None]
+
+
+def test_cache_key_tells_warm_from_cold(tmp_path: Path) -> None:
+    """A point solved warm may land on another optimal vertex than from scratch: the two
+    are kept apart in the cache."""
+    data = validate(read_workbook(_input(tmp_path), Problems()), Problems())
+    assert data is not None
+    assert point_key(data, Solving(warm=True)) != point_key(data, Solving(warm=False))
+    assert point_key(data, Solving()) == point_key(data, Solving(warm=True))
+
+
+def test_base_point_built_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sequential sweep of the base and one point derives, builds and compiles two
+    LPs: the base point's serves its own solve and the warm start."""
+    from optimizer.pipeline import prepare
+    from optimizer.sweep import engine
+
+    built: list[ModelData] = []
+
+    def counted(data: ModelData, timings: dict[str, float] | None = None) -> Any:
+        built.append(data)
+        return prepare(data, timings)
+
+    monkeypatch.setattr(engine, "prepare", counted)
+    grid = _grid(tmp_path / "g.xlsx", [["half", "stockpile_budget", "*0.5"]])
+    done = sweep(SweepRequest(_input(tmp_path), grid, tmp_path / "out.xlsx"))
+    assert (done.points, done.solved) == (2, 2)
+    assert len(built) == 2 and built[0] != built[1]

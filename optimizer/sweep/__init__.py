@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from optimizer.sweep.comparison import comparison, write_parquet, write_workbook
-from optimizer.sweep.engine import Cache, Figures, Solving, point_key, solve_points
-from optimizer.sweep.grid import BASE, Point, point_data, read_grid
+from optimizer.sweep.engine import Cache, Figures, Solving, solve_points
+from optimizer.sweep.grid import BASE, Point, read_grid
 from optimizer.workbook.problems import InputError, Problems
 from optimizer.workbook.reading import read_workbook
 
@@ -53,7 +53,7 @@ def cache_folder(output: Path) -> Path:
 def sweep(request: SweepRequest, on_done: Callable[[str, Figures], None] | None = None,
           on_dashboard: Callable[[str], None] | None = None,
           on_start: Callable[[int], None] | None = None) -> SweepResult:
-    """Validate every point of the grid, solve those not in the cache, and write the
+    """Check every point of the grid, solve those not in the cache, and write the
     comparison workbook and its Parquet beside it. Raises :class:`InputError` with
     every problem of the grid and of every point before anything is solved.
     ``on_start`` is told how many points will be solved (those not in the cache),
@@ -63,7 +63,6 @@ def sweep(request: SweepRequest, on_done: Callable[[str, Figures], None] | None 
     if problems.errors:
         raise InputError(problems.sorted_errors(), problems.sorted_warnings())
     points = read_grid(request.grid_path, factorial=request.factorial)
-    data = point_data(raw, points)
     solved: list[str] = []
 
     def done(name: str, found: Figures) -> None:
@@ -71,16 +70,13 @@ def sweep(request: SweepRequest, on_done: Callable[[str, Figures], None] | None 
         if on_done is not None:
             on_done(name, found)
 
-    changes = {BASE: Point(BASE, ()), **{p.name: p for p in points}}
     cache = Cache(cache_folder(request.output_path))
     solving = Solving(each_results=request.each_results, input_path=request.input_path,
                       value_of_information=request.value_of_information, warm=request.warm)
-    keys = {name: point_key(d, solving) for name, d in data.items()}
-    if on_start is not None:
-        on_start(sum(cache.get(key) is None for key in keys.values()))
-    found = solve_points(raw, changes, data, workers=request.workers,
-                         cache=cache, on_done=done, scheduler=request.scheduler,
-                         on_dashboard=on_dashboard, solving=solving, keys=keys)
+    found = solve_points(raw, [Point(BASE, ()), *points], workers=request.workers,
+                         cache=cache, on_start=on_start, on_done=done,
+                         scheduler=request.scheduler, on_dashboard=on_dashboard,
+                         solving=solving)
     table = comparison(points, found)
     workbook = write_workbook(table, request.output_path)
     parquet = write_parquet(table, request.output_path.with_suffix(".parquet"))

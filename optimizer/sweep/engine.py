@@ -6,9 +6,15 @@ the base point once and starts each later point of the same structure from its
 optimal basis, after changing only the coefficients and bounds that differ. A point
 is reduced to its figures (:func:`figures`, or the measure a :class:`Solving` names)
 and, with ``each_results``, also written as its own results workbook. A point is keyed
-by the hash of its model data, the measure and the optimizer's version; solved points
-are kept as one Parquet file each in the cache folder, so a rerun solves only the
-points it has not seen.
+by the hash of its model data, the measure, warm or cold, and the optimizer's
+version; solved points are kept as one Parquet file each in the cache folder, so a
+rerun solves only the points it has not seen.
+
+Every point is checked (its changes applied to the input and validated) before any is
+solved; on a pool the workers check them, a batch each at a time, and send back each
+point's errors, or the fields of its model data that differ from the base point's (its
+change set) and its cache key. The sequential run, the pool and Dask then solve each
+point from the base point's model data and the point's change set.
 """
 
 from __future__ import annotations
@@ -19,31 +25,30 @@ import logging
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from optimizer import __version__
 from optimizer.data import ModelData
-from optimizer.model.derive import PRODUCT_OF_STAGE
+from optimizer.model.derive import PRODUCT_OF_STAGE, Derived
 from optimizer.pipeline import Outcome, prepare
 from optimizer.results.accounting import Accounts
 from optimizer.results.tables import Solved, dependence, flows, stockpiles
 from optimizer.solve.explain import not_solved_message
-from optimizer.solve.highs import SolverOptions, solve
+from optimizer.solve.highs import CompiledLP, SolverOptions, solve
 from optimizer.solve.warm import WarmSolver
-from optimizer.sweep.grid import BASE, Point, point_input
+from optimizer.sweep.grid import Point, check_point
 from optimizer.timing import timed
-from optimizer.workbook.problems import Problems
+from optimizer.workbook.problems import InputError, Problem
 from optimizer.workbook.reading import RawWorkbook
-from optimizer.workbook.validation import validate
 
 if TYPE_CHECKING:
     from optimizer.results.information import ValueOfInformation
@@ -54,10 +59,13 @@ Measure = Callable[[Outcome], Figures]
 
 def point_key(data: ModelData, solving: Solving | None = None) -> str:
     """The hash of a point's model data, the figures asked of it (the measure, and
-    whether with the value of information) and the optimizer's version (the cache key)."""
+    whether with the value of information), whether it is solved warm or cold (where a
+    point has several optima, the two may find different ones) and the optimizer's
+    version (the cache key)."""
     solving = solving or Solving()
     digest = hashlib.sha256(__version__.encode())
-    digest.update(f"{solving.measure.__qualname__}|{solving.value_of_information}".encode())
+    digest.update(f"{solving.measure.__qualname__}|{solving.value_of_information}|"
+                  f"{'warm' if solving.warm else 'cold'}".encode())
     digest.update(repr(data).encode())  # frozen dataclasses: their repr is their content
     return digest.hexdigest()[:32]
 
@@ -171,25 +179,39 @@ class Solving:
 
 class PointSolver:
     """Solves the points of one sweep in one process: derive, build and compile each,
-    then solve it warm from the base point (``base``: its model data) or cold."""
+    then solve it warm from the base point (``base``: its model data) or cold. The
+    base point is derived, built and compiled once, for its own solve and the warm
+    start alike."""
 
     def __init__(self, base: ModelData, solving: Solving, threads: int | None) -> None:
         self.solving = solving
         self.options = SolverOptions(threads=threads)
-        self._base = base
+        self.base = base
+        self._prepared: tuple[Derived, CompiledLP, dict[str, float]] | None = None
         self._warm: WarmSolver | None = None
+
+    def _prepare(self, data: ModelData) -> tuple[Derived, CompiledLP, dict[str, float]]:
+        """The point's derived data, LP and stage timings; the base point's (``data`` is
+        :attr:`base`) prepared once and kept."""
+        if data is self.base and self._prepared is not None:
+            return self._prepared
+        timings: dict[str, float] = {}
+        derived, lp = prepare(data, timings)
+        if data is self.base:
+            self._prepared = (derived, lp, timings)
+        return derived, lp, timings
 
     def prime(self) -> None:
         """Build and solve the base point's LP, whose basis warm-starts the later points
-        (done at the first point if not before: a worker does it as it starts)."""
+        (done at the first point solved)."""
         if self.solving.warm and self._warm is None:
-            self._warm = WarmSolver(prepare(self._base)[1], self.options)
+            self._warm = WarmSolver(self._prepare(self.base)[1], self.options)
             self._warm.prime()
 
     def outcome(self, data: ModelData) -> Outcome:
         """The point's outcome, of any status."""
-        timings: dict[str, float] = {}
-        derived, lp = prepare(data, timings)
+        derived, lp, prepared = self._prepare(data)
+        timings = dict(prepared)
         self.prime()
         with timed(timings, "solve"):
             solution = self._warm.solve(lp) if self._warm is not None \
@@ -263,7 +285,10 @@ def data_changes(data: ModelData, base: ModelData | None = None) -> DataChanges:
 
 def with_changes(changed: DataChanges, base: ModelData | None = None) -> ModelData:
     """``base`` with ``changed`` (:func:`data_changes`) put back: the point's model data,
-    equal to its own validation's (without ``base``, ``changed`` holds every field)."""
+    equal to its own validation's (without ``base``, ``changed`` holds every field;
+    with nothing changed, ``base`` itself, whose LP its solver has built already)."""
+    if base is not None and not changed:
+        return base
     fields = {name: MappingProxyType(value) if isinstance(value, dict) else value
               for name, value in changed.items()}
     if base is None:
@@ -271,31 +296,43 @@ def with_changes(changed: DataChanges, base: ModelData | None = None) -> ModelDa
     return dataclasses.replace(base, **fields)  # type: ignore[arg-type]
 
 
-# one per worker process: the base point's model data and the solver of the points
-_WORKER: dict[str, tuple[ModelData, PointSolver]] = {}
+# A point checked: its errors (prefixed by its point), or its change set against the base
+# point (:func:`data_changes`) and its cache key (:func:`point_key`).
+Checked = tuple[list[Problem], DataChanges | None, str | None]
 
 
-def _start_worker(base: DataChanges, solving: Solving) -> None:
-    """A pool worker's start: the base point's model data (sent once, validated by the
-    parent) built and solved, so that every point it is sent starts warm."""
+def _checked(raw: RawWorkbook, base: ModelData, point: Point, solving: Solving) -> Checked:
+    """The point's changes applied to ``raw`` and validated (:func:`check_point`): its
+    errors, or its change set against ``base`` and its cache key."""
+    errors, data = check_point(raw, point)
+    if data is None:
+        return errors, None, None
+    return errors, data_changes(data, base), point_key(data, solving)
+
+
+# one per pool worker process: the input, the base point's model data, the point solver
+_WORKER: dict[str, tuple[RawWorkbook, ModelData, PointSolver]] = {}
+
+
+def _start_worker(raw: RawWorkbook, base: DataChanges, solving: Solving) -> None:
+    """A pool worker's start: the input and the base point's model data (validated by
+    the parent), each sent once. The base point is built and solved at the first point
+    solved, after every point is checked, so a bad grid is told without a solve."""
     logging.disable(logging.INFO)  # the parent tells of each point; workers stay quiet
     data = with_changes(base)
-    solver = PointSolver(data, solving, threads=1)
-    solver.prime()
-    _WORKER["input"] = (data, solver)
+    _WORKER["input"] = (raw, data, PointSolver(data, solving, threads=1))
 
 
-def _data(raw: RawWorkbook, point: Point) -> ModelData:
-    """The point's model data (its changes were validated before the sweep started)."""
-    data = validate(point_input(raw, point, Problems()), Problems())
-    assert data is not None, f"point {point.name} was validated before it was sent"
-    return data
+def _check_batch(batch: list[Point]) -> list[Checked]:
+    """In a worker: each point of ``batch`` checked against the worker's input."""
+    raw, base, solver = _WORKER["input"]
+    return [_checked(raw, base, point, solver.solving) for point in batch]
 
 
 def _solve_batch(batch: list[tuple[str, DataChanges]]) -> list[Figures]:
-    """In a worker: each point of ``batch`` (its name and :func:`data_changes`, validated
-    by the parent) rebuilt from the worker's base point and solved, in order."""
-    base, solver = _WORKER["input"]
+    """In a worker: each point of ``batch`` (its name and :func:`data_changes`, checked
+    before) rebuilt from the worker's base point and solved, in order."""
+    _, base, solver = _WORKER["input"]
     return [solver.solve(name, with_changes(changed, base)) for name, changed in batch]
 
 
@@ -357,28 +394,32 @@ class Cache:
         temporary.replace(self._path(key))
 
 
-# a Dask worker's solvers, by the scattered input's id, the base point and the solving:
-# Dask may hand an equal input scattered by another sweep to the same worker
-_DASK: dict[tuple[int, Point, Solving], tuple[RawWorkbook, PointSolver]] = {}
+# a Dask worker's solvers, by the scattered base point's id and the solving (each kept
+# with its base point, whose id is then not reused): Dask may hand the base point of
+# another sweep to the same worker
+_DASK: dict[tuple[int, Solving], tuple[DataChanges, PointSolver]] = {}
 
 
-def _solve_on_dask(raw: RawWorkbook, base: Point, point: Point, solving: Solving) -> Figures:
-    """On a Dask worker: the point's changes applied to the scattered input, solved by
-    the worker's one solver of that input and sweep (kept, with the input, between
-    points)."""
+def _solve_on_dask(base: DataChanges, solving: Solving, name: str,
+                   changed: DataChanges) -> Figures:
+    """On a Dask worker: the point (its change set against the scattered base point's
+    model data, every field of it) solved by the worker's one solver of that base
+    point and sweep, kept between points."""
     logging.disable(logging.INFO)
-    key = (id(raw), base, solving)
+    key = (id(base), solving)
     if key not in _DASK:
-        _DASK[key] = (raw, PointSolver(_data(raw, base), solving, threads=1))
-    return _DASK[key][1].solve(point.name, _data(raw, point))
+        _DASK[key] = (base, PointSolver(with_changes(base), solving, threads=1))
+    solver = _DASK[key][1]
+    return solver.solve(name, with_changes(changed, solver.base))
 
 
-def _on_dask(raw: RawWorkbook, changes: Mapping[str, Point], todo: list[str], scheduler: str,
-             workers: int, solving: Solving, finish: Callable[[str, Figures], None],
+def _on_dask(base: ModelData, sent: Mapping[str, DataChanges], scheduler: str, workers: int,
+             solving: Solving, finish: Callable[[str, Figures], None],
              on_dashboard: Callable[[str], None] | None) -> None:
-    """Solve ``todo`` on Dask: ``scheduler`` ``local`` starts a ``LocalCluster`` of
-    ``workers`` processes with one thread each; otherwise it is the address of a running
-    scheduler (``tcp://HOST:PORT``). The input is scattered to every worker once."""
+    """Solve the points ``sent`` (their change sets) on Dask: ``scheduler`` ``local``
+    starts a ``LocalCluster`` of ``workers`` processes with one thread each; otherwise it
+    is the address of a running scheduler (``tcp://HOST:PORT``). The base point's model
+    data is scattered to every worker once."""
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -390,10 +431,11 @@ def _on_dask(raw: RawWorkbook, changes: Mapping[str, Point], todo: list[str], sc
                 cluster if cluster is not None else scheduler) as client:
             if on_dashboard is not None and client.dashboard_link:
                 on_dashboard(client.dashboard_link)
-            shared = client.scatter(raw, broadcast=True)
-            futures = {client.submit(_solve_on_dask, shared, changes[BASE], changes[name], solving,
+            # in a list: a scattered dict would be scattered value by value
+            [shared] = client.scatter([data_changes(base)], broadcast=True)
+            futures = {client.submit(_solve_on_dask, shared, solving, name, changed,
                                      pure=False): name
-                       for name in todo}
+                       for name, changed in sent.items()}
             for future in as_completed(futures):  # type: ignore[no-untyped-call]
                 finish(futures[future], future.result())
     finally:
@@ -401,68 +443,101 @@ def _on_dask(raw: RawWorkbook, changes: Mapping[str, Point], todo: list[str], sc
             cluster.close()
 
 
+@contextmanager
+def _pool(raw: RawWorkbook, base: ModelData, solving: Solving,
+          workers: int) -> Iterator[ProcessPoolExecutor]:
+    """While open, a pool of ``workers`` spawned processes, each sent the input and the
+    base point's model data once (:func:`_start_worker`), with one thread of each of
+    numpy's and OpenMP's pools (the pool starts its processes as work comes). Spawned,
+    not forked: a fork would inherit HiGHS's thread pool without its threads."""
+    with one_thread_each(), ProcessPoolExecutor(
+            max_workers=workers, initializer=_start_worker,
+            initargs=(raw, data_changes(base), solving),
+            mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+def _batched(items: Sequence[Point] | Sequence[tuple[str, DataChanges]],
+             workers: int) -> list[list[Any]]:
+    size = batch_size(len(items), workers)
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
 def solve_points(
-    raw: RawWorkbook, changes: Mapping[str, Point], points: Mapping[str, ModelData], *,
-    workers: int = 1, cache: Cache | None = None,
+    raw: RawWorkbook, points: Sequence[Point], *, workers: int = 1,
+    cache: Cache | None = None, on_start: Callable[[int], None] | None = None,
     on_done: Callable[[str, Figures], None] | None = None,
     scheduler: str | None = None, on_dashboard: Callable[[str], None] | None = None,
-    solving: Solving | None = None, keys: Mapping[str, str] | None = None,
+    solving: Solving | None = None,
 ) -> dict[str, Figures]:
-    """Every point's figures, by point name in the order given. Points in ``cache``
-    are not solved again; the others are solved sequentially (``workers`` 1) or on a
-    pool of ``workers`` processes, each with one HiGHS thread, and kept in ``cache``
-    as each finishes. A worker receives the unchanged input ``raw`` once and each
-    point as its change set (``changes``), never a whole input per point. With
-    ``scheduler`` the points are solved on Dask instead (:func:`_on_dask`). ``points``
-    holds the base point (:data:`~optimizer.sweep.grid.BASE`), from which every process
-    warm-starts the others; ``solving`` says how (:class:`Solving`). ``keys`` are the
-    points' :func:`point_key`, when the caller has them already."""
+    """Every point's figures, by point name in the order given; ``points`` are
+    changes to the input ``raw``, the first the base point, from which every process
+    warm-starts the others; ``solving`` says how (:class:`Solving`).
+
+    First every point is checked (its changes applied and validated); any error of any
+    point raises :class:`InputError` with all of them, each naming its point, in the
+    order of the points, before any point is solved. Points in ``cache`` are not solved
+    again (``on_start`` is told how many will be); the others are solved sequentially
+    (``workers`` 1), on a pool of ``workers`` processes with one HiGHS thread each, or
+    with ``scheduler`` on Dask (:func:`_on_dask`), and kept in ``cache`` as each
+    finishes (``on_done`` is told). On the pool the workers check the points too;
+    every engine solves a point from the base point's model data and the point's change
+    set."""
     solving = solving or Solving()
-    if keys is None:
-        keys = {name: point_key(data, solving) for name, data in points.items()}
-    done: dict[str, Figures] = {}
-    todo: list[str] = []
-    for name in points:
-        kept = cache.get(keys[name]) if cache is not None else None
-        if kept is None or not _kept_results(solving, name, kept):
-            todo.append(name)
+    base_errors, base = check_point(raw, points[0])
+    with ExitStack() as stack:
+        pool = None
+        if base is None:  # the input itself is bad: every point told, as the others'
+            checked = [check_point(raw, p)[0] for p in points[1:]]
+            raise InputError([*base_errors, *(e for errors in checked for e in errors)], [])
+        if workers > 1 and scheduler is None:
+            pool = stack.enter_context(_pool(raw, base, solving, workers))
+            futures = [pool.submit(_check_batch, batch)
+                       for batch in _batched(points[1:], workers)]
+            rest = [c for future in futures for c in future.result()]
         else:
-            done[name] = kept
+            rest = [_checked(raw, base, p, solving) for p in points[1:]]
+        found: list[Checked] = [([], {}, point_key(base, solving)), *rest]
+        errors = [e for checked, _, _ in found for e in checked]
+        if errors:
+            raise InputError(errors, [])
+        sent = {p.name: c for p, (_, c, _) in zip(points, found, strict=True) if c is not None}
+        keys = {p.name: k for p, (_, _, k) in zip(points, found, strict=True) if k is not None}
+        done: dict[str, Figures] = {}
+        todo: dict[str, DataChanges] = {}
+        for name, changed in sent.items():
+            kept = cache.get(keys[name]) if cache is not None else None
+            if kept is None or not _kept_results(solving, name, kept):
+                todo[name] = changed
+            else:
+                done[name] = kept
+        if on_start is not None:
+            on_start(len(todo))
 
-    def finish(name: str, found: Figures) -> None:
-        done[name] = found
-        if cache is not None:
-            cache.put(keys[name], found)
-        if on_done is not None:
-            on_done(name, found)
+        def finish(name: str, figures_of_point: Figures) -> None:
+            done[name] = figures_of_point
+            if cache is not None:
+                cache.put(keys[name], figures_of_point)
+            if on_done is not None:
+                on_done(name, figures_of_point)
 
-    if scheduler is not None and todo:
-        _on_dask(raw, changes, todo, scheduler, workers, solving, finish, on_dashboard)
-    elif workers <= 1:
-        # HiGHS fixes its thread pool at a process's first solve: here, as it chooses
-        solver = PointSolver(points[BASE], solving, threads=None)
-        for name in todo:
-            logging.disable(logging.INFO)  # each point's stage timings are not the sweep's
-            try:
-                found = solver.solve(name, points[name])
-            finally:
-                logging.disable(logging.NOTSET)
-            finish(name, found)
-    else:
-        # spawned, not forked: a fork would inherit HiGHS's thread pool without its threads.
-        # Each worker gets the base point's model data once and each point as the fields
-        # of its validated model data that differ from the base's, in batches; it sends
-        # back the figures alone.
-        size = batch_size(len(todo), workers)
-        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
-        with one_thread_each(), ProcessPoolExecutor(
-                max_workers=workers, initializer=_start_worker,
-                initargs=(data_changes(points[BASE]), solving),
-                mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(_solve_batch, [
-                (name, data_changes(points[name], points[BASE])) for name in batch])
-                for batch in batches]
-            for batch, future in zip(batches, futures, strict=True):
-                for name, found in zip(batch, future.result(), strict=True):
-                    finish(name, found)
-    return {name: done[name] for name in points}
+        if pool is not None:
+            # a few points to a message, as their change sets; the figures come back
+            batches = _batched(list(todo.items()), workers)
+            solving_futures = [pool.submit(_solve_batch, batch) for batch in batches]
+            for batch, future in zip(batches, solving_futures, strict=True):
+                for (name, _), figures_of_point in zip(batch, future.result(), strict=True):
+                    finish(name, figures_of_point)
+        elif scheduler is not None and todo:
+            _on_dask(base, todo, scheduler, workers, solving, finish, on_dashboard)
+        elif todo:
+            # HiGHS fixes its thread pool at a process's first solve: here, as it chooses
+            solver = PointSolver(base, solving, threads=None)
+            for name, changed in todo.items():
+                logging.disable(logging.INFO)  # each point's stage timings are not the sweep's
+                try:
+                    figures_of_point = solver.solve(name, with_changes(changed, base))
+                finally:
+                    logging.disable(logging.NOTSET)
+                finish(name, figures_of_point)
+    return {p.name: done[p.name] for p in points}

@@ -275,17 +275,25 @@ def _new_value(current: Cell, change: Change, problems: Problems) -> Cell | None
         else current - amount
 
 
+def check_point(raw: RawWorkbook, point: Point) -> tuple[list[Problem], ModelData | None]:
+    """The point's changes applied to ``raw`` and validated like an input: its errors,
+    each prefixed by its point (``point c: ...``), and its model data (None when it
+    has errors). What a pool worker does with a batch of points before any is solved."""
+    problems = Problems()
+    changed = point_input(raw, point, problems)
+    data = validate(changed, problems) if not problems.errors else None
+    return [replace(problem, message=f"point {point.name}: {problem.message}")
+            for problem in problems.sorted_errors()], data
+
+
 def point_data(raw: RawWorkbook, points: Sequence[Point]) -> dict[str, ModelData]:
     """Every point's validated model data, ``base`` first; raises :class:`InputError`
     with every problem of every point (each prefixed by its point) before any solve."""
     errors: list[Problem] = []
     found: dict[str, ModelData] = {}
     for point in (Point(BASE, ()), *points):
-        problems = Problems()
-        changed = point_input(raw, point, problems)
-        data = validate(changed, problems) if not problems.errors else None
-        for problem in problems.sorted_errors():
-            errors.append(replace(problem, message=f"point {point.name}: {problem.message}"))
+        problems, data = check_point(raw, point)
+        errors.extend(problems)
         if data is not None:
             found[point.name] = data
     if errors:

@@ -40,7 +40,7 @@ from optimizer.pipeline import Outcome, optimize
 from optimizer.solve.explain import not_solved_message
 from optimizer.solve.highs import SolverOptions
 from optimizer.sweep.comparison import comparison, write_parquet, write_workbook
-from optimizer.sweep.engine import Cache, Figures, Solving, figures, point_key, solve_points
+from optimizer.sweep.engine import Cache, Figures, Solving, figures, solve_points
 from optimizer.sweep.grid import BASE, Change, Point, Record, point_input
 from optimizer.workbook.problems import InputError, NotSolvedError, Problems
 from optimizer.workbook.reading import RawWorkbook, read_workbook
@@ -325,14 +325,9 @@ def stress(request: StressRequest, on_done: Callable[[str, Figures], None] | Non
                                      plan.derived, plan.lp, plan.solution))
         kept = fixed_expansions(plan)
     points = stress_points(lost, kept)
-    changed = {p.name: p for p in points}
-    cases = {p.name: validated_point(raw, p) for p in points}
     solving = Solving(measure=stress_figures, each_results=request.each_results,
                       input_path=request.input_path)
     cache = Cache(request.output_path.with_name(f"{request.output_path.stem}_cache"))
-    keys = {name: point_key(d, solving) for name, d in cases.items()}
-    if on_start is not None:
-        on_start(sum(cache.get(key) is None for key in keys.values()))
     solved: list[str] = []
 
     def done(name: str, found: Figures) -> None:
@@ -340,9 +335,9 @@ def stress(request: StressRequest, on_done: Callable[[str, Figures], None] | Non
         if on_done is not None:
             on_done(name, found)
 
-    found = solve_points(raw, changed, cases, workers=request.workers, cache=cache,
-                         on_done=done, scheduler=request.scheduler,
-                         on_dashboard=on_dashboard, solving=solving, keys=keys)
+    found = solve_points(raw, points, workers=request.workers, cache=cache,
+                         on_start=on_start, on_done=done, scheduler=request.scheduler,
+                         on_dashboard=on_dashboard, solving=solving)
     ranked = ranking(found, {s.name: s.mineral for s in lost}, [p.years for p in data.periods],
                      first, last)
     table = comparison(points[1:], {n: {k: v for k, v in f.items() if k not in _DETAIL}
