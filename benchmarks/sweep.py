@@ -13,13 +13,15 @@ validating, of derive + build + compile, of the solve from scratch, of the solve
 warm-started from the base point's basis, and of reducing it to its figures.
 
     python benchmarks/sweep.py [--points 200] [--workers 2] [--runs 3]
-                                [--case data/base_case.xlsx] [--no-cold]
+                                [--case data/base_case.xlsx] [--no-cold] [--dask]
     python benchmarks/sweep.py --ceiling [--runs 3]
 
 ``--ceiling`` measures the machine's own parallel ceiling instead: the same pure-Python
 loop twice in one process against once in each of two spawned processes (2.0 on two
 idle cores), what any two-process pool can gain here as loaded right now.
-``--no-cold`` leaves out the sweeps from scratch (minutes on the default case). Each
+``--no-cold`` leaves out the sweeps from scratch (minutes on the default case).
+``--dask`` also times the sweep on a local Dask cluster (``--scheduler local``) of
+``--workers`` workers, its start included. Each
 figure is printed with the machine's load average (1 minute) as it ended: the pool's
 speed-up depends on how many of the cores other work leaves it.
 
@@ -75,8 +77,9 @@ class Timed:
     written: float
 
 
-def timed_sweep(case: Path, grid: Path, workers: int, warm: bool = True) -> Timed:
-    """One sweep with nothing cached, timed."""
+def timed_sweep(case: Path, grid: Path, workers: int, warm: bool = True,
+                scheduler: str | None = None) -> Timed:
+    """One sweep with nothing cached, timed (on Dask when ``scheduler`` is given)."""
     marks: dict[str, float] = {}
 
     def checked(_: int) -> None:
@@ -88,7 +91,7 @@ def timed_sweep(case: Path, grid: Path, workers: int, warm: bool = True) -> Time
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         done = sweep(SweepRequest(case, grid, Path(folder) / "sweep.xlsx", workers=workers,
-                                  warm=warm), on_done=solved,
+                                  warm=warm, scheduler=scheduler), on_done=solved,
                      on_start=checked)
         ended = time.perf_counter()
     if done.failed:
@@ -177,6 +180,8 @@ def main() -> None:
     parser.add_argument("--case", type=Path, default=ROOT / "data" / "base_case.xlsx")
     parser.add_argument("--no-cold", action="store_true",
                         help="leave out the sweeps with every point solved from scratch")
+    parser.add_argument("--dask", action="store_true",
+                        help="also sweep on a local Dask cluster of --workers workers")
     parser.add_argument("--ceiling", action="store_true",
                         help="only the machine's own two-process ceiling")
     arguments = parser.parse_args()
@@ -187,8 +192,8 @@ def main() -> None:
 
     parts: dict[str, tuple[float, float]] = {}
 
-    def median(name: str, workers: int, warm: bool = True) -> float:
-        runs = [timed_sweep(arguments.case, grid, workers, warm=warm)
+    def median(name: str, workers: int, warm: bool = True, scheduler: str | None = None) -> float:
+        runs = [timed_sweep(arguments.case, grid, workers, warm=warm, scheduler=scheduler)
                 for _ in range(arguments.runs)]
         load[name] = os.getloadavg()[0]
         parts[name] = (statistics.median(r.checked for r in runs),
@@ -200,10 +205,13 @@ def main() -> None:
         cold = None if arguments.no_cold else median("sequential, from scratch", 1, False)
         sequential = median("sequential, warm", 1)
         pool = median(f"pool of {arguments.workers}, warm", arguments.workers)
+        dask = (median(f"Dask, {arguments.workers} workers, warm", arguments.workers,
+                       scheduler="local") if arguments.dask else None)
     count = arguments.points + 1  # and the base point
     print(f"{arguments.case.name}: {count} points, medians of {arguments.runs} runs")
     for name, seconds in (("sequential, from scratch", cold), ("sequential, warm", sequential),
-                          (f"pool of {arguments.workers}, warm", pool)):
+                          (f"pool of {arguments.workers}, warm", pool),
+                          (f"Dask, {arguments.workers} workers, warm", dask)):
         if seconds is not None:
             print(f"  {name:26s} {seconds:8.2f} s  ({seconds / count:.3f} s a point)"
                   f"  load {load[name]:.2f}")
@@ -213,6 +221,9 @@ def main() -> None:
         print(f"  warm over from scratch     {cold / sequential:8.2f} x")
         print(f"  pool warm over from scratch {cold / pool:7.2f} x")
     print(f"  pool over sequential       {sequential / pool:8.2f} x (both warm)")
+    if dask is not None:
+        print(f"  Dask over sequential       {sequential / dask:8.2f} x (both warm; the "
+              "cluster's start included)")
     print(f"one point, median of {arguments.runs}:")
     for name, seconds in point_stages(arguments.case, arguments.runs).items():
         print(f"  {name:24s} {seconds:8.3f} s")

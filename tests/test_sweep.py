@@ -107,10 +107,10 @@ def test_factorial_crossing(tmp_path: Path) -> None:
     assert [p.name for p in read_grid(grid)] == ["x"]
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_bad_grid_every_point_told(tmp_path: Path, workers: int) -> None:
-    """The same messages, in the same order, whether the parent or the pool's workers
-    check the points; nothing is solved or written."""
+@pytest.mark.parametrize(("workers", "scheduler"), [(1, None), (2, None), (2, "local")])
+def test_bad_grid_every_point_told(tmp_path: Path, workers: int, scheduler: str | None) -> None:
+    """The same messages, in the same order, whether the parent, the pool's workers or
+    Dask's check the points; nothing is solved or written."""
     grid = _grid(tmp_path / "g.xlsx", [
         ["a", "stockpile_budgetx", 1],
         ["b", "prices.floorx[mineral=lithium]", "*1.2"],
@@ -121,7 +121,8 @@ def test_bad_grid_every_point_told(tmp_path: Path, workers: int) -> None:
         ["g", "discount_rate", "abc"],
     ])
     with pytest.raises(InputError) as raised:
-        sweep(SweepRequest(_input(tmp_path), grid, tmp_path / "out.xlsx", workers=workers))
+        sweep(SweepRequest(_input(tmp_path), grid, tmp_path / "out.xlsx", workers=workers,
+                           scheduler=scheduler))
     assert [str(p) for p in raised.value.errors] == [
         "sweep, row 2, target: point a: not a settings key nor sheet.column[filter] — "
         "did you mean stockpile_budget? (stockpile_budgetx)",

@@ -11,9 +11,9 @@ version; solved points are kept as one Parquet file each in the cache folder, so
 rerun solves only the points it has not seen.
 
 Every point is checked (its changes applied to the input and validated) before any is
-solved; on a pool the workers check them, a batch each at a time, and send back each
-point's errors, or the fields of its model data that differ from the base point's (its
-change set) and its cache key. The sequential run, the pool and Dask then solve each
+solved; on a pool or on Dask the workers check them, a batch each at a time, and send
+back each point's errors, or the fields of its model data that differ from the base
+point's (its change set) and its cache key. The sequential run, the pool and Dask then solve each
 point from the base point's model data and the point's change set.
 """
 
@@ -310,29 +310,57 @@ def _checked(raw: RawWorkbook, base: ModelData, point: Point, solving: Solving) 
     return errors, data_changes(data, base), point_key(data, solving)
 
 
-# one per pool worker process: the input, the base point's model data, the point solver
-_WORKER: dict[str, tuple[RawWorkbook, ModelData, PointSolver]] = {}
+# What every worker is sent once: the input, the base point's model data (as its change
+# set against nothing: every field) and how to solve
+Shared = tuple[RawWorkbook, DataChanges, Solving]
+# A worker's state: the input, the base point's model data, the point solver
+WorkerState = tuple[RawWorkbook, ModelData, PointSolver]
+
+# a pool worker's state, set as it starts (:func:`_start_worker`)
+_WORKER: dict[str, WorkerState] = {}
+# a Dask worker's states, by the id of the scattered ``Shared``, each kept with it so
+# that its id is not reused: Dask may hand the shared data of another sweep to the same
+# worker
+_DASK: dict[int, tuple[Shared, WorkerState]] = {}
+
+
+def _worker_state(shared: Shared) -> WorkerState:
+    """A worker's state from what it was sent once. The base point is built and solved
+    at the first point solved, after every point is checked, so a bad grid is told
+    without a solve."""
+    logging.disable(logging.INFO)  # the parent tells of each point; workers stay quiet
+    raw, base, solving = shared
+    data = with_changes(base)
+    return raw, data, PointSolver(data, solving, threads=1)
 
 
 def _start_worker(raw: RawWorkbook, base: DataChanges, solving: Solving) -> None:
     """A pool worker's start: the input and the base point's model data (validated by
-    the parent), each sent once. The base point is built and solved at the first point
-    solved, after every point is checked, so a bad grid is told without a solve."""
-    logging.disable(logging.INFO)  # the parent tells of each point; workers stay quiet
-    data = with_changes(base)
-    _WORKER["input"] = (raw, data, PointSolver(data, solving, threads=1))
+    the parent), each sent once."""
+    _WORKER["input"] = _worker_state((raw, base, solving))
 
 
-def _check_batch(batch: list[Point]) -> list[Checked]:
+def _state(shared: Shared | None) -> WorkerState:
+    """This worker's state: the pool worker's (``shared`` None), or on Dask the one kept
+    for the scattered ``shared``, made at its first batch."""
+    if shared is None:
+        return _WORKER["input"]
+    if id(shared) not in _DASK:
+        _DASK[id(shared)] = (shared, _worker_state(shared))
+    return _DASK[id(shared)][1]
+
+
+def _check_batch(batch: list[Point], shared: Shared | None = None) -> list[Checked]:
     """In a worker: each point of ``batch`` checked against the worker's input."""
-    raw, base, solver = _WORKER["input"]
+    raw, base, solver = _state(shared)
     return [_checked(raw, base, point, solver.solving) for point in batch]
 
 
-def _solve_batch(batch: list[tuple[str, DataChanges]]) -> list[Figures]:
+def _solve_batch(batch: list[tuple[str, DataChanges]],
+                 shared: Shared | None = None) -> list[Figures]:
     """In a worker: each point of ``batch`` (its name and :func:`data_changes`, checked
     before) rebuilt from the worker's base point and solved, in order."""
-    _, base, solver = _WORKER["input"]
+    _, base, solver = _state(shared)
     return [solver.solve(name, with_changes(changed, base)) for name, changed in batch]
 
 
@@ -394,33 +422,18 @@ class Cache:
         temporary.replace(self._path(key))
 
 
-# a Dask worker's solvers, by the scattered base point's id and the solving (each kept
-# with its base point, whose id is then not reused): Dask may hand the base point of
-# another sweep to the same worker
-_DASK: dict[tuple[int, Solving], tuple[DataChanges, PointSolver]] = {}
+# Sends a batch to a worker: ``submit(function, batch)`` gives a future of its result
+Submit = Callable[[Callable[..., list[Any]], list[Any]], Any]
 
 
-def _solve_on_dask(base: DataChanges, solving: Solving, name: str,
-                   changed: DataChanges) -> Figures:
-    """On a Dask worker: the point (its change set against the scattered base point's
-    model data, every field of it) solved by the worker's one solver of that base
-    point and sweep, kept between points."""
-    logging.disable(logging.INFO)
-    key = (id(base), solving)
-    if key not in _DASK:
-        _DASK[key] = (base, PointSolver(with_changes(base), solving, threads=1))
-    solver = _DASK[key][1]
-    return solver.solve(name, with_changes(changed, solver.base))
-
-
-def _on_dask(base: ModelData, sent: Mapping[str, DataChanges], scheduler: str, workers: int,
-             solving: Solving, finish: Callable[[str, Figures], None],
-             on_dashboard: Callable[[str], None] | None) -> None:
-    """Solve the points ``sent`` (their change sets) on Dask: ``scheduler`` ``local``
-    starts a ``LocalCluster`` of ``workers`` processes with one thread each; otherwise it
-    is the address of a running scheduler (``tcp://HOST:PORT``). The base point's model
-    data is scattered to every worker once."""
-    from distributed import Client, LocalCluster, as_completed
+@contextmanager
+def _dask(shared: Shared, scheduler: str, workers: int,
+          on_dashboard: Callable[[str], None] | None) -> Iterator[tuple[Submit, int]]:
+    """While open, Dask workers, each sent ``shared`` once, and how many there are:
+    ``scheduler`` ``local`` starts a ``LocalCluster`` of ``workers`` processes with one
+    thread each (Dask's workers start with one thread of numpy's and OpenMP's pools);
+    otherwise it is the address of a running scheduler (``tcp://HOST:PORT``)."""
+    from distributed import Client, LocalCluster
 
     cluster = None
     if scheduler == "local":
@@ -431,30 +444,30 @@ def _on_dask(base: ModelData, sent: Mapping[str, DataChanges], scheduler: str, w
                 cluster if cluster is not None else scheduler) as client:
             if on_dashboard is not None and client.dashboard_link:
                 on_dashboard(client.dashboard_link)
-            # in a list: a scattered dict would be scattered value by value
-            [shared] = client.scatter([data_changes(base)], broadcast=True)
-            futures = {client.submit(_solve_on_dask, shared, solving, name, changed,
-                                     pure=False): name
-                       for name, changed in sent.items()}
-            for future in as_completed(futures):  # type: ignore[no-untyped-call]
-                finish(futures[future], future.result())
+            # in a list: a scattered tuple would be scattered item by item
+            [sent] = client.scatter([shared], broadcast=True)
+            count = len(client.scheduler_info()["workers"]) or workers
+
+            def submit(function: Callable[..., list[Any]], batch: list[Any]) -> Any:
+                return client.submit(function, batch, sent, pure=False)
+
+            yield submit, count
     finally:
         if cluster is not None:
             cluster.close()
 
 
 @contextmanager
-def _pool(raw: RawWorkbook, base: ModelData, solving: Solving,
-          workers: int) -> Iterator[ProcessPoolExecutor]:
-    """While open, a pool of ``workers`` spawned processes, each sent the input and the
-    base point's model data once (:func:`_start_worker`), with one thread of each of
+def _pool(shared: Shared, workers: int) -> Iterator[tuple[Submit, int]]:
+    """While open, a pool of ``workers`` spawned processes, each sent ``shared`` once
+    (:func:`_start_worker`), and how many there are; with one thread of each of
     numpy's and OpenMP's pools (the pool starts its processes as work comes). Spawned,
     not forked: a fork would inherit HiGHS's thread pool without its threads."""
     with one_thread_each(), ProcessPoolExecutor(
             max_workers=workers, initializer=_start_worker,
-            initargs=(raw, data_changes(base), solving),
+            initargs=shared,
             mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
+        yield pool.submit, workers
 
 
 def _batched(items: Sequence[Point] | Sequence[tuple[str, DataChanges]],
@@ -479,20 +492,23 @@ def solve_points(
     order of the points, before any point is solved. Points in ``cache`` are not solved
     again (``on_start`` is told how many will be); the others are solved sequentially
     (``workers`` 1), on a pool of ``workers`` processes with one HiGHS thread each, or
-    with ``scheduler`` on Dask (:func:`_on_dask`), and kept in ``cache`` as each
-    finishes (``on_done`` is told). On the pool the workers check the points too;
-    every engine solves a point from the base point's model data and the point's change
-    set."""
+    with ``scheduler`` on Dask (:func:`_dask`), and kept in ``cache`` as each
+    finishes (``on_done`` is told). On the pool and on Dask the workers check the
+    points too, a batch at a time; every engine solves a point from the base point's
+    model data and the point's change set."""
     solving = solving or Solving()
     base_errors, base = check_point(raw, points[0])
     with ExitStack() as stack:
-        pool = None
         if base is None:  # the input itself is bad: every point told, as the others'
             checked = [check_point(raw, p)[0] for p in points[1:]]
             raise InputError([*base_errors, *(e for errors in checked for e in errors)], [])
-        if workers > 1 and scheduler is None:
-            pool = stack.enter_context(_pool(raw, base, solving, workers))
-            futures = [pool.submit(_check_batch, batch)
+        submit: Submit | None = None
+        if scheduler is not None or workers > 1:
+            shared: Shared = (raw, data_changes(base), solving)
+            submit, workers = stack.enter_context(
+                _pool(shared, workers) if scheduler is None
+                else _dask(shared, scheduler, workers, on_dashboard))
+            futures = [submit(_check_batch, batch)
                        for batch in _batched(points[1:], workers)]
             rest = [c for future in futures for c in future.result()]
         else:
@@ -521,15 +537,13 @@ def solve_points(
             if on_done is not None:
                 on_done(name, figures_of_point)
 
-        if pool is not None:
+        if submit is not None:
             # a few points to a message, as their change sets; the figures come back
             batches = _batched(list(todo.items()), workers)
-            solving_futures = [pool.submit(_solve_batch, batch) for batch in batches]
+            solving_futures = [submit(_solve_batch, batch) for batch in batches]
             for batch, future in zip(batches, solving_futures, strict=True):
                 for (name, _), figures_of_point in zip(batch, future.result(), strict=True):
                     finish(name, figures_of_point)
-        elif scheduler is not None and todo:
-            _on_dask(base, todo, scheduler, workers, solving, finish, on_dashboard)
         elif todo:
             # HiGHS fixes its thread pool at a process's first solve: here, as it chooses
             solver = PointSolver(base, solving, threads=None)
