@@ -116,8 +116,8 @@ def test_the_subtree_plan_splits_below_nodes_too_large(tmp_path: Path) -> None:
                                    families=4))
     tree = build_tree(data)
     for limit in (1, 3, 20):
-        plan = subtrees.subtree_plan(
-            tree, lambda node, limit=limit: len(node.scenarios) <= limit, 3, {})
+        plan = subtrees.subtree_plan(tree, subtrees.within(data, tree, limit, float("inf")),
+                                     3, {})
         jobs = [job for round_ in plan for job in round_]
         covered = sorted(s for job in jobs if job.whole for s in job.scenarios)
         assert covered == sorted(tree.paths)  # every scenario in exactly one subtree
@@ -232,9 +232,11 @@ def test_rho_is_the_same_in_every_scenario_through_a_node(tmp_path: Path) -> Non
     assert min(min(r.values()) for r in rhos.values()) > 0
 
 
-def _hedge(data: ModelData, gap: float) -> tuple[CompiledLP, Solution]:
+def _hedge(data: ModelData, gap: float, subtree_scenarios: int | None = None
+           ) -> tuple[CompiledLP, Solution]:
     """PH in this process, and its policy as the node formulation's solution."""
-    hedged = hedging.progressive_hedging(data, hedging.HedgingOptions(gap=gap))
+    hedged = hedging.progressive_hedging(data, hedging.HedgingOptions(
+        gap=gap, subtree_scenarios=subtree_scenarios))
     _, lp = prepare(data)
     solution = hedged.solution(lp.layout, lp.size[1])
     assert solution is not None and solution.bounds is not None
@@ -274,10 +276,14 @@ def test_ph_in_one_process_bounds_the_optimum_within_the_gap(tmp_path: Path) -> 
 
 
 @needs_mpisppy
-def test_the_decomposed_bound_holds_the_optimum_before_convergence(tmp_path: Path) -> None:
+@pytest.mark.parametrize("subtree_scenarios", [None, 1])
+def test_the_bound_holds_the_optimum_before_convergence(
+        tmp_path: Path, subtree_scenarios: int | None) -> None:
     data, _ = load(_hand_case(tmp_path))
     optimum = _optimum(data)
-    lp, solution = _hedge(data, 0.01)  # met at iteration 1, before the weights settle
+    # met at iteration 1, before the weights settle; with one scenario a subtree, every
+    # node above the leaves is a donor's
+    lp, solution = _hedge(data, 0.01, subtree_scenarios)
     assert solution.bounds is not None
     bounds = solution.bounds
     assert bounds.iterations == 1
@@ -303,11 +309,13 @@ def test_ph_with_cvar_bounds_the_optimum(tmp_path: Path) -> None:
 @needs_mpisppy
 @needs_mpiexec
 def test_ph_across_two_ranks_writes_the_results_once_within_the_gap(tmp_path: Path) -> None:
+    # subtrees of at most 2 scenarios: a donor's node broadcast, the subtrees shared out
     case = _hand_case(tmp_path)
     output = tmp_path / "results.xlsx"
     done = subprocess.run(
         ["mpiexec", "-n", "2", sys.executable, "-m", "optimizer", "run", str(case),
-         "--engine", "mpisppy-ph", "--ph-gap", "0.002", "-o", str(output), "--quiet"],
+         "--engine", "mpisppy-ph", "--ph-gap", "0.002", "--ph-subtree-scenarios", "2",
+         "-o", str(output), "--quiet"],
         env={**os.environ, **MPI_ENVIRONMENT}, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("results written") == 1  # rank 0 alone writes and says so
