@@ -1,5 +1,5 @@
 """Progressive hedging on mpi-sppy across MPI ranks, with a lower and an upper bound
-(MODEL.md §4, §7), no rank holding the node formulation's LP while PH runs.
+(MODEL.md §4, §7), no rank holding more of the node formulation than its subtrees.
 
 Each rank holds some of the scenario models of :mod:`optimizer.solve.mpisppy` (the
 scenarios are shared out over the ranks by mpi-sppy) and solves them with HiGHS in
@@ -10,22 +10,16 @@ every PH iteration. After every iteration:
   more without the proximal term; Σ_s p_s min (f_s + W_s·x_s) is below the optimum of
   the node formulation (it relaxes non-anticipativity). The best of these bounds, and
   of iteration 0's (each scenario alone), is kept.
-- **Upper bound (a decomposed, implementable policy).** The first stage (``build``,
-  and ``eta`` of CVaR) is fixed at a candidate, then the tree is completed downwards
-  by :func:`completion_plan`: each tree node whose parent is fixed gets a donor, a
-  scenario through it, whose model is solved with every ancestor's decisions fixed;
-  the donor's decisions at that node and every node below it on its path are fixed
-  for all scenarios through them. Every node's decisions come from exactly one solve,
-  so the policy is non-anticipative; every solve is feasible whatever is fixed above
-  it, since every balance has its shortfall. Each scenario is then solved with all its
-  tree nodes fixed (only its last period and its own CVaR excess free), and
-  Σ_s p_s f_s, allreduced, is the policy's expected objective: an upper bound on the
-  optimum. Two candidates are tried: PH's xbar of the first stage, completed with
-  PH's own objective (W and the proximal term), and the probability-weighted mean of
-  the Lagrangian solves' first stages, completed with the Lagrangian objective (W
-  alone).
+- **Upper bound (an implementable policy).** The first stage (``build``, and ``eta``
+  of CVaR) is fixed at a candidate and the node formulation's optimum for it is
+  computed by subtrees on the ranks (:mod:`optimizer.solve.subtrees`): exact while
+  every period-0 node's subtree is within the limit; above it, a donor's scenario
+  model fixes the subtree's top node (:func:`donor_solver`). The candidates: PH's
+  xbar of the first stage, donors solved with PH's own objective (W and the proximal
+  term), and the probability-weighted mean of the Lagrangian solves' first stages,
+  donors solved with the Lagrangian objective (W alone), unless it equals xbar.
 
-The best policy's values stay on the ranks that solved them, as arrays by scenario;
+The best policy's values stay on the ranks that solved them, as arrays by subtree;
 :meth:`Hedged.solution` gathers them on rank 0 into the node formulation's columns for
 the results once PH has ended and its models are gone.
 
@@ -344,10 +338,15 @@ def _converger_class(data: ModelData, tree: Tree, options: HedgingOptions,
             xbar = _root_xbar(ph)
             lagrangian = lagrangian_bound(ph)
             search.lower = max(search.lower, lagrangian)
-            candidates: list[tuple[np.ndarray, Objective]] = [
-                (xbar, "hedging"), (_root_mean(ph), "lagrangian")]
+            candidates: list[tuple[np.ndarray, Objective]] = [(xbar, "hedging")]
+            mean = _root_mean(ph)  # xbar's own when the Lagrangian solves failed
+            if not np.array_equal(mean, xbar):  # the same on every rank: reduced
+                candidates.append((mean, "lagrangian"))
             for first, objective in candidates:
                 upper, best = upper_bound(ph, self.bound, tree, first, objective)
+                if ph.cylinder_rank == 0:
+                    log.debug("PH iteration %d: the %s candidate's bound %.9g", ph._PHIter,
+                              objective, upper)
                 if upper < search.upper:  # the same on every rank: allreduced
                     search.upper, search.best = upper, best
             gap = relative_gap(search.lower, search.upper)
