@@ -219,7 +219,9 @@ def bound_plan(ph: Any, data: ModelData, tree: Tree, options: HedgingOptions) ->
     owner = {name: rank for rank, names in enumerate(comm.allgather(list(ph.local_scenarios)))
              for name in names}
     available = available_bytes()
-    local_ranks = comm.Split_type(MPI.COMM_TYPE_SHARED).Get_size()
+    shared = comm.Split_type(MPI.COMM_TYPE_SHARED)  # the ranks on this machine
+    local_ranks = shared.Get_size()
+    shared.Free()
     share = float("inf") if available is None else available / local_ranks
     memory = float(comm.allreduce(share, op=MPI.MIN))
     fits = within(data, tree.tree, options.subtree_scenarios, memory)
