@@ -19,8 +19,9 @@ at the end of PH and for the whole run.
 
     python benchmarks/hedging.py [--preset tiny] [--scenarios 100] [--families 10]
                                  [--ranks 1 2] [--gap 0.01] [--repeats 1]
+                                 [--subtree-scenarios N]
     python benchmarks/hedging.py --per-rank [--sizes 50 100 200] [--ranks 1 2 4 8]
-                                 [--iterations 2]
+                                 [--iterations 2] [--subtree-scenarios N]
 """
 
 from __future__ import annotations
@@ -116,6 +117,13 @@ def _rank_peaks(command: list[str], results: Path) -> tuple[float, list[tuple[fl
     return seconds, peaks
 
 
+def _subtree(args: argparse.Namespace) -> list[str]:
+    """PH's ``--ph-subtree-scenarios`` when one is asked for."""
+    if args.subtree_scenarios is None:
+        return []
+    return ["--ph-subtree-scenarios", str(args.subtree_scenarios)]
+
+
 def per_rank(args: argparse.Namespace) -> int:
     """``--per-rank``: the memory of every rank against the node formulation's, for
     growing scenario counts."""
@@ -131,7 +139,7 @@ def per_rank(args: argparse.Namespace) -> int:
             seconds, peaks = _rank_peaks(
                 ["mpiexec", "-n", str(ranks), sys.executable, "-c", _RANK_PEAK, "run",
                  str(case), "--engine", "mpisppy-ph", "--ph-iterations",
-                 str(args.iterations)], folder / f"ph{ranks}.xlsx")
+                 str(args.iterations), *_subtree(args)], folder / f"ph{ranks}.xlsx")
             others = [run for _, run in peaks[1:]] or [float("nan")]
             print(f"  mpisppy-ph -n {ranks}: {seconds:.1f} s; rank 0 {peaks[0][0]:.0f} MiB "
                   f"at the end of PH, {peaks[0][1]:.0f} MiB with the results; other ranks "
@@ -148,6 +156,8 @@ def main() -> int:
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--gap", type=float, default=0.01)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--subtree-scenarios", type=int, default=None,
+                        help="PH's --ph-subtree-scenarios (default: the command's own)")
     parser.add_argument("--per-rank", action="store_true",
                         help="every rank's peak memory, for each scenario count of --sizes")
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200])
@@ -164,6 +174,7 @@ def main() -> int:
                            scenarios=args.scenarios, families=args.families)
     seconds, peak, summary = _run([*OPTIMIZER, "run", str(case)], folder / "node.xlsx",
                                   args.repeats)
+    subtree = _subtree(args)
     optimum = float(summary["objective"])  # type: ignore[arg-type]
     print(f"case: preset {args.preset}, {args.scenarios} scenarios, {args.families} "
           f"families: {summary['variables']} variables, {summary['constraints']} constraints")
@@ -172,7 +183,8 @@ def main() -> int:
     for ranks in args.ranks:
         seconds, peak, summary = _run(
             ["mpiexec", "-n", str(ranks), *OPTIMIZER, "run", str(case), "--engine",
-             "mpisppy-ph", "--ph-gap", str(args.gap)], folder / f"ph{ranks}.xlsx", args.repeats)
+             "mpisppy-ph", "--ph-gap", str(args.gap), *subtree], folder / f"ph{ranks}.xlsx",
+            args.repeats)
         lower, upper = float(summary["ph_lower_bound"]), float(summary["ph_upper_bound"])  # type: ignore[arg-type]
         gap = float(summary["ph_relative_gap"])  # type: ignore[arg-type]
         print(f"mpisppy-ph -n {ranks}: {seconds:.1f} s, peak {peak:.0f} MiB (largest rank), "

@@ -205,6 +205,12 @@ def run(
                             help="mpisppy-ph: stop when (upper − lower bound) / |upper| "
                                  "≤ G.")
     ] = 0.01,
+    ph_subtree_scenarios: Annotated[
+        int | None, typer.Option("--ph-subtree-scenarios", metavar="N", min=1,
+                                 help="mpisppy-ph: the upper bound solves a subtree of "
+                                      "at most N scenarios whole (default: as large as "
+                                      "memory allows).")
+    ] = None,
     detail: Detail = False,
     pdf: Pdf = False,
     quiet: Quiet = False,
@@ -214,17 +220,18 @@ def run(
     """Solve INPUT.xlsx and write the results workbook and a log beside it."""
     with stoppable():
         _run(input_path, output, time_limit, threads, write_model, solver_option,
-             value_of_information, compare_policy, engine, (ph_rho, ph_iterations, ph_gap),
+             value_of_information, compare_policy, engine,
+             (ph_rho, ph_iterations, ph_gap, ph_subtree_scenarios),
              detail, pdf, quiet, problems, strict)
 
 
 def _run(input_path: Path, output: Path | None, time_limit: float | None,
          threads: int | None, write_model: Path | None, solver_option: list[str] | None,
          value_of_information: bool, compare_policy: bool, engine: str,
-         ph: tuple[float, int, float], detail: bool, pdf: bool, quiet: bool,
+         ph: tuple[float, int, float, int | None], detail: bool, pdf: bool, quiet: bool,
          problems: Path | None, strict: bool) -> None:
     """The ``run`` command, signals recorded (see :mod:`optimizer.stopping`); ``ph`` is
-    mpisppy-ph's ρ multiplier, iteration limit and gap."""
+    mpisppy-ph's ρ multiplier, iteration limit, gap and subtree limit."""
     _State.problems_file = problems
     from optimizer.files import same_file
     from optimizer.run import RunRequest, default_output
@@ -252,8 +259,9 @@ def _run(input_path: Path, output: Path | None, time_limit: float | None,
     if engine == "mpisppy-ph":
         from optimizer.solve.hedging import HedgingOptions, lead_rank
 
-        rho, iterations, gap = ph
-        hedging = HedgingOptions(rho=rho, iterations=iterations, gap=gap)
+        rho, iterations, gap, subtree_scenarios = ph
+        hedging = HedgingOptions(rho=rho, iterations=iterations, gap=gap,
+                                 subtree_scenarios=subtree_scenarios)
         if not lead_rank():
             _follow(input_path, hedging)
             return

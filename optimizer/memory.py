@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the command line imports this module: kept light
+    from optimizer.data import ModelData
     from optimizer.model.derive import Derived
 
 MEMORY_VARIABLE = "OPTIMIZER_MEMORY_BYTES"
@@ -55,10 +56,14 @@ class Estimate:
 def node_entities(derived: Derived) -> int:
     """Σ over tree nodes of (facilities + routes + stockpiles + 2 × regions × minerals):
     what a node of the LP holds columns and rows for (MODEL.md §5, §6)."""
-    data = derived.data
-    per_node = (len(data.facilities) + len(data.routes) + len(data.stockpiles)
-                + 2 * len(data.regions) * len(data.minerals))
-    return len(derived.tree.nodes) * per_node
+    return len(derived.tree.nodes) * entities_per_node(derived.data)
+
+
+def entities_per_node(data: ModelData) -> int:
+    """One tree node's entities: facilities + routes + stockpiles + 2 × regions ×
+    minerals."""
+    return (len(data.facilities) + len(data.routes) + len(data.stockpiles)
+            + 2 * len(data.regions) * len(data.minerals))
 
 
 def estimate(derived: Derived) -> Estimate:

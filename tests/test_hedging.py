@@ -25,8 +25,8 @@ from optimizer.data import ModelData
 from optimizer.model.tree import build_tree
 from optimizer.pipeline import optimize, prepare
 from optimizer.results.contract import NO_DUALS_NOTE
-from optimizer.solve import hedging, mpisppy
-from optimizer.solve.highs import CompiledLP, Solution, SolverOptions
+from optimizer.solve import hedging, mpisppy, subtrees
+from optimizer.solve.highs import CompiledLP, Solution, SolverOptions, solve
 from optimizer.workbook.validation import load
 from tests.cases import valid_tables, write_tables
 
@@ -82,37 +82,138 @@ def test_the_relative_gap() -> None:
     assert hedging.relative_gap(-float("inf"), 100.0) == float("inf")
 
 
-def test_the_completion_fixes_every_tree_node_once_below_its_parent(tmp_path: Path) -> None:
+def _early_case(folder: Path) -> Path:
+    """The hand case with li_dump's price fall from the first period (2026): two
+    period-0 nodes, so two subtrees below the first stage."""
+    tables = openpyxl.load_workbook(_hand_case(folder))
+    sheet = tables["disruptions"]
+    header = [cell.value for cell in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[header.index("scenario")].value == "li_dump":
+            row[header.index("start_period")].value = 2026
+    path = folder / "early.xlsx"
+    tables.save(path)
+    return path
+
+
+def test_the_subtree_plan_splits_below_nodes_too_large(tmp_path: Path) -> None:
     from benchmarks.generate import generate_preset
 
-    for data in (load(_hand_case(tmp_path))[0], load(generate_preset(
-            tmp_path / "c.xlsx", "tiny", seed=0, scenarios=20, families=4))[0]):
-        tree = build_tree(data)
-        last = max(n.period for n in tree.nodes)
-        plan = hedging.completion_plan(tree)
-        fixed_in: dict[int, int] = {}
-        for number, round_ in enumerate(plan):
-            for completion in round_:
-                path = tree.paths[completion.donor]
-                assert completion.donor in tree.nodes[completion.node].scenarios
-                assert completion.fixes == path[tree.nodes[completion.node].period:last]
-                for fixed in completion.fixes:
-                    assert fixed not in fixed_in  # one solve gives each node its values
-                    fixed_in[fixed] = number
-        assert sorted(fixed_in) == [n.id for n in tree.nodes if n.period < last]
-        for node in tree.nodes:  # a node is fixed no earlier than its parent
-            if node.parent is not None and node.period < last:
-                assert fixed_in[node.parent] <= fixed_in[node.id]
-
-
-def test_the_hand_case_s_completion_follows_the_trunk_then_each_branch(tmp_path: Path) -> None:
     data, _ = load(_hand_case(tmp_path))
     tree = build_tree(data)
-    plan = hedging.completion_plan(tree)
-    # the calm scenario (0.5) fixes the trunk; then the most probable scenario of each
-    # branch: ga_ban before ga_ban_dump (0.2 each, the sheet's order), li_dump
-    assert [[(c.donor, len(c.fixes)) for c in r] for r in plan] == [
-        [("calm", 2)], [("ga_ban", 1), ("li_dump", 1)]]
+    whole = subtrees.subtree_plan(tree, lambda node: True, 2, {})
+    assert [[(j.scenarios, j.whole, j.rank) for j in r] for r in whole] == [
+        [(("calm", "ga_ban", "ga_ban_dump", "li_dump"), True, 0)]]
+    split = subtrees.subtree_plan(tree, lambda node: len(node.scenarios) <= 2, 2,
+                                  {"calm": 1})
+    # the period-0 node's donor is calm (0.5), on its rank; below it three subtrees,
+    # largest first (ga_ban's two) each on the rank with the fewest scenarios so far
+    assert [[(j.scenarios, j.whole, j.donor, j.rank) for j in r] for r in split] == [
+        [(("calm", "ga_ban", "ga_ban_dump", "li_dump"), False, "calm", 1)],
+        [(("calm",), True, "calm", 1), (("ga_ban", "ga_ban_dump"), True, "ga_ban", 0),
+         (("li_dump",), True, "li_dump", 1)]]
+    data, _ = load(generate_preset(tmp_path / "c.xlsx", "tiny", seed=0, scenarios=20,
+                                   families=4))
+    tree = build_tree(data)
+    for limit in (1, 3, 20):
+        plan = subtrees.subtree_plan(tree, subtrees.within(data, tree, limit, float("inf")),
+                                     3, {})
+        jobs = [job for round_ in plan for job in round_]
+        covered = sorted(s for job in jobs if job.whole for s in job.scenarios)
+        assert covered == sorted(tree.paths)  # every scenario in exactly one subtree
+        assert all(len(job.scenarios) <= limit for job in jobs if job.whole)
+        for job in jobs:  # a job's parent is a donor job of the round before
+            parent = tree.nodes[job.node].parent
+            if parent is not None:
+                (above,) = [j for j in jobs if j.node == parent]
+                assert not above.whole
+
+
+def _first_stage(data: ModelData, factor: float) -> dict[tuple[str, object], float]:
+    """The optimum's first stage with every expansion scaled by ``factor``."""
+    outcome = optimize(data, SolverOptions())
+    first = {("build", key): factor * value for key, value in outcome.values("build").items()}
+    first.update({("eta", key): value for key, value in outcome.values("eta").items()})
+    assert any(value > 0 for value in first.values())
+    return first
+
+
+def _fixed_optimum(data: ModelData, fixed: dict[tuple[str, object], float]) -> float:
+    """The node formulation's optimum with the columns of ``fixed`` fixed."""
+    objective, _ = _fixed_solution(data, fixed)
+    return objective
+
+
+def _fixed_solution(data: ModelData, fixed: dict[tuple[str, object], float]
+                    ) -> tuple[float, dict[tuple[str, object], float]]:
+    """The node formulation's optimum with the columns of ``fixed`` fixed, and its
+    values by (variable, key)."""
+    _, lp = prepare(data)
+    lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
+    for block in lp.layout.columns:
+        for offset, key in enumerate(block.keys):
+            if (block.name, key) in fixed:
+                lower[block.start + offset] = upper[block.start + offset] = fixed[
+                    (block.name, key)]
+    solution = solve(dataclasses.replace(lp, col_lower=lower, col_upper=upper),
+                     SolverOptions())
+    assert solution.objective is not None and solution.values is not None
+    values = solution.values
+    return solution.objective, {(block.name, key): float(values[block.start + offset])
+                                for block in lp.layout.columns
+                                for offset, key in enumerate(block.keys)}
+
+
+def _no_donor(job: subtrees.Job, fixed: subtrees.Fixed) -> subtrees.Fixed | None:
+    raise AssertionError("no donor job in this plan")
+
+
+@needs_mpisppy
+@pytest.mark.parametrize("risk", [0.0, 0.5])
+def test_the_subtree_bound_is_the_node_formulation_with_the_first_stage_fixed(
+        tmp_path: Path, risk: float) -> None:
+    from mpi4py import MPI
+
+    data, _ = load(_early_case(tmp_path))
+    data = dataclasses.replace(data, settings=dataclasses.replace(
+        data.settings, risk_weight=risk, cvar_alpha=0.7))
+    tree = build_tree(data)
+    assert len(tree.by_period(0)) == 2
+    first = _first_stage(data, 0.5)
+    plan = subtrees.subtree_plan(tree, lambda node: True, 1, {})
+    assert [len(round_) for round_ in plan] == [2]
+    bound = subtrees.SubtreeBound(data, tree, plan, 0)
+    upper, pieces = bound.evaluate(MPI.COMM_WORLD, first, _no_donor)
+    assert upper == pytest.approx(_fixed_optimum(data, first), rel=1e-9)
+    _, lp = prepare(data)
+    values = hedging.assemble(lp.layout, iter(pieces))
+    assert float(lp.cost @ values + lp.offset) == pytest.approx(upper, rel=1e-9)
+
+
+@needs_mpisppy
+def test_below_a_donor_the_subtree_bound_is_exact_for_what_is_fixed(tmp_path: Path) -> None:
+    from mpi4py import MPI
+
+    data, _ = load(_hand_case(tmp_path))
+    tree = build_tree(data)
+    first = _first_stage(data, 0.5)
+    plan = subtrees.subtree_plan(tree, lambda node: len(node.scenarios) <= 2, 1, {})
+    (top,) = tree.by_period(0)
+    taken: dict[tuple[str, object], float] = {}
+
+    def donor(job: subtrees.Job, fixed: subtrees.Fixed) -> subtrees.Fixed | None:
+        # the period-0 node's decisions of the calm scenario alone, the first stage fixed
+        assert job.node == top.id and job.donor == "calm" and set(first) <= set(fixed)
+        _, values = _fixed_solution(subtrees.subtree_data(data, ("calm",)), first)
+        taken.update({(name, key): value for (name, key), value in values.items()
+                      if name not in ("build", "eta", "excess")
+                      and (key if isinstance(key, tuple) else (key,))[-1] == top.id})
+        return dict(taken)
+
+    bound = subtrees.SubtreeBound(data, tree, plan, 0)
+    upper, _ = bound.evaluate(MPI.COMM_WORLD, first, donor)
+    assert taken
+    assert upper == pytest.approx(_fixed_optimum(data, {**first, **taken}), rel=1e-9)
 
 
 @needs_mpisppy
@@ -131,9 +232,11 @@ def test_rho_is_the_same_in_every_scenario_through_a_node(tmp_path: Path) -> Non
     assert min(min(r.values()) for r in rhos.values()) > 0
 
 
-def _hedge(data: ModelData, gap: float) -> tuple[CompiledLP, Solution]:
+def _hedge(data: ModelData, gap: float, subtree_scenarios: int | None = None
+           ) -> tuple[CompiledLP, Solution]:
     """PH in this process, and its policy as the node formulation's solution."""
-    hedged = hedging.progressive_hedging(data, hedging.HedgingOptions(gap=gap))
+    hedged = hedging.progressive_hedging(data, hedging.HedgingOptions(
+        gap=gap, subtree_scenarios=subtree_scenarios))
     _, lp = prepare(data)
     solution = hedged.solution(lp.layout, lp.size[1])
     assert solution is not None and solution.bounds is not None
@@ -173,10 +276,14 @@ def test_ph_in_one_process_bounds_the_optimum_within_the_gap(tmp_path: Path) -> 
 
 
 @needs_mpisppy
-def test_the_decomposed_bound_holds_the_optimum_before_convergence(tmp_path: Path) -> None:
+@pytest.mark.parametrize("subtree_scenarios", [None, 1])
+def test_the_bound_holds_the_optimum_before_convergence(
+        tmp_path: Path, subtree_scenarios: int | None) -> None:
     data, _ = load(_hand_case(tmp_path))
     optimum = _optimum(data)
-    lp, solution = _hedge(data, 0.01)  # met at iteration 1, before the weights settle
+    # met at iteration 1, before the weights settle; with one scenario a subtree, every
+    # node above the leaves is a donor's
+    lp, solution = _hedge(data, 0.01, subtree_scenarios)
     assert solution.bounds is not None
     bounds = solution.bounds
     assert bounds.iterations == 1
@@ -202,11 +309,13 @@ def test_ph_with_cvar_bounds_the_optimum(tmp_path: Path) -> None:
 @needs_mpisppy
 @needs_mpiexec
 def test_ph_across_two_ranks_writes_the_results_once_within_the_gap(tmp_path: Path) -> None:
+    # subtrees of at most 2 scenarios: a donor's node broadcast, the subtrees shared out
     case = _hand_case(tmp_path)
     output = tmp_path / "results.xlsx"
     done = subprocess.run(
         ["mpiexec", "-n", "2", sys.executable, "-m", "optimizer", "run", str(case),
-         "--engine", "mpisppy-ph", "--ph-gap", "0.002", "-o", str(output), "--quiet"],
+         "--engine", "mpisppy-ph", "--ph-gap", "0.002", "--ph-subtree-scenarios", "2",
+         "-o", str(output), "--quiet"],
         env={**os.environ, **MPI_ENVIRONMENT}, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("results written") == 1  # rank 0 alone writes and says so

@@ -1,5 +1,5 @@
 """Progressive hedging on mpi-sppy across MPI ranks, with a lower and an upper bound
-(MODEL.md §4, §7), no rank holding the node formulation's LP while PH runs.
+(MODEL.md §4, §7), no rank holding more of the node formulation than its subtrees.
 
 Each rank holds some of the scenario models of :mod:`optimizer.solve.mpisppy` (the
 scenarios are shared out over the ranks by mpi-sppy) and solves them with HiGHS in
@@ -10,22 +10,16 @@ every PH iteration. After every iteration:
   more without the proximal term; Σ_s p_s min (f_s + W_s·x_s) is below the optimum of
   the node formulation (it relaxes non-anticipativity). The best of these bounds, and
   of iteration 0's (each scenario alone), is kept.
-- **Upper bound (a decomposed, implementable policy).** The first stage (``build``,
-  and ``eta`` of CVaR) is fixed at a candidate, then the tree is completed downwards
-  by :func:`completion_plan`: each tree node whose parent is fixed gets a donor, a
-  scenario through it, whose model is solved with every ancestor's decisions fixed;
-  the donor's decisions at that node and every node below it on its path are fixed
-  for all scenarios through them. Every node's decisions come from exactly one solve,
-  so the policy is non-anticipative; every solve is feasible whatever is fixed above
-  it, since every balance has its shortfall. Each scenario is then solved with all its
-  tree nodes fixed (only its last period and its own CVaR excess free), and
-  Σ_s p_s f_s, allreduced, is the policy's expected objective: an upper bound on the
-  optimum. Two candidates are tried: PH's xbar of the first stage, completed with
-  PH's own objective (W and the proximal term), and the probability-weighted mean of
-  the Lagrangian solves' first stages, completed with the Lagrangian objective (W
-  alone).
+- **Upper bound (an implementable policy).** The first stage (``build``, and ``eta``
+  of CVaR) is fixed at a candidate and the node formulation's optimum for it is
+  computed by subtrees on the ranks (:mod:`optimizer.solve.subtrees`): exact while
+  every period-0 node's subtree is within the limit; above it, a donor's scenario
+  model fixes the subtree's top node (:func:`donor_solver`). The candidates: PH's
+  xbar of the first stage, donors solved with PH's own objective (W and the proximal
+  term), and the probability-weighted mean of the Lagrangian solves' first stages,
+  donors solved with the Lagrangian objective (W alone), unless it equals xbar.
 
-The best policy's values stay on the ranks that solved them, as arrays by scenario;
+The best policy's values stay on the ranks that solved them, as arrays by subtree;
 :meth:`Hedged.solution` gathers them on rank 0 into the node formulation's columns for
 the results once PH has ended and its models are gone.
 
@@ -54,34 +48,36 @@ import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.data import ModelData
-from optimizer.model.tree import ScenarioTree
+from optimizer.memory import available_bytes
 from optimizer.solve.highs import Bounds, Layout, Solution, _printed_into
-from optimizer.solve.mpisppy import (
-    FIRST_STAGE,
-    LEAF_ONLY,
-    Tree,
-    mpisppy_tree,
-    require,
-    scenario_creator,
+from optimizer.solve.mpisppy import Tree, mpisppy_tree, require, scenario_creator
+from optimizer.solve.subtrees import (
+    Donor,
+    Fixed,
+    Job,
+    Piece,
+    SubtreeBound,
+    subtree_plan,
+    within,
 )
 
 log = logging.getLogger(__name__)
 
 ROOT = "ROOT"  # mpi-sppy's name of the first stage's node
-# a completion's donors solved with PH's objective (f + W·x + prox) or the Lagrangian's
+# the bound's donors solved with PH's objective (f + W·x + prox) or the Lagrangian's
 Objective = Literal["hedging", "lagrangian"]
-# One scenario's share of the policy's values: variable name -> (the node
-# formulation's keys, their values), for the columns the scenario reports (:func:`pieces`)
-Piece = dict[str, tuple[list[Any], np.ndarray]]
 
 
 @dataclass(frozen=True, slots=True)
 class HedgingOptions:
-    """``--ph-rho``, ``--ph-iterations`` and ``--ph-gap``."""
+    """``--ph-rho``, ``--ph-iterations``, ``--ph-gap`` and ``--ph-subtree-scenarios``."""
 
     rho: float = 0.1  # R: ρ_v = R × (|c_v| + c̄)
     iterations: int = 50
     gap: float = 0.01  # relative: (upper − lower) / |upper|
+    # the upper bound solves a subtree whole up to this many scenarios (None: as
+    # memory allows, see bound_plan)
+    subtree_scenarios: int | None = None
     solver: str = "highs"  # Pyomo's plugin for the subproblems: highs or appsi_highs
 
 
@@ -121,48 +117,7 @@ def cost_rho(model: pyo.ConcreteModel, multiplier: float) -> list[tuple[int, flo
             for key, value in coefficients.items()]
 
 
-# ------------------------------------------------------------------ the completion
-
-
-@dataclass(frozen=True, slots=True)
-class Completion:
-    """One solve of the completion: ``donor``'s model with every node above ``node``
-    fixed; its values then fix ``fixes``, the nodes of its path from ``node`` down to
-    the last non-leaf one."""
-
-    node: int
-    donor: str
-    fixes: tuple[int, ...]
-
-
-def completion_plan(tree: ScenarioTree) -> list[list[Completion]]:
-    """The completion's rounds: in each, every non-leaf tree node not yet fixed whose
-    parent is (the period-0 nodes in the first round) gets its donor, its most
-    probable scenario (the first in the scenarios sheet's order among equals). Every
-    non-leaf node is in exactly one completion's ``fixes``, after its parent's.
-
-    The donors of a round are solved side by side on their ranks; a tree whose
-    scenarios branch off at most b times along any path takes b + 1 rounds.
-    """
-    last = max(n.period for n in tree.nodes)
-    probability = {s: 0.0 for s in tree.paths}
-    for node in tree.leaves():
-        for scenario in node.scenarios:
-            probability[scenario] = node.probability / len(node.scenarios)
-    fixed: set[int] = set()
-    frontier = [n for n in tree.nodes if n.parent is None and n.period < last]
-    rounds: list[list[Completion]] = []
-    while frontier:
-        round_: list[Completion] = []
-        for node in frontier:
-            donor = max(node.scenarios, key=lambda s: probability[s])  # first of the most
-            path = tree.paths[donor]
-            round_.append(Completion(node.id, donor, tuple(path[node.period:last])))
-            fixed.update(path[node.period:last])
-        rounds.append(round_)
-        frontier = [n for n in tree.nodes if n.period < last and n.id not in fixed
-                    and n.parent in fixed]
-    return rounds
+# ------------------------------------------------------------------ the donors
 
 
 def _nonants(model: pyo.ConcreteModel, node: str) -> list[Any]:
@@ -170,6 +125,21 @@ def _nonants(model: pyo.ConcreteModel, node: str) -> list[Any]:
     (own,) = [n for n in model._mpisppy_node_list if n.name == node]
     nonants: list[Any] = own.nonant_vardata_list
     return nonants
+
+
+def _keys(model: pyo.ConcreteModel, node: str, node_id: int | None) -> list[tuple[str, Any]]:
+    """The node formulation's (variable, key) of each of ``node``'s non-anticipative
+    variables in a scenario model (``node_id`` the tree node's id, ``None`` for the
+    first stage): a one-scenario model's keys end with the period where the node
+    formulation's end with the node."""
+    keys: list[tuple[str, Any]] = []
+    for variable in _nonants(model, node):
+        name, key = variable.parent_component().local_name, variable.index()
+        if node_id is not None:
+            parts = key if isinstance(key, tuple) else (key,)
+            key = (*parts[:-1], node_id) if len(parts) > 1 else node_id
+        keys.append((name, key))
+    return keys
 
 
 def _fix(model: pyo.ConcreteModel, fixed: Mapping[str, np.ndarray]) -> None:
@@ -189,119 +159,83 @@ def _fix(model: pyo.ConcreteModel, fixed: Mapping[str, np.ndarray]) -> None:
             variable.fix(value)
 
 
-def _values(model: pyo.ConcreteModel, node: str) -> np.ndarray:
-    return np.array([float(pyo.value(v)) for v in _nonants(model, node)])
+def donor_solver(ph: Any, tree: Tree) -> Donor:
+    """Solves a donor job of the bound (:func:`optimizer.solve.subtrees.subtree_plan`)
+    on the rank holding the donor's scenario model: the model, with PH's objective as
+    it is set (W, and the proximal term unless disabled), solved with the first stage
+    and every node above the job's fixed; its decisions at the job's node are the
+    node's."""
 
+    def solve(job: Job, fixed: Fixed) -> Fixed | None:
+        model = ph.local_scenarios[job.donor]
+        path = tree.tree.paths[job.donor]
+        above: list[tuple[str, int | None]] = [
+            (ROOT, None), *((tree.names[n], n) for n in path[:path.index(job.node)])]
+        _fix(model, {name: np.array([fixed[key] for key in _keys(model, name, node)])
+                     for name, node in above})
+        ph.solve_one(None, job.donor, model, gripe=False, need_solution=False)
+        if not model._mpisppy_data.solution_available:
+            return None
+        name = tree.names[job.node]
+        return {key: float(pyo.value(variable)) for key, variable in
+                zip(_keys(model, name, job.node), _nonants(model, name), strict=True)}
 
-def _scenario_objective(ph: Any, model: pyo.ConcreteModel) -> float:
-    """f_s at the model's values: the objective without PH's terms (W and prox off)."""
-    return float(pyo.value(ph.saved_objectives[model.name]))
-
-
-def _solved(ph: Any, name: str, model: pyo.ConcreteModel) -> bool:
-    ph.solve_one(None, name, model, gripe=False, need_solution=False)
-    return bool(model._mpisppy_data.solution_available)
-
-
-def complete(ph: Any, tree: Tree, plan: list[list[Completion]], first: np.ndarray,
-             objective: Objective) -> float:
-    """The expected objective of the policy completed from first stage ``first`` (see
-    the module's description), computed on every rank together; ∞ when a solve did
-    not end optimal. The donors are solved with ``objective``: PH's own (f + W·x + the
-    proximal term) or the Lagrangian one (f + W·x). The local scenario models are left
-    at the policy's values, their tree nodes fixed (:func:`release` frees them)."""
-    local = ph.local_scenarios
-    fixed: dict[str, np.ndarray | None] = {ROOT: first}
-    ok, donors = True, set()
-    if objective == "lagrangian":
-        ph._disable_prox()
-    for round_ in plan:
-        solved: dict[int, np.ndarray] = {}
-        for completion in round_:
-            if completion.donor not in local:
-                continue
-            donors.add(completion.donor)
-            model = local[completion.donor]
-            path = tree.tree.paths[completion.donor]
-            above = [ROOT, *(tree.names[n] for n in path[:path.index(completion.node)])]
-            known = {name: fixed.get(name) for name in above}
-            if any(values is None for values in known.values()):
-                ok = False  # a donor above failed: so has this policy
-                continue
-            _fix(model, {name: v for name, v in known.items() if v is not None})
-            if not _solved(ph, completion.donor, model):
-                ok = False
-                continue
-            for node in completion.fixes:
-                solved[node] = _values(model, tree.names[node])
-        # every rank holding a scenario through the node hears of it, in the plan's
-        # order (the same on every rank, so the broadcasts cannot wait on each other)
-        for completion in round_:
-            for node in completion.fixes:
-                name = tree.names[node]
-                if name in ph.comms:
-                    root = ph.scenario_names_to_rank[name][completion.donor]
-                    fixed[name] = ph.comms[name].bcast(solved.get(node), root=root)
-    ph._disable_W()
-    ph._disable_prox()
-    local_sum = 0.0
-    for name, model in local.items():
-        path_values = {n.name: fixed.get(n.name) for n in model._mpisppy_node_list}
-        if any(values is None for values in path_values.values()):
-            ok = False
-            continue
-        if name not in donors:  # a donor's last period is optimal for its path already
-            _fix(model, {k: v for k, v in path_values.items() if v is not None})
-            if not _solved(ph, name, model):
-                ok = False
-                continue
-        local_sum += model._mpisppy_probability * _scenario_objective(ph, model)
-    ph._reenable_W()
-    ph._reenable_prox()
-    total = float(ph.mpicomm.allreduce(local_sum))
-    failed = bool(ph.mpicomm.allreduce(0 if ok else 1))
-    return float("inf") if failed else total
+    return solve
 
 
 def release(ph: Any) -> None:
-    """Free the tree nodes' variables of every local scenario model (after
-    :func:`complete`), for PH's next iteration."""
+    """Free the tree nodes' variables of every local scenario model (after the
+    donors' solves), for PH's next iteration."""
     for model in ph.local_scenarios.values():
         _fix(model, {})
 
 
+def upper_bound(ph: Any, bound: SubtreeBound, tree: Tree, first: np.ndarray,
+                objective: Objective) -> tuple[float, list[Piece]]:
+    """The bound of :class:`~optimizer.solve.subtrees.SubtreeBound` for first stage
+    ``first`` (in mpi-sppy's order), its donors solved with ``objective``: PH's own
+    (f + W·x + the proximal term) or the Lagrangian one (f + W·x)."""
+    model = next(iter(ph.local_scenarios.values()))
+    fixed = dict(zip(_keys(model, ROOT, None), first.tolist(), strict=True))
+    if objective == "lagrangian":
+        ph._disable_prox()
+    try:
+        return bound.evaluate(ph.mpicomm, fixed, donor_solver(ph, tree))
+    finally:
+        if objective == "lagrangian":
+            ph._reenable_prox()
+        release(ph)
+
+
+def bound_plan(ph: Any, data: ModelData, tree: Tree, options: HedgingOptions) -> SubtreeBound:
+    """The bound's plan (:func:`~optimizer.solve.subtrees.subtree_plan`), the same on
+    every rank: a subtree is solved whole when it has at most
+    ``options.subtree_scenarios`` scenarios and its estimated memory fits in what the
+    rank with the least has available (``MemAvailable`` shared among the ranks on its
+    machine), measured once PH's scenario models are built."""
+    from mpi4py import MPI
+
+    comm = ph.mpicomm
+    owner = {name: rank for rank, names in enumerate(comm.allgather(list(ph.local_scenarios)))
+             for name in names}
+    available = available_bytes()
+    shared = comm.Split_type(MPI.COMM_TYPE_SHARED)  # the ranks on this machine
+    local_ranks = shared.Get_size()
+    shared.Free()
+    share = float("inf") if available is None else available / local_ranks
+    memory = float(comm.allreduce(share, op=MPI.MIN))
+    fits = within(data, tree.tree, options.subtree_scenarios, memory)
+    plan = subtree_plan(tree.tree, fits, comm.Get_size(), owner)
+    if comm.Get_rank() == 0:
+        whole = [job for round_ in plan for job in round_ if job.whole]
+        log.info("PH upper bound: %d subtrees solved whole (the largest %d scenarios) "
+                 "below %d donor-fixed nodes", len(whole),
+                 max(len(job.scenarios) for job in whole),
+                 sum(len(round_) for round_ in plan) - len(whole))
+    return SubtreeBound(data, tree.tree, plan, comm.Get_rank())
+
+
 # ------------------------------------------------------------------ the pieces
-
-
-def pieces(model: pyo.ConcreteModel, scenario: str, tree: ScenarioTree) -> Piece:
-    """The values of ``scenario``'s model that the results read from it, keyed as the
-    node formulation's columns: the first stage from the tree's first scenario, a tree
-    node's variables from the node's first scenario (all through it agree), and the
-    scenario's own CVaR excess."""
-    path = tree.paths[scenario]
-    piece: Piece = {}
-    for component in model.component_objects(pyo.Var, descend_into=False):
-        name = component.local_name
-        keys: list[Any] = []
-        values: list[float] = []
-        for key, variable in component.items():
-            if name in FIRST_STAGE:
-                if scenario != next(iter(tree.paths)):
-                    continue
-                node_key = key
-            elif name in LEAF_ONLY:
-                node_key = key
-            else:
-                parts = key if isinstance(key, tuple) else (key,)
-                node = path[parts[-1]]  # in a one-scenario tree a node's id is its period
-                if tree.nodes[node].scenarios[0] != scenario:
-                    continue
-                node_key = (*parts[:-1], node) if len(parts) > 1 else node
-            keys.append(node_key)
-            values.append(float(pyo.value(variable)))
-        if keys:
-            piece[name] = (keys, np.array(values))
-    return piece
 
 
 def assemble(layout: Layout, all_pieces: Iterator[Piece]) -> np.ndarray:
@@ -385,34 +319,38 @@ def lagrangian_bound(ph: Any) -> float:
     return float(ph.mpicomm.allreduce(local))
 
 
-def _converger_class(tree: Tree, options: HedgingOptions, search: _Search) -> type:
+def _converger_class(data: ModelData, tree: Tree, options: HedgingOptions,
+                     search: _Search) -> type:
     """mpi-sppy's converger that computes both bounds after every PH iteration."""
     from mpisppy.convergers.converger import Converger
-
-    plan = completion_plan(tree.tree)
 
     class BoundsConverger(Converger):  # type: ignore[misc]
         def __init__(self, ph: Any) -> None:
             super().__init__(ph)
             self.ph = ph
+            self.bound: SubtreeBound | None = None
 
         def is_converged(self) -> bool:
             ph = self.ph
             search.iterations = ph._PHIter
+            if self.bound is None:
+                self.bound = bound_plan(ph, data, tree, options)
             if ph._PHIter == 1 and ph.trivial_bound is not None:
                 search.lower = max(search.lower, float(ph.trivial_bound))
             xbar = _root_xbar(ph)
             lagrangian = lagrangian_bound(ph)
             search.lower = max(search.lower, lagrangian)
-            candidates: list[tuple[np.ndarray, Objective]] = [
-                (xbar, "hedging"), (_root_mean(ph), "lagrangian")]
+            candidates: list[tuple[np.ndarray, Objective]] = [(xbar, "hedging")]
+            mean = _root_mean(ph)  # xbar's own when the Lagrangian solves failed
+            if not np.array_equal(mean, xbar):  # the same on every rank: reduced
+                candidates.append((mean, "lagrangian"))
             for first, objective in candidates:
-                upper = complete(ph, tree, plan, first, objective)
+                upper, best = upper_bound(ph, self.bound, tree, first, objective)
+                if ph.cylinder_rank == 0:
+                    log.debug("PH iteration %d: the %s candidate's bound %.9g", ph._PHIter,
+                              objective, upper)
                 if upper < search.upper:  # the same on every rank: allreduced
-                    search.upper = upper
-                    search.best = [pieces(model, name, tree.tree)
-                                   for name, model in ph.local_scenarios.items()]
-                release(ph)
+                    search.upper, search.best = upper, best
             gap = relative_gap(search.lower, search.upper)
             search.history.append((ph._PHIter, search.lower, search.upper))
             if ph.cylinder_rank == 0:
@@ -541,14 +479,14 @@ def progressive_hedging(data: ModelData, options: HedgingOptions) -> Hedged:
     search = _Search()
     tree = mpisppy_tree(data)
     with _printed_to_log():
-        ph = hedger(data, options, _converger_class(tree, options, search), tree)
+        ph = hedger(data, options, _converger_class(data, tree, options, search), tree)
         ph.ph_main(finalize=False)
     rank = ph.cylinder_rank
     del ph  # the scenario models: gone before rank 0 builds the results
     gc.collect()
     if not np.isfinite(search.upper):
         raise RuntimeError("progressive hedging found no implementable policy: a "
-                           "completion's solve never ended optimal")
+                           "solve of its upper bound never ended optimal")
     gap = relative_gap(search.lower, search.upper)
     if rank == 0:
         log.info("progressive hedging: %d iterations, lower bound %.9g, upper bound %.9g, "
