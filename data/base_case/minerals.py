@@ -23,7 +23,9 @@ MINERALS: tuple[MineralSpec, ...] = (
                 ("rare_earths", "NdPr oxide 99% min, FOB (Argus)")),
     MineralSpec("dytb", "Heavy rare earths: dysprosium and terbium oxide, t of oxide. "
                 "Concentrate = Dy/Tb oxide contained in mined concentrate; refined = separated "
-                "Dy/Tb oxide.", ("rare_earths",), "2025", "dytb_share_of_reo",
+                "Dy/Tb oxide. Content by deposit type: ionic clays (southern China, Burma) "
+                "about 5%, light-rare-earth ores 0.2% of mined REO.", ("rare_earths",),
+                "2025", None,
                 ("rare_earths", "Dysprosium oxide (99.5% min), FOB China")),
     MineralSpec("lithium", "Lithium, t of contained Li. Concentrate = mine output (spodumene, "
                 "brine); refined = battery-grade chemicals (carbonate, hydroxide) as Li.",
@@ -58,10 +60,12 @@ MINERALS: tuple[MineralSpec, ...] = (
                 ("tungsten",), "2025", None,
                 ("tungsten", "APT, Rotterdam, end-2025 (spot)")),
     MineralSpec("manganese", "Manganese, t of contained Mn. Concentrate = manganese ore; "
-                "refined = ferroalloys, electrolytic metal and sulphate as Mn.",
+                "refined = manganese in ferroalloys (silicomanganese, ferromanganese: what "
+                "steel buys, most of refined manganese), electrolytic metal and "
+                "sulphate as Mn, priced as silicomanganese 65/17 per t of contained Mn.",
                 ("manganese",), "2025", None,
-                ("manganese", "Metallurgical ore 44% Mn, CIF China (CRU), per mtu Mn "
-                 "content")),
+                ("manganese", "SiMn 65/17, Inner Mongolia, 2024 annual average (SMM), per t "
+                 "Mn contained")),
     MineralSpec("copper", "Copper, t of contained Cu. Concentrate = mine output "
                 "(recoverable Cu); refined = refined copper cathode, primary and secondary.",
                 ("copper",), "2024", None, ("copper", "LME grade A cash, annual average")),
