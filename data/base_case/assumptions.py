@@ -392,7 +392,8 @@ RULES: dict[str, str] = {
                    "+50% (graphite_cobalt_growth), nickel × 2 and copper 27 to 34 Mt "
                    "2024-2040 at a constant rate; gallium, germanium, antimony, tungsten, "
                    "manganese and PGM flat (no published growth). US demand: USGS apparent "
-                   "consumption 2025e (rare earths × content shares; germanium 2019; PGM and "
+                   "consumption 2025e (rare earths × content shares, Dy/Tb the world's average by "
+                   "deposit type; germanium 2019; PGM and "
                    "antimony, whose 2025 figures spiked, the 2021-2025 average); the rest "
                    "split by CONSUMPTION_WEIGHTS.",
     "committed_rule": "Each year 2026-2030 a growing mineral's committed capacity comes "
