@@ -80,6 +80,8 @@ PRICE_YEAR = "2025"
 RESIDUAL = " (XW: USGS 'Other countries' and non-attendees, plus the rest of the world total)"
 LI_PER_LI2CO3 = 2 * 6.94 / 73.89  # molar masses: Li content of lithium carbonate
 LI_DEFINITION = "Li content of Li2CO3 = 2 × 6.94 / 73.89 = 0.188 (molar masses)"
+MN_PER_SIMN = 0.65  # the 65/17 grade of silicomanganese: 65% Mn, 17% Si
+MN_DEFINITION = "the 65/17 grade: 65% Mn"
 
 
 PERIODS = tuple(f"{year}H{half}" for year in range(2026, 2031) for half in (1, 2))

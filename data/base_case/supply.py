@@ -12,6 +12,8 @@ from base_case.minerals import (
     LI_DEFINITION,
     LI_PER_LI2CO3,
     MINERALS,
+    MN_DEFINITION,
+    MN_PER_SIMN,
     PERIODS,
     PRICE_YEAR,
     REE,
@@ -107,7 +109,7 @@ class Supply:
         if spec.content:
             words += f" (t REO) × {factor} ({spec.content})"
         if spec.mineral == "dytb":
-            result = {}
+            result: dict[str, tuple[float, list[Row], str]] = {}
             for region, (value, rows) in combined.items():
                 share, share_rows, share_words = self._dytb_share(region)
                 result[region] = (value * share, [*rows, *share_rows],
@@ -322,11 +324,11 @@ class Supply:
         if m == "manganese":
             simn, fx = (self.f.one("additional.csv", item=item) for item in (
                 "simn_price_china_2024", "cny_per_usd_2024_q4"))
-            vat, content = A("china_vat"), 0.65
+            vat, content = A("china_vat"), MN_PER_SIMN
             value = tidy(simn.number("value") / (1 + vat) / fx.number("value") / content)
             words = (f"SiMn 65/17, Inner Mongolia, 2024 annual average {simn['value']} "
                      f"yuan/t ÷ (1 + {vat}) (china_vat) ÷ {fx['value']} yuan/USD (Q4 2024) "
-                     f"÷ {content} t Mn per t (the 65/17 grade: 65% Mn) = USD per t of "
+                     f"÷ {content} t Mn per t ({MN_DEFINITION}) = USD per t of "
                      "contained Mn; one published year, so floor = market")
             figure = Figure(value, "USD/t Mn", *cited([simn, fx]), words)
             return figure, figure
