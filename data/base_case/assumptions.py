@@ -365,8 +365,8 @@ RULES: dict[str, str] = {
                      "(IEA 2024), the US its USGS output, Malaysia the rest; lithium: China "
                      "70% (IEA 2024), Chile and Argentina the rest in their 2019 proportions "
                      "(20.7%, 7.1%); cobalt, nickel: IEA 2019 shares, no newer complete set; "
-                     "graphite: China 90% (IEA); manganese: China 90%, its lower bound for "
-                     "all manganese products (WSJ 2021)), the rest refined where mined pro "
+                     "graphite: China 90% (IEA); manganese: China 69%, its share of world "
+                     "silicomanganese output (IMnI 2019)), the rest refined where mined pro "
                      "rata; antimony, tungsten, PGM, gallium and germanium refined where "
                      "mined.",
     "dytb_rule": "Dy+Tb oxide in mined rare-earth oxide by deposit type: light-rare-earth "

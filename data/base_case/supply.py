@@ -254,15 +254,16 @@ class Supply:
         return result, {}
 
     def _manganese(self) -> dict[str, tuple[float, list[Row], str]]:
-        """Refined manganese by region: China its share of the world's manganese products
-        (WSJ 2021, a lower bound), the rest refined where mined, pro rata to mine output
-        outside China (ore moves to China's alloy plants over the concentrate routes)."""
+        """Refined manganese by region: China its share of the world's silicomanganese
+        output (69% in 2019, IMnI figures), the product refined manganese is priced as;
+        the rest refined where mined, pro rata to mine output outside China (ore moves
+        to China's alloy plants over the concentrate routes)."""
         mine = self.mine["manganese"]
         world = sum(v for v, _, _ in mine.values())
-        row = self.f.one("additional.csv", item="china_share_manganese_products")
+        row = self.f.one("additional.csv", item="china_share_simn")
         china = row.number("value") / 100 * world
-        result = {"CN": (china, [row], f"China {row['value']}% of world manganese products "
-                         "(WSJ 2021) × world manganese mine output")}
+        result = {"CN": (china, [row], f"China {row['value']}% of world silicomanganese "
+                         f"output ({row['year']}, IMnI) × world manganese mine output")}
         others = {r: v for r, (v, _, _) in mine.items() if r != "CN"}
         for region, value in others.items():
             result[region] = ((world - china) * value / sum(others.values()),
