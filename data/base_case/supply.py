@@ -255,9 +255,9 @@ class Supply:
 
     def _manganese(self) -> dict[str, tuple[float, list[Row], str]]:
         """Refined manganese by region: China its share of the world's silicomanganese
-        output (69% in 2019, IMnI figures), the product refined manganese is priced as;
-        the rest refined where mined, pro rata to mine output outside China (ore moves
-        to China's alloy plants over the concentrate routes)."""
+        output (``china_share_simn``, IMnI figures), the product refined manganese is
+        priced as; the rest refined where mined, pro rata to mine output outside China
+        (ore moves to China's alloy plants over the concentrate routes)."""
         mine = self.mine["manganese"]
         world = sum(v for v, _, _ in mine.values())
         row = self.f.one("additional.csv", item="china_share_simn")
