@@ -26,15 +26,21 @@ ASSUMPTIONS: dict[str, Assumption] = {
         0.20, "t NdPr oxide / t REO",
         "NdPr oxide in mined rare-earth oxide (bastnaesite and ionic clays hold about a fifth "
         "NdPr); USGS reports mine output as total REO only."),
-    "dytb_share_of_reo": Assumption(
-        0.006, "t Dy+Tb oxide / t REO",
-        "Dysprosium plus terbium oxide in mined rare-earth oxide, world average; USGS gives "
-        "no heavy rare-earth split."),
+    "dytb_share_light_ore": Assumption(
+        0.002, "t Dy+Tb oxide / t REO",
+        "Dysprosium plus terbium oxide in mined rare-earth oxide of light-rare-earth ores "
+        "(bastnaesite, monazite, carbonatite: Bayan Obo, Mountain Pass, Mount Weld and the "
+        "rest of the world outside the ionic clays of southern China and Burma): a fifth of "
+        "their heavy rare earths, which are about 1% of the oxide at Mountain Pass "
+        "(Molycorp 2012, data/sources/additional.csv); the sources give no Dy/Tb assay by "
+        "deposit. The ionic-clay share then follows from China's Dy and Tb oxide output "
+        "(SMM, June 2024) and its feed (dytb_rule)."),
     "ree_separation_yield": Assumption(
         0.95, "t / t", "Recovery of NdPr and Dy/Tb oxide in separation (refine yield)."),
-    "dy_share_of_dytb": Assumption(
-        0.8, "t Dy / t Dy+Tb",
-        "Mass share of dysprosium in the Dy/Tb product, to weight the Dy and Tb oxide prices."),
+    "china_vat": Assumption(
+        0.13, "share of the net price",
+        "China's value-added tax on goods, included in SMM's domestic yuan spot prices "
+        "(the SiMn price of refined manganese is taken net of it, as USGS prices are)."),
     "germanium_world_t": Assumption(
         140.0, "t Ge / yr",
         "World germanium refinery output; USGS publishes none. Grown from 127 t in 2012 "
@@ -359,9 +365,17 @@ RULES: dict[str, str] = {
                      "(IEA 2024), the US its USGS output, Malaysia the rest; lithium: China "
                      "70% (IEA 2024), Chile and Argentina the rest in their 2019 proportions "
                      "(20.7%, 7.1%); cobalt, nickel: IEA 2019 shares, no newer complete set; "
-                     "graphite: China 90% (IEA)), the rest refined "
-                     "where mined pro rata; antimony, tungsten, manganese, PGM, gallium and "
-                     "germanium refined where mined.",
+                     "graphite: China 90% (IEA); manganese: China 69%, its share of world "
+                     "silicomanganese output (IMnI 2019)), the rest refined where mined pro "
+                     "rata; antimony, tungsten, PGM, gallium and germanium refined where "
+                     "mined.",
+    "dytb_rule": "Dy+Tb oxide in mined rare-earth oxide by deposit type: light-rare-earth "
+                 "ores (bastnaesite, monazite, carbonatite) dytb_share_light_ore; ionic clays "
+                 "(Burma, and China's ionic-clay part, 7.5% of its mining quota in H1 2024) "
+                 "the share that makes China's 2024 Dy and Tb oxide output (SMM, June × 12: "
+                 "3,058 t) out of China's light ore, its ionic clay and Burma's 2024 output, "
+                 "all separated in China: 5.4%. US Dy/Tb demand: its REO consumption × the "
+                 "world's resulting average (0.77%).",
     "nickel_rule": "Indonesia refines all its ore (ore export ban since 2020: no concentrate "
                    "route out); the IEA shares of China and Japan apply to mine output outside "
                    "Indonesia.",
@@ -378,7 +392,8 @@ RULES: dict[str, str] = {
                    "+50% (graphite_cobalt_growth), nickel × 2 and copper 27 to 34 Mt "
                    "2024-2040 at a constant rate; gallium, germanium, antimony, tungsten, "
                    "manganese and PGM flat (no published growth). US demand: USGS apparent "
-                   "consumption 2025e (rare earths × content shares; germanium 2019; PGM and "
+                   "consumption 2025e (rare earths × content shares, Dy/Tb the world's average by "
+                   "deposit type; germanium 2019; PGM and "
                    "antimony, whose 2025 figures spiked, the 2021-2025 average); the rest "
                    "split by CONSUMPTION_WEIGHTS.",
     "committed_rule": "Each year 2026-2030 a growing mineral's committed capacity comes "
@@ -391,14 +406,21 @@ RULES: dict[str, str] = {
     "price_rule": "Market price: the USGS 2025 annual average (Dy/Tb: 2024; tungsten: APT at "
                   "Rotterdam, end-2025 spot, the only published APT price) in USD per t of "
                   "the refined product, all periods; lithium per t Li; PGM the Pd and Pt "
-                  "prices weighted by 2025 mine output. Refined manganese and spherical "
-                  "graphite have no published price: the ore and flake prices stand in.",
+                  "prices weighted by 2025 mine output; Dy/Tb the Dy and Tb oxide prices "
+                  "weighted by China's output of each (SMM, June 2024); manganese: "
+                  "silicomanganese 65/17 in China, 2024 annual average (SMM), net of VAT, "
+                  "at the Q4 2024 exchange rate, per t of contained Mn, with the ore's part "
+                  "of the chain cost at the 2024 ore ÷ SiMn price; graphite: the flake "
+                  "price (the case's graphite is all natural graphite by gross weight, "
+                  "mostly not spherical).",
     "floor_rule": "NdPr: 110 USD/kg, the 2025 US defence offtake floor. Other minerals: the "
-                  "higher of the USGS 2024 and 2025 prices (tungsten: the 2025 APT price), "
+                  "higher of the USGS 2024 and 2025 prices (tungsten: the 2025 APT price; "
+                  "manganese: the 2024 SiMn price), "
                   "so floors bind where prices fell in 2025 and in a dumping episode.",
     "cost_rule": "Each region's 2025 output runs at its cost-curve position (COST_QUARTILES: "
                  "quartile 1-4 at 0.55-0.90 × the 2025 price for the chain, three quarters "
-                 "mine, a quarter refining); the rest of its capacity (output ÷ 0.85 − "
+                 "mine, a quarter refining; manganese: the ore's share of the SiMn price); "
+                 "the rest of its capacity (output ÷ 0.85 − "
                  "output, facility '<name>-spare') at the 2025 price. So 2025 output runs in "
                  "calm and the zone's marginal prices come out near the 2025 prices.",
     "route_rule": "Concentrate moves from regions mining more than their refineries need to "

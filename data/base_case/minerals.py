@@ -23,7 +23,9 @@ MINERALS: tuple[MineralSpec, ...] = (
                 ("rare_earths", "NdPr oxide 99% min, FOB (Argus)")),
     MineralSpec("dytb", "Heavy rare earths: dysprosium and terbium oxide, t of oxide. "
                 "Concentrate = Dy/Tb oxide contained in mined concentrate; refined = separated "
-                "Dy/Tb oxide.", ("rare_earths",), "2025", "dytb_share_of_reo",
+                "Dy/Tb oxide. Content by deposit type: ionic clays (southern China, Burma) "
+                "about 5%, light-rare-earth ores 0.2% of mined REO.", ("rare_earths",),
+                "2025", None,
                 ("rare_earths", "Dysprosium oxide (99.5% min), FOB China")),
     MineralSpec("lithium", "Lithium, t of contained Li. Concentrate = mine output (spodumene, "
                 "brine); refined = battery-grade chemicals (carbonate, hydroxide) as Li.",
@@ -58,10 +60,12 @@ MINERALS: tuple[MineralSpec, ...] = (
                 ("tungsten",), "2025", None,
                 ("tungsten", "APT, Rotterdam, end-2025 (spot)")),
     MineralSpec("manganese", "Manganese, t of contained Mn. Concentrate = manganese ore; "
-                "refined = ferroalloys, electrolytic metal and sulphate as Mn.",
+                "refined = manganese in ferroalloys (silicomanganese, ferromanganese: what "
+                "steel buys, most of refined manganese), electrolytic metal and "
+                "sulphate as Mn, priced as silicomanganese 65/17 per t of contained Mn.",
                 ("manganese",), "2025", None,
-                ("manganese", "Metallurgical ore 44% Mn, CIF China (CRU), per mtu Mn "
-                 "content")),
+                ("manganese", "SiMn 65/17, Inner Mongolia, 2024 annual average (SMM), per t "
+                 "Mn contained")),
     MineralSpec("copper", "Copper, t of contained Cu. Concentrate = mine output "
                 "(recoverable Cu); refined = refined copper cathode, primary and secondary.",
                 ("copper",), "2024", None, ("copper", "LME grade A cash, annual average")),
@@ -76,6 +80,8 @@ PRICE_YEAR = "2025"
 RESIDUAL = " (XW: USGS 'Other countries' and non-attendees, plus the rest of the world total)"
 LI_PER_LI2CO3 = 2 * 6.94 / 73.89  # molar masses: Li content of lithium carbonate
 LI_DEFINITION = "Li content of Li2CO3 = 2 × 6.94 / 73.89 = 0.188 (molar masses)"
+MN_PER_SIMN = 0.65  # the 65/17 grade of silicomanganese: 65% Mn, 17% Si
+MN_DEFINITION = "the 65/17 grade: 65% Mn"
 
 
 PERIODS = tuple(f"{year}H{half}" for year in range(2026, 2031) for half in (1, 2))

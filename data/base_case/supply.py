@@ -12,6 +12,8 @@ from base_case.minerals import (
     LI_DEFINITION,
     LI_PER_LI2CO3,
     MINERALS,
+    MN_DEFINITION,
+    MN_PER_SIMN,
     PERIODS,
     PRICE_YEAR,
     REE,
@@ -106,8 +108,57 @@ class Supply:
             "e" if spec.mine_year == "2025" else "")
         if spec.content:
             words += f" (t REO) × {factor} ({spec.content})"
+        if spec.mineral == "dytb":
+            result: dict[str, tuple[float, list[Row], str]] = {}
+            for region, (value, rows) in combined.items():
+                share, share_rows, share_words = self._dytb_share(region)
+                result[region] = (value * share, [*rows, *share_rows],
+                                  f"{words} (t REO) × {share:.5f} ({share_words})"
+                                  + (RESIDUAL if region == "XW" else ""))
+            return {r: v for r, v in result.items() if v[0] > 0}
         return {r: (v * factor, rows, words + (RESIDUAL if r == "XW" else ""))
                 for r, (v, rows) in combined.items() if v > 0}
+
+    def _dytb_ionic(self) -> tuple[float, float, list[Row], str]:
+        """Dy+Tb oxide share of mined REO in ionic clays, and the ionic-clay part of
+        China's mining (``dytb_rule``): China's 2024 Dy and Tb oxide output (SMM, June ×
+        12) comes from Chinese ore, ionic clay in the proportion of China's ionic-clay
+        mining quota (H1 2024), and Burmese ionic clay; the light ores hold
+        ``dytb_share_light_ore``, the ionic clays the rest."""
+        dy, tb, quota, ionic_quota = (
+            self.f.one("additional.csv", item=item) for item in (
+                "china_dy_oxide_output_2024_06", "china_tb_oxide_output_2024_06",
+                "china_mining_quota_2024_h1", "china_ionic_clay_quota_2024_h1"))
+        china, burma = (self.f.one("mine_production.csv", mineral="rare_earths",
+                                   country=c, year="2024") for c in ("China", "Burma"))
+        output = 12 * (dy.number("value") + tb.number("value"))
+        ionic_part = ionic_quota.number("value") / quota.number("value")
+        light = A("dytb_share_light_ore")
+        cn = china.number("tonnes")
+        share = (output - light * cn * (1 - ionic_part)) / (
+            cn * ionic_part + burma.number("tonnes"))
+        words = (f"ionic clay: (China's Dy+Tb oxide output 12 × ({dy['value']} + "
+                 f"{tb['value']}) = {output:,.1f} t (SMM, June 2024) − {light} "
+                 f"(dytb_share_light_ore) × China's light ore {cn:,.0f} × (1 − "
+                 f"{ionic_part:.4f}) t) ÷ (China's ionic clay {cn:,.0f} × {ionic_part:.4f} "
+                 f"(ionic quota {ionic_quota['value']} ÷ {quota['value']} t, H1 2024) + "
+                 f"Burma {burma['tonnes']} t REO, 2024) = {share:.5f}")
+        return share, ionic_part, [dy, tb, quota, ionic_quota, china, burma], words
+
+    def _dytb_share(self, region: str) -> tuple[float, list[Row], str]:
+        """Dy+Tb oxide share of a region's mined REO by deposit type: Burma's ionic clays,
+        China's blend of ionic clay and light ore, light ore elsewhere."""
+        ionic, part, rows, words = self._dytb_ionic()
+        light = A("dytb_share_light_ore")
+        basis = self.f.one("additional.csv", item="mountain_pass_hree_share")
+        if region == "MM":
+            return ionic, rows, words
+        if region == "CN":
+            return (part * ionic + (1 - part) * light, [*rows, basis],
+                    f"{part:.4f} ionic clay × {ionic:.5f} + {1 - part:.4f} light ore × "
+                    f"{light} (dytb_share_light_ore); {words}")
+        return light, [basis], ("light-rare-earth ore: dytb_share_light_ore, a fifth of "
+                                "the 1% heavy rare earths of Mountain Pass ore")
 
     def _germanium(self) -> dict[str, tuple[float, list[Row], str]]:
         world, china = A("germanium_world_t"), A("germanium_china_share")
@@ -157,7 +208,9 @@ class Supply:
             result["MY"] = (world - china - us, [processing, malaysia],
                             rest_words + "separator outside China; IEA 2019 share 12%)")
             return result, {}
-        if m in ("gallium", "germanium", "antimony", "tungsten", "manganese", "pgm"):
+        if m == "manganese":
+            return self._manganese(), {}
+        if m in ("gallium", "germanium", "antimony", "tungsten", "pgm"):
             return ({r: (v * yld, rows, f"refined where mined: {words}")
                      for r, (v, rows, words) in mine.items()}, {})
         shares: dict[str, tuple[float, list[Row]]] = {}
@@ -200,6 +253,25 @@ class Supply:
                                   "not take, pro rata to mine output")
         return result, {}
 
+    def _manganese(self) -> dict[str, tuple[float, list[Row], str]]:
+        """Refined manganese by region: China its share of the world's silicomanganese
+        output (``china_share_simn``, IMnI figures), the product refined manganese is
+        priced as; the rest refined where mined, pro rata to mine output outside China
+        (ore moves to China's alloy plants over the concentrate routes)."""
+        mine = self.mine["manganese"]
+        world = sum(v for v, _, _ in mine.values())
+        row = self.f.one("additional.csv", item="china_share_simn")
+        china = row.number("value") / 100 * world
+        result = {"CN": (china, [row], f"China {row['value']}% of world silicomanganese "
+                         f"output ({row['year']}, IMnI) × world manganese mine output")}
+        others = {r: v for r, (v, _, _) in mine.items() if r != "CN"}
+        for region, value in others.items():
+            result[region] = ((world - china) * value / sum(others.values()),
+                              [*mine[region][1], row],
+                              "refined where mined: the output China's refiners do not "
+                              "make, pro rata to mine output outside China")
+        return result
+
     def _shares(self, mineral: str, listed: list[Row]) -> tuple[dict[str, float], list[Row]]:
         """Processing shares (%) by listed country, and the newer rows they rest on:
         lithium takes China's 2024 share (IEA GCMO 2025) and scales the other 2019 shares
@@ -239,11 +311,27 @@ class Supply:
                             form="Dysprosium oxide (99.5% min), FOB China", year="2024")
             tb = self.f.one("prices_usd_per_t.csv", mineral="rare_earths",
                             form="Terbium oxide (99.99% min), FOB China", year="2024")
-            share = A("dy_share_of_dytb")
+            dy_out, tb_out = (self.f.one("additional.csv", item=item) for item in (
+                "china_dy_oxide_output_2024_06", "china_tb_oxide_output_2024_06"))
+            share = dy_out.number("value") / (dy_out.number("value") + tb_out.number("value"))
             value = tidy(share * dy.number("usd") + (1 - share) * tb.number("usd"))
-            words = (f"{share} × Dy oxide {dy['usd']} + {1 - share:.1f} × Tb oxide "
-                     f"{tb['usd']} USD/t (2024, MCS 2025; no 2025 price published)")
-            figure = Figure(value, "USD/t Dy/Tb oxide", *cited([dy, tb]), words)
+            words = (f"{share:.4f} × Dy oxide {dy['usd']} + {1 - share:.4f} × Tb oxide "
+                     f"{tb['usd']} USD/t (2024, MCS 2025; no 2025 pair published), weighted "
+                     f"by China's Dy and Tb oxide output ({dy_out['value']} and "
+                     f"{tb_out['value']} t in June 2024, SMM)")
+            figure = Figure(value, "USD/t Dy/Tb oxide", *cited([dy, tb, dy_out, tb_out]),
+                            words)
+            return figure, figure
+        if m == "manganese":
+            simn, fx = (self.f.one("additional.csv", item=item) for item in (
+                "simn_price_china_2024", "cny_per_usd_2024_q4"))
+            vat, content = A("china_vat"), MN_PER_SIMN
+            value = tidy(simn.number("value") / (1 + vat) / fx.number("value") / content)
+            words = (f"SiMn 65/17, Inner Mongolia, 2024 annual average {simn['value']} "
+                     f"yuan/t ÷ (1 + {vat}) (china_vat) ÷ {fx['value']} yuan/USD (Q4 2024) "
+                     f"÷ {content} t Mn per t ({MN_DEFINITION}) = USD per t of "
+                     "contained Mn; one published year, so floor = market")
+            figure = Figure(value, "USD/t Mn", *cited([simn, fx]), words)
             return figure, figure
         if m == "pgm":
             out: list[Figure] = []
@@ -330,6 +418,18 @@ class Supply:
             "manganese": "US apparent consumption (Mn content)",
             "copper": "US apparent consumption (refined + old scrap)",
         }
+        if m == "dytb":
+            row = self.f.one("demand.csv", mineral="rare_earths",
+                             metric="US apparent consumption, compounds & metals")
+            reo = self.f.one("mine_production.csv", mineral="rare_earths",
+                             country="World total (rounded)", year="2025")
+            mined = sum(v for v, _, _ in self.mine[m].values())
+            share = mined / reo.number("tonnes")
+            return row.number("value") * share, (
+                f"US apparent consumption of rare-earth compounds and metals 2025e "
+                f"{row['value']} t REO × {share:.5f}, the world's Dy+Tb share of mined REO "
+                f"(world Dy/Tb mine output {mined:,.1f} t ÷ {reo['tonnes']} t REO, by deposit "
+                "type)"), [row, reo]
         if m in REE:
             row = self.f.one("demand.csv", mineral="rare_earths",
                              metric="US apparent consumption, compounds & metals")
@@ -443,8 +543,8 @@ class Supply:
         """Unit cash cost of a stage: the region's cost-curve position (its quartile's
         chain cost, or ``spare_cost_share`` for capacity idle in 2025) × the 2025 market
         price, split between mine and refining by ``refine_part_of_cost``."""
-        part = {"mine": 1 - A("refine_part_of_cost"), "refine": A("refine_part_of_cost"),
-                "recycle": 1.0}[stage]
+        refine, mine_words, refine_words = self._refine_part(mineral)
+        part = {"mine": 1 - refine, "refine": refine, "recycle": 1.0}[stage]
         if spare:
             name, why = "spare_cost_share", "spare capacity (idle in 2025)"
         else:
@@ -452,13 +552,28 @@ class Supply:
             name = f"cost_quartile_{q}"
             why = f"quartile {q}: {why}"
         value = tidy(A(name) * part * self.market(mineral))
-        part_words = {"mine": f"× mine part {part:g} (1 − refine_part_of_cost)",
-                      "refine": f"× refining part {part:g} (refine_part_of_cost)",
+        part_words = {"mine": f"× mine part {part:.4g} ({mine_words})",
+                      "refine": f"× refining part {part:.4g} ({refine_words})",
                       "recycle": "(recycling bears the whole chain)"}[stage]
         return Figure(value, "USD/t", f"planning assumption: {name}",
                       self.price[mineral].url,
                       f"{A(name):g} ({name}) {part_words} × market price "
                       f"{self.price[mineral].value} USD/t; {region} {why}")
+
+    def _refine_part(self, mineral: str) -> tuple[float, str, str]:
+        """Refining's part of the chain's cash cost: ``refine_part_of_cost``, except for
+        manganese, whose ore has a published price of its own: there the mine's part is
+        the 2024 ore price ÷ the 2024 refined (SiMn) price, so an ore tonne costs what
+        ore sold for. Returns the part and the words for the mine's and refining's parts."""
+        if mineral != "manganese":
+            return (A("refine_part_of_cost"), "1 − refine_part_of_cost",
+                    "refine_part_of_cost")
+        ore = self.f.one("prices_usd_per_t.csv", mineral="manganese", year="2024",
+                         form="Metallurgical ore 44% Mn, CIF China (CRU), per mtu Mn content")
+        mine = ore.number("usd") / float(self.price_2024[mineral].value)
+        words = (f"2024 ore price {ore['usd']} ÷ refined price "
+                 f"{self.price_2024[mineral].value} USD/t Mn, {ore.cite()}")
+        return 1 - mine, words, f"1 − {words}"
 
     def _yield(self, mineral: str) -> Figure:
         return (assumed("ree_separation_yield") if mineral in REE else
