@@ -23,7 +23,10 @@ idle cores), what any two-process pool can gain here as loaded right now.
 ``--dask`` also times the sweep on a local Dask cluster (``--scheduler local``) of
 ``--workers`` workers, its start included. Each
 figure is printed with the machine's load average (1 minute) as it ended: the pool's
-speed-up depends on how many of the cores other work leaves it.
+speed-up depends on how many of the cores other work leaves it. The pool's and Dask's
+are printed with their workers' page faults and CPU seconds: run with
+``MALLOC_TRIM_THRESHOLD_=65536`` in the environment, as Dask's nanny would set it in its
+workers by default, to see what that setting costs (docs/sweeps.md).
 
 Not part of the test suite: its numbers depend on the machine.
 """
@@ -33,6 +36,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -70,11 +74,16 @@ def write_grid(path: Path, points: int) -> Path:
 @dataclass(frozen=True)
 class Timed:
     """One sweep's wall seconds, and of them: until every point was checked (``on_start``),
-    and after the last point was solved (the comparison workbook and its Parquet)."""
+    and after the last point was solved (the comparison workbook and its Parquet); and
+    its worker processes' minor page faults and CPU seconds in user and system mode
+    (from ``getrusage`` of this process's ended children: none sequentially)."""
 
     wall: float
     checked: float
     written: float
+    worker_faults: int
+    worker_user: float
+    worker_system: float
 
 
 def timed_sweep(case: Path, grid: Path, workers: int, warm: bool = True,
@@ -88,6 +97,7 @@ def timed_sweep(case: Path, grid: Path, workers: int, warm: bool = True,
     def solved(*_: object) -> None:
         marks["solved"] = time.perf_counter()
 
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         done = sweep(SweepRequest(case, grid, Path(folder) / "sweep.xlsx", workers=workers,
@@ -96,7 +106,11 @@ def timed_sweep(case: Path, grid: Path, workers: int, warm: bool = True,
         ended = time.perf_counter()
     if done.failed:
         raise SystemExit(f"{done.failed} points were not solved to optimality")
-    return Timed(ended - started, marks["checked"] - started, ended - marks["solved"])
+    ended_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return Timed(ended - started, marks["checked"] - started, ended - marks["solved"],
+                 ended_children.ru_minflt - children.ru_minflt,
+                 ended_children.ru_utime - children.ru_utime,
+                 ended_children.ru_stime - children.ru_stime)
 
 
 def point_stages(case: Path, runs: int) -> dict[str, float]:
@@ -191,6 +205,7 @@ def main() -> None:
     load: dict[str, float] = {}
 
     parts: dict[str, tuple[float, float]] = {}
+    used: dict[str, tuple[float, float, float]] = {}
 
     def median(name: str, workers: int, warm: bool = True, scheduler: str | None = None) -> float:
         runs = [timed_sweep(arguments.case, grid, workers, warm=warm, scheduler=scheduler)
@@ -198,6 +213,9 @@ def main() -> None:
         load[name] = os.getloadavg()[0]
         parts[name] = (statistics.median(r.checked for r in runs),
                        statistics.median(r.written for r in runs))
+        used[name] = (statistics.median(r.worker_faults for r in runs),
+                      statistics.median(r.worker_user for r in runs),
+                      statistics.median(r.worker_system for r in runs))
         return statistics.median(r.wall for r in runs)
 
     with tempfile.TemporaryDirectory() as folder:
@@ -217,6 +235,10 @@ def main() -> None:
                   f"  load {load[name]:.2f}")
             print(f"    of which: every point checked {parts[name][0]:.2f} s, the comparison "
                   f"written after the last solve {parts[name][1]:.2f} s")
+            faults, user, system = used[name]
+            if faults:
+                print(f"    its workers: {faults:,.0f} page faults, CPU {user:.2f} s user "
+                      f"+ {system:.2f} s system")
     if cold is not None:
         print(f"  warm over from scratch     {cold / sequential:8.2f} x")
         print(f"  pool warm over from scratch {cold / pool:7.2f} x")

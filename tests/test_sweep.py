@@ -18,10 +18,12 @@ from optimizer.cli import main
 from optimizer.data import ModelData
 from optimizer.sweep import SweepRequest, cache_folder, sweep
 from optimizer.sweep.engine import (
+    MALLOC_TRIM,
     ONE_THREAD,
     Solving,
     batch_size,
     data_changes,
+    local_cluster,
     one_thread_each,
     point_key,
     with_changes,
@@ -264,6 +266,25 @@ def test_dask_local_cluster_equals_sequential(tmp_path: Path) -> None:
     assert dask.solved == 4
     assert len(links) == 1 and links[0].startswith("http")
     pd.testing.assert_frame_equal(_figures(one.workbook), _figures(dask.workbook))
+
+
+def test_local_cluster_workers_allocate_as_pool_workers() -> None:
+    """Dask's nanny would set MALLOC_TRIM_THRESHOLD_ in its workers (ten times a pool
+    worker's page faults, docs/sweeps.md) and leave its pre-spawn variables in this
+    process's environment; the local cluster's workers get one thread of numpy's pools
+    and glibc's own allocation, and this process's environment is left as it was."""
+    from distributed import Client
+
+    before = dict(os.environ)
+    cluster = local_cluster(1)
+    try:
+        with Client(cluster) as client:  # type: ignore[no-untyped-call]
+            found = list(client.run(lambda: (os.environ.get(MALLOC_TRIM),
+                                             os.environ.get("OMP_NUM_THREADS"))).values())
+    finally:
+        cluster.close()
+    assert found == [(before.get(MALLOC_TRIM), before.get("OMP_NUM_THREADS", "1"))]
+    assert dict(os.environ) == before
 
 
 def test_infeasible_point_is_a_row_with_its_reason(tmp_path: Path) -> None:
