@@ -13,8 +13,8 @@ rerun solves only the points it has not seen.
 Every point is checked (its changes applied to the input and validated) before any is
 solved; on a pool or on Dask the workers check them, a batch each at a time, and send
 back each point's errors, or the fields of its model data that differ from the base
-point's (its change set) and its cache key. The sequential run, the pool and Dask then solve each
-point from the base point's model data and the point's change set.
+point's (its change set) and its cache key. The sequential run, the pool and Dask
+then solve each point from the base point's model data and the point's change set.
 """
 
 from __future__ import annotations
