@@ -178,8 +178,9 @@ def test_every_stockpile_can_be_released_in_some_scenario() -> None:
         scenarios = {s for s, m in departures if m in (stock.mineral, None)}
         assert scenarios, stock.stockpile
     named = {m for _, m in departures if m is not None}
+    # lithium, manganese, copper: the closure
     assert named == {"ndpr", "dytb", "cobalt", "nickel", "graphite", "spherical_graphite",
-                     "gallium", "germanium", "antimony", "tungsten", "pgm"}  # lithium, manganese, copper: the closure
+                     "gallium", "germanium", "antimony", "tungsten", "pgm"}
 
 
 def test_demand_fits_within_existing_and_committed_capacity() -> None:

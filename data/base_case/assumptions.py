@@ -374,10 +374,10 @@ RULES: dict[str, str] = {
                      "70% (IEA 2024), Chile and Argentina the rest in their 2019 proportions "
                      "(20.7%, 7.1%); cobalt, nickel: IEA 2019 shares, no newer complete set; "
                      "spherical graphite: China 90% of battery-grade graphite (IEA), from "
-                     "mined flake × the spheronisation yield; manganese: China 69%, its share of world "
-                     "silicomanganese output (IMnI 2019)), the rest refined where mined pro "
-                     "rata; antimony, tungsten, PGM, gallium, germanium and industrial "
-                     "graphite refined where mined.",
+                     "mined flake × the spheronisation yield; manganese: China 69%, its "
+                     "share of world silicomanganese output (IMnI 2019)), the rest refined "
+                     "where mined pro rata; antimony, tungsten, PGM, gallium, germanium "
+                     "and industrial graphite refined where mined.",
     "dytb_rule": "Dy+Tb oxide in mined rare-earth oxide by deposit type: light-rare-earth "
                  "ores (bastnaesite, monazite, carbonatite) dytb_share_light_ore; ionic clays "
                  "(Burma, and China's ionic-clay part, 7.5% of its mining quota in H1 2024) "
@@ -398,14 +398,14 @@ RULES: dict[str, str] = {
                    "output by 20%); these stand for 2025. Growth (data/base_case/growth.py): "
                    "× (1 + r)^(year − 2025), r the IEA stated-policies (STEPS) rate: lithium "
                    "+146% and rare earths (NdPr, Dy/Tb) +45% 2024-2030, spherical graphite "
-                   "and cobalt +50% (graphite_cobalt_growth), nickel × 2 and copper 27 to 34 Mt "
-                   "2024-2040 at a constant rate; industrial graphite, gallium, germanium, "
-                   "antimony, tungsten, manganese and PGM flat (no published growth). US demand: USGS apparent "
-                   "consumption 2025e (rare earths × content shares, Dy/Tb the world's average by "
-                   "deposit type; graphite and spherical graphite the graphite_rule's split "
-                   "of natural graphite; germanium 2019; PGM and "
-                   "antimony, whose 2025 figures spiked, the 2021-2025 average); the rest "
-                   "split by CONSUMPTION_WEIGHTS.",
+                   "and cobalt +50% (graphite_cobalt_growth), nickel × 2 and copper 27 to "
+                   "34 Mt 2024-2040 at a constant rate; industrial graphite, gallium, "
+                   "germanium, antimony, tungsten, manganese and PGM flat (no published "
+                   "growth). US demand: USGS apparent consumption 2025e (rare earths × "
+                   "content shares, Dy/Tb the world's average by deposit type; graphite "
+                   "and spherical graphite the graphite_rule's split of natural graphite; "
+                   "germanium 2019; PGM and antimony, whose 2025 figures spiked, the "
+                   "2021-2025 average); the rest split by CONSUMPTION_WEIGHTS.",
     "committed_rule": "Each year 2026-2030 a growing mineral's committed capacity comes "
                       "online in January (facility '<region>-<mineral>-<stage>-<year>', "
                       "expandable at capex 0 from <year>H1): the region's 2025 capacity × "
@@ -452,9 +452,10 @@ RULES: dict[str, str] = {
                 "for reserves) ÷ DRC cobalt mine and refinery capacity, the same share "
                 "capping concentrate and refined exports.",
     "licensing_rule": "China's licensing regimes in force (Ga, Ge since 2023-08-01, graphite "
-                      "(natural flake incl. spherical) since 2023-12-01, Sb since 2024-09-15, W since 2025-02-04, Dy/Tb since "
-                      "2025-04-04) cap its exports of each at licensing_export_factor × "
-                      "capacity in every scenario, calm included; scenarios tighten them.",
+                      "(natural flake incl. spherical) since 2023-12-01, Sb since "
+                      "2024-09-15, W since 2025-02-04, Dy/Tb since 2025-04-04) cap its "
+                      "exports of each at licensing_export_factor × capacity in every "
+                      "scenario, calm included; scenarios tighten them.",
     "defence_rule": "From 2027H1 (DFARS 225.7018: mining, refining and separation count from "
                     "2027-01-01) a defence share of US NdPr and tungsten demand may only be "
                     "met by certified product, made in the US and allied (zone member) "

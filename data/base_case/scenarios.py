@@ -30,8 +30,8 @@ SCENARIOS: tuple[tuple[str, str], ...] = (
      "2027H2 to 2029H1 (ore exports are banned since 2020 in every scenario)."),
     ("price_dumping",
      "Targeted dumping, 2028H1 to 2029H2: the refined prices of NdPr, lithium, flake and "
-     "spherical graphite and nickel, the markets whose 2023-2025 collapses were blamed on overcapacity, fall to "
-     "60% of their 2025 level, below the zone's floors."),
+     "spherical graphite and nickel, the markets whose 2023-2025 collapses were blamed on "
+     "overcapacity, fall to 60% of their 2025 level, below the zone's floors."),
     ("strait_closure",
      "A blockade of the sea lanes off China's coast closes every route out of China for "
      "2028H1 (the `route` kind): nothing China makes reaches other regions."),

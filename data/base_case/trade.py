@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
-from base_case.assumptions import ASSUMPTIONS, A, assumed, tidy
+from base_case.assumptions import ASSUMPTIONS, assumed, tidy
 from base_case.figures import Figure, PublicFigures, Record, cited
 from base_case.geography import GROUP, REGIONS
 from base_case.minerals import MINERALS
