@@ -460,7 +460,7 @@ def test_regression_shortfalls_by_scenario(report: Any) -> None:
     # natural graphite was one product refined 90% in China (1,074,070 t while demand was
     # flat). Split by use, industrial flake is refined where mined (China 78%, its mine
     # share) and the members lose 315,640 t of it; spherical graphite, refined 90% in
-    # China from demand growing 7% a year, 272,382 t of SPG (about 80% of the members'
+    # China from demand growing 7% a year, 272,382 t of SPG (about 70% of the members'
     # two years of demand): no allied SPG plant is online before 2028 or built at all.
     assert shortfall["china_gggs_ban"]["graphite"] == pytest.approx(315_640, rel=1e-3)
     assert shortfall["china_gggs_ban"]["spherical_graphite"] == pytest.approx(272_382,
