@@ -431,7 +431,9 @@ RULES: dict[str, str] = {
                   "so floors bind where prices fell in 2025 and in a dumping episode.",
     "cost_rule": "Each region's 2025 output runs at its cost-curve position (COST_QUARTILES: "
                  "quartile 1-4 at 0.55-0.90 × the 2025 price for the chain, three quarters "
-                 "mine, a quarter refining; manganese: the ore's share of the SiMn price); "
+                 "mine, a quarter refining; manganese: the ore's share of the SiMn price; "
+                 "spherical graphite: the flake fines' share of the SPG price, its mine cost "
+                 "per t of flake); "
                  "the rest of its capacity (output ÷ 0.85 − "
                  "output, facility '<name>-spare') at the 2025 price. So 2025 output runs in "
                  "calm and the zone's marginal prices come out near the 2025 prices.",
