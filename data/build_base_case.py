@@ -1,6 +1,6 @@
 """Build ``data/base_case.xlsx``: the allied zone from public figures (the default case).
 
-25 regions, 13 minerals, ten half-years (2026H1-2030H2), one aggregate mine and
+25 regions, 14 minerals, ten half-years (2026H1-2030H2), one aggregate mine and
 refinery per region and mineral where production exists (its 2025 output at the region's
 cost-curve position, and its spare capacity), Project Vault stockpiles, the defence NdPr
 offtake, the defence origin rule for NdPr and tungsten (DFARS 225.7018), today's export

@@ -178,8 +178,9 @@ def test_every_stockpile_can_be_released_in_some_scenario() -> None:
         scenarios = {s for s, m in departures if m in (stock.mineral, None)}
         assert scenarios, stock.stockpile
     named = {m for _, m in departures if m is not None}
-    assert named == {"ndpr", "dytb", "cobalt", "nickel", "graphite", "gallium", "germanium",
-                     "antimony", "tungsten", "pgm"}  # lithium, manganese, copper: the closure
+    # lithium, manganese, copper: the closure
+    assert named == {"ndpr", "dytb", "cobalt", "nickel", "graphite", "spherical_graphite",
+                     "gallium", "germanium", "antimony", "tungsten", "pgm"}
 
 
 def test_demand_fits_within_existing_and_committed_capacity() -> None:
@@ -187,7 +188,7 @@ def test_demand_fits_within_existing_and_committed_capacity() -> None:
     capacity × yield + recycling, counting committed capacity (expandable at capex 0)
     online by then, so shortfalls can only come from disruptions. Demand grows where the
     IEA publishes stated-policies growth, and there committed capacity keeps it within:
-    by 2030 NdPr, lithium and graphite demand exceed their 2025 capacity."""
+    by 2030 NdPr, lithium and spherical graphite demand exceed their 2025 capacity."""
     data, _ = load(CASE)
     order = [p.period for p in data.periods]
 
@@ -209,9 +210,11 @@ def test_demand_fits_within_existing_and_committed_capacity() -> None:
             assert demand[t] <= 0.9 * supplied, (m, t)
         if demand[order[-1]] > demand[order[0]]:
             grows.add(m)
-        if m in ("ndpr", "lithium", "graphite"):
+        if m in ("ndpr", "lithium", "spherical_graphite"):
             assert demand[order[-1]] > capacity(m, ("refine", "recycle"), order[0]), m
-    assert grows == {"ndpr", "dytb", "lithium", "graphite", "cobalt", "nickel", "copper"}
+    # graphite's published growth is the batteries': industrial graphite stays flat
+    assert grows == {"ndpr", "dytb", "lithium", "spherical_graphite", "cobalt", "nickel",
+                     "copper"}
     # committed capacity is named after its year; the zone's expansions keep capex
     assert all(bool(re.search(r"-20\d\d(-spare)?$", f.facility)) == f.committed
                for f in data.facilities if f.expandable_t > 0)
@@ -220,10 +223,11 @@ def test_demand_fits_within_existing_and_committed_capacity() -> None:
 @pytest.mark.parametrize(("mineral", "four_years"), [
     ("lithium", 2.46 ** (4 / 6)),  # +146% 2024-2030 (IEA STEPS)
     ("ndpr", 1.45 ** (4 / 6)), ("dytb", 1.45 ** (4 / 6)),  # rare earths +45%
-    ("graphite", 1.5 ** (4 / 6)), ("cobalt", 1.5 ** (4 / 6)),  # low end of +50-75%
+    ("spherical_graphite", 1.5 ** (4 / 6)), ("cobalt", 1.5 ** (4 / 6)),  # low end of +50-75%
     ("nickel", 2 ** (4 / 16)),  # × 2 2024-2040
     ("copper", (34 / 27) ** (4 / 16)),  # 27 to 34 Mt 2024-2040
-    ("gallium", 1.0), ("germanium", 1.0), ("antimony", 1.0), ("tungsten", 1.0),
+    ("graphite", 1.0), ("gallium", 1.0), ("germanium", 1.0), ("antimony", 1.0),
+    ("tungsten", 1.0),
     ("manganese", 1.0), ("pgm", 1.0),  # no published growth: flat
 ])
 def test_demand_grows_at_the_published_constant_rates(mineral: str, four_years: float) -> None:
@@ -293,6 +297,51 @@ def test_calm_marginal_prices_are_within_a_quarter_of_the_2025_prices(outcome: A
     # every mineral, in each of the 6 consuming members, in every period (cobalt: 6 of 10)
     assert checked == {m.mineral: 6 * (6 if m.mineral == "cobalt" else 10)
                        for m in data.minerals}
+
+
+def test_spherical_graphite_chain_comes_from_its_source_rows(report: Any) -> None:
+    """Battery-grade graphite (``graphite_rule``): its refinery yield is the lower of the
+    two published spheronisation yields (49.3% and 52.73%), its price Fastmarkets' uncoated
+    SPG quote (2,000-2,100 USD/t on 2023-12-28, 2.44% lower by March 2024), its share of
+    natural graphite the flake behind China's natural-graphite anodes (2.12 Mt × 15.6% ÷
+    0.493 of 1.55 Mt mined in 2024), its flake costed at the fines price (470-510 USD/t);
+    and in calm its marginal price in every consuming member stays within ±25% of it."""
+    data, _ = load(CASE)
+    with (DATA / "sources" / "additional.csv").open(newline="", encoding="utf-8") as handle:
+        rows = {r["item"]: float(r["value"]) for r in csv.DictReader(handle)}
+
+    def row(item: str) -> float:
+        return rows[item]
+
+    spg = "spherical_graphite"
+    yld = min(row("spg_yield_rounding_unit"), row("spg_yield_northeast_china_study")) / 100
+    assert yld == pytest.approx(0.493)
+    assert {f.yield_ for f in data.facilities if f.mineral == spg and f.stage == "refine"
+            } == {yld}
+    assert {f.yield_ for f in data.facilities if f.mineral == "graphite"
+            and f.stage == "refine"} == {1.0}
+    price = (row("spg_price_fob_china_2023_12_28_low") + row(
+        "spg_price_fob_china_2023_12_28_high")) / 2 * (1 + row("spg_price_change_2024_q1") / 100)
+    assert price == pytest.approx(2_050 * 0.9756)  # 1,999.98: 2,000 at 4 figures
+    assert {(p.market_price_per_t, p.floor_price_per_t) for p in data.prices
+            if p.mineral == spg} == {(2_000.0, 2_000.0)}
+    assert report.tiers[spg] == [(0.1, 4_000.0), (1.0, 10_000.0)]  # 2 × and 5 × the price
+    # every region's mine output splits alike: 0.156 × 2.12 Mt ÷ 0.493 ÷ 1.55 Mt = 43.3%
+    share = (1 - row("china_anode_synthetic_share_2024") / 100) * row(
+        "china_anode_shipments_2024") / yld / 1_550_000
+    assert share == pytest.approx(0.4328, abs=1e-4)
+    mined = {m: sum(f.capacity_t for f in data.facilities if f.mineral == m
+                    and f.stage == "mine" and f.region == "CN" and f.expandable_t == 0)
+             for m in ("graphite", spg)}
+    assert mined[spg] / (mined[spg] + mined["graphite"]) == pytest.approx(share, rel=1e-3)
+    # a Chinese flake tonne (quartile 2) costs 0.70 × the fines price, 490 USD/t
+    fines = (row("flake_fines_price_fob_china_2024_03_low")
+             + row("flake_fines_price_fob_china_2024_03_high")) / 2
+    (cn_mine,) = [f.unit_cost_per_t for f in data.facilities
+                  if f.facility == "CN-spherical_graphite-mine"]
+    assert cn_mine == pytest.approx(0.70 * fines, rel=1e-3)
+    low, _, high = report.calm_price[spg]
+    assert 0.75 * price <= low <= high <= 1.25 * price
 
 
 def _quota_gap(data: Any, periods: set[str]) -> float:
@@ -377,7 +426,11 @@ def test_regression_status_and_objective(report: Any) -> None:
     # closure's manganese shortfall falls from 3.37 Mt to 997 kt (13.5 bn less penalty
     # in that scenario, 0.4 bn in expectation) and less ore travels to China (2.3 bn
     # less transport).
-    assert report.objective == pytest.approx(1_509_738_092_347, rel=1e-6)
+    # Natural graphite split into industrial flake (1,000 USD/t, refined where mined) and
+    # spherical graphite (2,000 USD/t of SPG, 0.493 t per t of flake, China 90% of its
+    # refining) lowers it to 1,508.4 bn: less flake travels to China, and China's ban and
+    # the strait closure leave less graphite short (1.9 bn less penalty in the ban).
+    assert report.objective == pytest.approx(1_508_387_841_936, rel=1e-6)
     # every existing facility comes as its 2025 output plus a spare tranche (94,891 ×
     # 21,594 before the rule); the rule's c_* shadows, bounds, certified stock and
     # balances add 9,371 variables and 12,146 constraints over the 75 nodes (104,262 ×
@@ -389,7 +442,9 @@ def test_regression_status_and_objective(report: Any) -> None:
     # At China's 69% silicomanganese share Australia, Brazil and India refine enough to
     # stand outside XZ (fold_share), with their own refined routes: 150 variables more
     # than with neither change, the constraints as then (186,594 × 91,992).
-    assert report.size == (186_594, 91_992)
+    # Spherical graphite, a fourteenth mineral with its own facilities, committed
+    # tranches, routes, Vault stock and balances: 5,475 variables and 1,371 constraints.
+    assert report.size == (192_069, 93_363)
     assert report.nodes == 75  # ten scenarios branching from 2027H1 to 2028H1
     assert report.calm == "calm"
 
@@ -401,11 +456,15 @@ def test_regression_price_dumping_moves_prices_only(report: Any) -> None:
 
 def test_regression_shortfalls_by_scenario(report: Any) -> None:
     shortfall = report.shortfall_t
-    # China's ban leaves the zone without about half of its refined graphite for two years:
-    # China refines 90% of the world's graphite and no allied plant is online before 2028.
-    # 1,074,070 t while demand was flat; graphite demand grows 7% a year and China holds
-    # 90% of the committed refining too, so the ban takes 19% more.
-    assert shortfall["china_gggs_ban"]["graphite"] == pytest.approx(1_276_548, rel=1e-3)
+    # China's ban leaves the zone short of graphite for two years. 1,276,548 t while all
+    # natural graphite was one product refined 90% in China (1,074,070 t while demand was
+    # flat). Split by use, industrial flake is refined where mined (China 78%, its mine
+    # share) and the members lose 315,640 t of it; spherical graphite, refined 90% in
+    # China from demand growing 7% a year, 272,382 t of SPG (about 70% of the members'
+    # two years of demand): no allied SPG plant is online before 2028 or built at all.
+    assert shortfall["china_gggs_ban"]["graphite"] == pytest.approx(315_640, rel=1e-3)
+    assert shortfall["china_gggs_ban"]["spherical_graphite"] == pytest.approx(272_382,
+                                                                             rel=1e-3)
     assert "antimony" not in shortfall["china_gggs_ban"]  # Russia and others fill the gap
     # Indonesia makes two thirds of the world's nickel; halving its exports leaves the
     # world 1.8 Mt short over two years (89,300 t while demand was IEA's 2023 figure,
@@ -452,7 +511,7 @@ def test_regression_vault(outcome: Any, report: Any) -> None:
     # of silicomanganese, IMnI 2019, it has 90 days, half or more; 30 while refined where
     # mined)
     assert {m for m, d in days.items() if d == pytest.approx(180, rel=1e-3)} == {
-        "ndpr", "dytb", "graphite", "gallium", "tungsten"}
+        "ndpr", "dytb", "graphite", "spherical_graphite", "gallium", "tungsten"}
     assert days["manganese"] == pytest.approx(90, rel=1e-3)
     # Every scenario without a price disruption buys at least the whole Vault at 2025
     # prices (it starts empty and ends full; releases are bought back), and none reaches
@@ -463,7 +522,9 @@ def test_regression_vault(outcome: Any, report: Any) -> None:
     # US catalyst recycling (8.2 t of PGM instead of 13 t); 3.85 bn with manganese at 180
     # days (315,600 t) and its SiMn price, 1,239 USD/t (52,600 t at 450 before), and Dy/Tb
     # by deposit type (108 t at 348,100 USD/t, 85 t at 370,000 before); 3.66 bn with
-    # manganese at 90 days (157,800 t), China refining 69% of it
+    # manganese at 90 days (157,800 t), China refining 69% of it; 3.66 bn still with
+    # graphite split (19,860 t of flake at 1,000 USD/t and 7,994 t of SPG at 2,000, for
+    # 37,460 t of graphite at 1,000)
     assert value == pytest.approx(3.66e9, rel=1e-2)
     assert data.settings.stockpile_budget is not None
     for scenario, spend in report.vault_spend.items():
@@ -479,6 +540,8 @@ def test_regression_vault(outcome: Any, report: Any) -> None:
     # The Vault fills gallium and graphite first: full when China's ban starts in 2027H1.
     assert report.leaves["china_gggs_ban"] == "2027H1"
     assert cover("china_gggs_ban", "gallium") == pytest.approx(180, rel=1e-3)
+    assert cover("china_gggs_ban", "graphite") == pytest.approx(180, rel=1e-3)
+    assert cover("china_gggs_ban", "spherical_graphite") == pytest.approx(180, rel=1e-3)
     # Dy/Tb is nearly full (176 days) when China's rare-earth controls return in 2027H1; NdPr,
     # covered by the defence offtake, is not bought before 2027H2.
     assert cover("china_rare_earth_controls", "dytb") == pytest.approx(176, rel=1e-2)
@@ -496,7 +559,12 @@ def test_regression_floor_pays_for_allied_ndpr(report: Any) -> None:
     # to their limits, in every scenario (a first-stage choice).
     assert report.builds["US-ndpr-refine"] == pytest.approx(3_000)
     assert report.builds["AU-ndpr-refine"] == pytest.approx(5_000)
-    assert "CA-graphite-refine" not in report.builds  # online too late to pay off
+    # The Quebec spherical graphite plant is not built even at the SPG price: its capex,
+    # 15,000 USD per t/yr plus 5,000 per t/yr of flake ÷ 0.493 for the mine, is about
+    # 25,000 USD per t/yr of SPG, twelve years of revenue at 2,000 USD/t, and the
+    # shortfalls it would serve (the ban from 2028H1, probability 0.12 + 0.05) are short.
+    assert "CA-spherical_graphite-refine" not in report.builds
+    assert "CA-spherical_graphite-mine" not in report.builds
 
 
 def test_regression_policy_package(report: Any) -> None:
@@ -518,9 +586,12 @@ def test_regression_policy_package(report: Any) -> None:
     # baseline's 30.937 bn and 10,724 t before; 28.857 bn and 16,573 t then). Refined 69%
     # in China, with a Vault of 90 days instead of 180, the stockpiles avoid 2,847 t of
     # manganese instead of 5,865 t and cost 0.16 bn less.
-    assert runs["baseline"]["package_extra_cost"] == pytest.approx(28.695e9, rel=1e-3)
-    assert runs["baseline"]["shortfall_avoided_t"] == pytest.approx(13_555, rel=1e-3)
-    assert runs["without_floors"]["package_extra_cost"] == pytest.approx(26.404e9, rel=1e-3)
+    # Graphite split by use (28.695 bn and 13,555 t before): the Vault's graphite stocks
+    # now avoid 2,929 t of flake and 1,199 t of SPG instead of 5,619 t of one graphite,
+    # and the graphite floor's gap is paid on flake imports only.
+    assert runs["baseline"]["package_extra_cost"] == pytest.approx(28.582e9, rel=1e-3)
+    assert runs["baseline"]["shortfall_avoided_t"] == pytest.approx(12_064, rel=1e-3)
+    assert runs["without_floors"]["package_extra_cost"] == pytest.approx(26.293e9, rel=1e-3)
     assert runs["without_expansions"]["package_extra_cost"] == pytest.approx(-1.771e9,
                                                                              rel=1e-3)
     assert runs["without_floors"]["package_extra_cost"] > report.expected_cost[
@@ -529,7 +600,8 @@ def test_regression_policy_package(report: Any) -> None:
     # 0.223 before manganese and Dy/Tb moved, 0.217 while China refined 90% of manganese
     # (the baseline's NdPr non-member share is 83.2%, 83.8% and 84.4% then; 62.1% with the
     # package each time): the baseline's routes shift with manganese's
-    assert ndpr["dependence_reduced"] == pytest.approx(0.211, abs=1e-3)
+    # (0.211 before graphite was split: the baseline's routes shift again, 83.0%)
+    assert ndpr["dependence_reduced"] == pytest.approx(0.209, abs=1e-3)
 
 
 def test_every_headline_of_the_case_is_short_and_no_gap_exceeds_its_floor(

@@ -55,7 +55,9 @@ ASSUMPTIONS: dict[str, Assumption] = {
         "The IEA's stated-policies growth of graphite and cobalt demand 2024-2030 is "
         "published as one range, 50-75% (data/sources/additional.csv); the case takes its "
         "low end for both: graphite demand only doubles 2024-2040 (GCMO 2025; +30% by 2030 "
-        "at a constant rate), and cobalt's 2025 output already runs 44% above the IEA's demand."),
+        "at a constant rate), and cobalt's 2025 output already runs 44% above the IEA's demand. "
+        "Graphite's growth is the batteries': it applies to spherical graphite, and "
+        "industrial graphite stays flat."),
     "committed_capacity": Assumption(
         1.0, "× world demand ÷ 2025 world refined output",
         "Committed and announced projects, online each January, keep every region's mine, "
@@ -178,7 +180,8 @@ ASSUMPTIONS: dict[str, Assumption] = {
         "restriction is announced."),
     "p_price_dumping": Assumption(
         0.08, "probability",
-        "Price collapses in NdPr, lithium, graphite and nickel recurred 2023-2025."),
+        "Price collapses in NdPr, lithium, flake and spherical graphite and nickel recurred "
+        "2023-2025."),
     "p_strait_closure": Assumption(
         0.03, "probability", "A blockade of China's sea lanes: rare, but the costliest path."),
     "p_south_africa_pgm_outage": Assumption(
@@ -247,10 +250,12 @@ EXPANSIONS: tuple[Expansion, ...] = (
               "Stibnite (Idaho) antimony", "60,000 USD per t/yr of Sb, 2.5 years' lead time"),
     Expansion("US", "antimony", "refine", 15_000, 20_000, "2027H2",
               "US antimony smelting", "20,000 USD per t/yr"),
-    Expansion("CA", "graphite", "mine", 100_000, 5_000, "2028H1",
-              "Quebec flake graphite", "5,000 USD per t/yr"),
-    Expansion("CA", "graphite", "refine", 100_000, 15_000, "2028H1",
-              "Quebec spherical graphite plant", "15,000 USD per t/yr"),
+    Expansion("CA", "spherical_graphite", "mine", 100_000, 5_000, "2028H1",
+              "Quebec flake graphite for anodes (feeds the spherical graphite plant)",
+              "5,000 USD per t/yr of flake"),
+    Expansion("CA", "spherical_graphite", "refine", 50_000, 15_000, "2028H1",
+              "Quebec spherical graphite plant, sized to the mine's 100,000 t/yr of flake × "
+              "the spheronisation yield (0.493), rounded", "15,000 USD per t/yr of SPG"),
     Expansion("KR", "tungsten", "mine", 2_000, 100_000, "2026H2",
               "Sangdong tungsten mine (Korea)", "100,000 USD per t/yr of W"),
     Expansion("US", "tungsten", "refine", 2_000, 50_000, "2027H1",
@@ -279,6 +284,9 @@ COST_QUARTILES: dict[tuple[str, str], dict[str, tuple[int, str]]] = {
     ("graphite", "mine"): {
         "*": (2, "flake concentrate from open pits; China's Heilongjiang mines set the "
                  "price"),
+    },
+    ("spherical_graphite", "mine"): {
+        "*": (2, "flake concentrate from open pits, the same mines as industrial flake"),
     },
     ("manganese", "mine"): {
         "ZA": (1, "Kalahari manganese field: the largest, lowest-cost ores"),
@@ -365,10 +373,11 @@ RULES: dict[str, str] = {
                      "(IEA 2024), the US its USGS output, Malaysia the rest; lithium: China "
                      "70% (IEA 2024), Chile and Argentina the rest in their 2019 proportions "
                      "(20.7%, 7.1%); cobalt, nickel: IEA 2019 shares, no newer complete set; "
-                     "graphite: China 90% (IEA); manganese: China 69%, its share of world "
-                     "silicomanganese output (IMnI 2019)), the rest refined where mined pro "
-                     "rata; antimony, tungsten, PGM, gallium and germanium refined where "
-                     "mined.",
+                     "spherical graphite: China 90% of battery-grade graphite (IEA), from "
+                     "mined flake × the spheronisation yield; manganese: China 69%, its "
+                     "share of world silicomanganese output (IMnI 2019)), the rest refined "
+                     "where mined pro rata; antimony, tungsten, PGM, gallium, germanium "
+                     "and industrial graphite refined where mined.",
     "dytb_rule": "Dy+Tb oxide in mined rare-earth oxide by deposit type: light-rare-earth "
                  "ores (bastnaesite, monazite, carbonatite) dytb_share_light_ore; ionic clays "
                  "(Burma, and China's ionic-clay part, 7.5% of its mining quota in H1 2024) "
@@ -388,14 +397,15 @@ RULES: dict[str, str] = {
                    "less the INSG's 2024 primary market surplus (IEA's 2023 demand lags 2025 "
                    "output by 20%); these stand for 2025. Growth (data/base_case/growth.py): "
                    "× (1 + r)^(year − 2025), r the IEA stated-policies (STEPS) rate: lithium "
-                   "+146% and rare earths (NdPr, Dy/Tb) +45% 2024-2030, graphite and cobalt "
-                   "+50% (graphite_cobalt_growth), nickel × 2 and copper 27 to 34 Mt "
-                   "2024-2040 at a constant rate; gallium, germanium, antimony, tungsten, "
-                   "manganese and PGM flat (no published growth). US demand: USGS apparent "
-                   "consumption 2025e (rare earths × content shares, Dy/Tb the world's average by "
-                   "deposit type; germanium 2019; PGM and "
-                   "antimony, whose 2025 figures spiked, the 2021-2025 average); the rest "
-                   "split by CONSUMPTION_WEIGHTS.",
+                   "+146% and rare earths (NdPr, Dy/Tb) +45% 2024-2030, spherical graphite "
+                   "and cobalt +50% (graphite_cobalt_growth), nickel × 2 and copper 27 to "
+                   "34 Mt 2024-2040 at a constant rate; industrial graphite, gallium, "
+                   "germanium, antimony, tungsten, manganese and PGM flat (no published "
+                   "growth). US demand: USGS apparent consumption 2025e (rare earths × "
+                   "content shares, Dy/Tb the world's average by deposit type; graphite "
+                   "and spherical graphite the graphite_rule's split of natural graphite; "
+                   "germanium 2019; PGM and antimony, whose 2025 figures spiked, the "
+                   "2021-2025 average); the rest split by CONSUMPTION_WEIGHTS.",
     "committed_rule": "Each year 2026-2030 a growing mineral's committed capacity comes "
                       "online in January (facility '<region>-<mineral>-<stage>-<year>', "
                       "expandable at capex 0 from <year>H1): the region's 2025 capacity × "
@@ -411,15 +421,19 @@ RULES: dict[str, str] = {
                   "silicomanganese 65/17 in China, 2024 annual average (SMM), net of VAT, "
                   "at the Q4 2024 exchange rate, per t of contained Mn, with the ore's part "
                   "of the chain cost at the 2024 ore ÷ SiMn price; graphite: the flake "
-                  "price (the case's graphite is all natural graphite by gross weight, "
-                  "mostly not spherical).",
+                  "price; spherical graphite: uncoated SPG 99.95% C, 15 µm, FOB China "
+                  "(Fastmarkets, end of March 2024, the latest quote found), with the "
+                  "flake's part of the chain cost at the flake fines price ÷ the yield ÷ the "
+                  "SPG price, its mine cost per t of flake.",
     "floor_rule": "NdPr: 110 USD/kg, the 2025 US defence offtake floor. Other minerals: the "
                   "higher of the USGS 2024 and 2025 prices (tungsten: the 2025 APT price; "
-                  "manganese: the 2024 SiMn price), "
+                  "manganese: the 2024 SiMn price; spherical graphite: its one price), "
                   "so floors bind where prices fell in 2025 and in a dumping episode.",
     "cost_rule": "Each region's 2025 output runs at its cost-curve position (COST_QUARTILES: "
                  "quartile 1-4 at 0.55-0.90 × the 2025 price for the chain, three quarters "
-                 "mine, a quarter refining; manganese: the ore's share of the SiMn price); "
+                 "mine, a quarter refining; manganese: the ore's share of the SiMn price; "
+                 "spherical graphite: the flake fines' share of the SPG price, its mine cost "
+                 "per t of flake); "
                  "the rest of its capacity (output ÷ 0.85 − "
                  "output, facility '<name>-spare') at the 2025 price. So 2025 output runs in "
                  "calm and the zone's marginal prices come out near the 2025 prices.",
@@ -427,7 +441,7 @@ RULES: dict[str, str] = {
                   "regions needing more; refined product from regions making more than they "
                   "use to every consuming region. Freight by continent pair; Section 301 "
                   "tariffs (25% of the 2025 price) on Chinese cobalt, tungsten, manganese and "
-                  "graphite into the US.",
+                  "natural graphite (flake and spherical) into the US.",
     "vault_rule": "One Project Vault stockpile per mineral in the US: capacity and end-2030 "
                   "target = the 60-day target × a criticality multiple (China refines 75% "
                   "or more of world output: × 3; 50% or more: × 1.5; else × 0.5) of US "
@@ -440,9 +454,10 @@ RULES: dict[str, str] = {
                 "for reserves) ÷ DRC cobalt mine and refinery capacity, the same share "
                 "capping concentrate and refined exports.",
     "licensing_rule": "China's licensing regimes in force (Ga, Ge since 2023-08-01, graphite "
-                      "since 2023-12-01, Sb since 2024-09-15, W since 2025-02-04, Dy/Tb since "
-                      "2025-04-04) cap its exports of each at licensing_export_factor × "
-                      "capacity in every scenario, calm included; scenarios tighten them.",
+                      "(natural flake incl. spherical) since 2023-12-01, Sb since "
+                      "2024-09-15, W since 2025-02-04, Dy/Tb since 2025-04-04) cap its "
+                      "exports of each at licensing_export_factor × capacity in every "
+                      "scenario, calm included; scenarios tighten them.",
     "defence_rule": "From 2027H1 (DFARS 225.7018: mining, refining and separation count from "
                     "2027-01-01) a defence share of US NdPr and tungsten demand may only be "
                     "met by certified product, made in the US and allied (zone member) "
@@ -451,6 +466,14 @@ RULES: dict[str, str] = {
                     "Africa would certify under the letter of the rule.",
     "transit_rule": "While China's Ga/Ge/graphite/Sb ban holds, other non-members export at "
                     "most their own refined capacity: no re-export of Chinese material.",
+    "graphite_rule": "Natural graphite splits by use: spherical_graphite (battery grade) takes "
+                     "the battery share of every region's mine output, the flake that made "
+                     "China's 2024 natural-graphite anode material (anode shipments 2.12 Mt "
+                     "× 15.6% natural, EV Tank) ÷ the spheronisation yield (0.493), as a share "
+                     "of 2024 world natural graphite output (USGS): 43.3%; graphite "
+                     "(industrial flake and amorphous) the rest. US demand splits alike "
+                     "(spherical graphite × the yield). China's licensing, the ban, dumping "
+                     "and the Section 301 tariff apply to both.",
 }
 
 

@@ -41,10 +41,12 @@ def _rate(multiple: float, years: int) -> float:
 
 def growth_rates(f: PublicFigures) -> dict[str, Growth]:
     """The minerals whose demand grows, by case mineral. Lithium and the rare earths
-    (NdPr, Dy/Tb): the IEA's 2024-2030 growth; graphite and cobalt: the low end of its
-    2024-2030 range (``graphite_cobalt_growth``); nickel: its doubling 2024-2040, at a
-    constant rate; copper: 27 Mt in 2024 to 34 Mt in 2040. The rest stay flat: the
-    sources give no growth of their total demand."""
+    (NdPr, Dy/Tb): the IEA's 2024-2030 growth; spherical (battery) graphite and cobalt:
+    the low end of its 2024-2030 range for graphite and cobalt
+    (``graphite_cobalt_growth``; the growth is the batteries'; industrial graphite stays
+    flat); nickel: its doubling 2024-2040, at a constant rate; copper: 27 Mt in 2024 to
+    34 Mt in 2040. The rest stay flat: the sources give no growth of their total
+    demand."""
     found: dict[str, Growth] = {}
     for mineral, named in (("lithium", "lithium"), ("ndpr", "rare_earths"),
                            ("dytb", "rare_earths")):
@@ -56,7 +58,7 @@ def growth_rates(f: PublicFigures) -> dict[str, Growth]:
     low, high = (f.one("additional.csv", item=f"graphite_cobalt_demand_growth_2024_2030_{end}")
                  for end in ("low", "high"))
     taken = A("graphite_cobalt_growth")
-    for mineral in ("graphite", "cobalt"):
+    for mineral in ("spherical_graphite", "cobalt"):
         found[mineral] = Growth(
             _rate(1 + taken, 6), (low, high),
             f"IEA STEPS graphite and cobalt demand +{low['value']}-{high['value']}% "

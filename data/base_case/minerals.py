@@ -1,4 +1,4 @@
-"""The thirteen minerals, their USGS names and units, and the periods."""
+"""The fourteen minerals, their USGS names and units, and the periods."""
 
 from __future__ import annotations
 
@@ -38,11 +38,19 @@ MINERALS: tuple[MineralSpec, ...] = (
     MineralSpec("nickel", "Nickel, t of contained Ni. Concentrate = ore and concentrate; "
                 "refined = class 1 and 2 nickel, intermediates (NPI, matte, MHP) as Ni.",
                 ("nickel",), "2025", None, ("nickel", "LME cash, annual average")),
-    MineralSpec("graphite", "Natural graphite, t gross weight. Concentrate = flake and "
-                "amorphous concentrate; refined = purified and spherical graphite.",
+    MineralSpec("graphite", "Natural graphite for industrial uses (refractories, foundries, "
+                "lubricants, brake linings, expanded graphite), t gross weight. Concentrate = "
+                "flake and amorphous concentrate not bound for batteries; refined = sized and "
+                "upgraded flake, refined where mined, priced as flake.",
                 ("graphite_natural",), "2025", None,
                 ("graphite_natural", "Flake, average unit value of US imports at foreign "
                  "ports")),
+    MineralSpec("spherical_graphite", "Battery-grade natural graphite: uncoated spherical "
+                "graphite (SPG, 99.95% C, 15 µm), t of SPG. Concentrate = mined flake bound "
+                "for anodes, t gross weight; refined = spheronised and purified graphite, "
+                "about half a t per t of flake (the refinery yield).",
+                ("graphite_natural",), "2025", None,
+                ("", "Spherical 99.95% C, 15 microns, uncoated, FOB China (Fastmarkets)")),
     MineralSpec("gallium", "Gallium, t Ga. Concentrate = primary low-purity gallium "
                 "recovered at alumina refineries; refined = high-purity gallium metal.",
                 (), "2025", None,
@@ -82,6 +90,7 @@ LI_PER_LI2CO3 = 2 * 6.94 / 73.89  # molar masses: Li content of lithium carbonat
 LI_DEFINITION = "Li content of Li2CO3 = 2 × 6.94 / 73.89 = 0.188 (molar masses)"
 MN_PER_SIMN = 0.65  # the 65/17 grade of silicomanganese: 65% Mn, 17% Si
 MN_DEFINITION = "the 65/17 grade: 65% Mn"
+GRAPHITE = ("graphite", "spherical_graphite")  # natural graphite, split by use
 
 
 PERIODS = tuple(f"{year}H{half}" for year in range(2026, 2031) for half in (1, 2))

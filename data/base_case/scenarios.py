@@ -11,15 +11,17 @@ from base_case.minerals import FIRST, LAST, MINERALS
 
 SCENARIOS: tuple[tuple[str, str], ...] = (
     ("calm", "Today's policy and nothing more: the DRC cobalt export quota for 2026 and 2027 "
-             "and China's export licensing of gallium, germanium, graphite, antimony, "
-             "tungsten and Dy/Tb, as in force; every other scenario departs from it."),
+             "and China's export licensing of gallium, germanium, graphite (flake and "
+             "spherical), antimony, tungsten and Dy/Tb, as in force; every other scenario "
+             "departs from it."),
     ("china_rare_earth_controls",
      "China's October 2025 rare-earth package returns when its suspension expires "
      "(2026-11-10): from 2027H1 to 2028H2 exports of NdPr and Dy/Tb (concentrate and oxide) "
      "fall to 30% of capacity and Dy/Tb prices rise 50%."),
     ("china_gggs_ban",
      "When the suspension of the US-specific ban lapses (2026-11-27), China bans exports of "
-     "gallium, germanium, graphite and antimony to every zone member, 2027H1 to 2028H2."),
+     "gallium, germanium, graphite (flake and spherical) and antimony to every zone member, "
+     "2027H1 to 2028H2."),
     ("drc_cobalt_quota",
      "The DRC extends its cobalt export quota (96,600 t/yr incl. 9,600 t for reserves, in "
      "force for 2026 and 2027) to the end of 2029."),
@@ -27,9 +29,9 @@ SCENARIOS: tuple[tuple[str, str], ...] = (
      "Indonesia restricts exports of refined nickel and intermediates to half of capacity, "
      "2027H2 to 2029H1 (ore exports are banned since 2020 in every scenario)."),
     ("price_dumping",
-     "Targeted dumping, 2028H1 to 2029H2: the refined prices of NdPr, lithium, graphite and "
-     "nickel, the markets whose 2023-2025 collapses were blamed on overcapacity, fall to "
-     "60% of their 2025 level, below the zone's floors."),
+     "Targeted dumping, 2028H1 to 2029H2: the refined prices of NdPr, lithium, flake and "
+     "spherical graphite and nickel, the markets whose 2023-2025 collapses were blamed on "
+     "overcapacity, fall to 60% of their 2025 level, below the zone's floors."),
     ("strait_closure",
      "A blockade of the sea lanes off China's coast closes every route out of China for "
      "2028H1 (the `route` kind): nothing China makes reaches other regions."),
@@ -49,12 +51,13 @@ SCENARIOS: tuple[tuple[str, str], ...] = (
 # start of the `mineral` column of its row.
 LICENSED: dict[str, str] = {
     "gallium": "gallium", "germanium": "germanium", "graphite": "graphite",
+    "spherical_graphite": "graphite",
     "antimony": "antimony", "tungsten": "tungsten;", "dytb": "rare_earths (Sm",
 }
 QUOTA_END = "2027H2"  # the DRC quota is set for 2026 and 2027
 # Targeted dumping: the refined markets whose 2023-2025 price collapses were blamed on
 # Chinese and Indonesian overcapacity (the NdPr floor's stated purpose).
-DUMPED = ("ndpr", "lithium", "graphite", "nickel")
+DUMPED = ("ndpr", "lithium", "graphite", "spherical_graphite", "nickel")
 # Minerals of US munitions, magnets and defence electronics (the defence surge).
 DEFENCE = ("antimony", "tungsten", "ndpr", "dytb", "gallium", "germanium")
 
@@ -102,7 +105,7 @@ class Scenarios:
 
         def gggs_rows(scenario: str, end: str) -> list[Record]:
             rows: list[Record] = []
-            for m in ("gallium", "germanium", "graphite", "antimony"):
+            for m in ("gallium", "germanium", "graphite", "spherical_graphite", "antimony"):
                 # no re-export of Chinese material through other non-members: their exports
                 # to anyone stay within what they make themselves (factor 1)
                 transit = sorted({

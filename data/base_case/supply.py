@@ -9,6 +9,7 @@ from base_case.figures import Figure, PublicFigures, Record, Row, cited
 from base_case.geography import CONSUMPTION_WEIGHTS, REGIONS, Geography
 from base_case.growth import BASE_YEAR, Growth, growth_rates
 from base_case.minerals import (
+    GRAPHITE,
     LI_DEFINITION,
     LI_PER_LI2CO3,
     MINERALS,
@@ -108,6 +109,12 @@ class Supply:
             "e" if spec.mine_year == "2025" else "")
         if spec.content:
             words += f" (t REO) × {factor} ({spec.content})"
+        if spec.mineral in GRAPHITE:
+            share, share_rows, share_words = self._graphite_split(spec.mineral)
+            return {r: (v * share, [*rows, *share_rows],
+                        f"{words} (t natural graphite) × {share:.4f} ({share_words})"
+                        + (RESIDUAL if r == "XW" else ""))
+                    for r, (v, rows) in combined.items() if v > 0}
         if spec.mineral == "dytb":
             result: dict[str, tuple[float, list[Row], str]] = {}
             for region, (value, rows) in combined.items():
@@ -160,6 +167,53 @@ class Supply:
         return light, [basis], ("light-rare-earth ore: dytb_share_light_ore, a fifth of "
                                 "the 1% heavy rare earths of Mountain Pass ore")
 
+    def battery_share(self) -> tuple[float, list[Row], str]:
+        """The battery (spherical graphite) share of natural graphite: the flake that made
+        China's natural-graphite anode material in 2024 (its anode shipments × the part not
+        synthetic, EV Tank; China makes nearly all of the world's) ÷ the spheronisation
+        yield, as a share of 2024 world natural graphite mine output (USGS)."""
+        shipped, synthetic = (self.f.one("additional.csv", item=item) for item in (
+            "china_anode_shipments_2024", "china_anode_synthetic_share_2024"))
+        world = self.f.one("mine_production.csv", mineral="graphite_natural",
+                           country="World total (rounded)", year="2024")
+        yld, yield_rows, _ = self.spg_yield()
+        natural = shipped.number("value") * (1 - synthetic.number("value") / 100)
+        share = natural / yld / world.number("tonnes")
+        words = (f"battery share: China's 2024 anode shipments {shipped['value']} t × (1 − "
+                 f"{synthetic['value']}% synthetic) = {natural:,.0f} t of natural-graphite "
+                 f"anode ÷ spheronisation yield {yld} = {natural / yld:,.0f} t of flake, ÷ "
+                 f"world natural graphite mine output 2024 {world['tonnes']} t = {share:.4f}")
+        return share, [shipped, synthetic, world, *yield_rows], words
+
+    def _graphite_split(self, mineral: str) -> tuple[float, list[Row], str]:
+        """The part of each region's natural graphite mine output that is ``mineral``:
+        the world's battery share for spherical graphite, the rest for industrial
+        graphite (every region in the world's proportion: the sources split no country's
+        output by use)."""
+        share, rows, words = self.battery_share()
+        if mineral == "spherical_graphite":
+            return share, rows, f"{words}, every region alike"
+        return 1 - share, rows, f"1 − {words}, every region alike"
+
+    def spg_yield(self) -> tuple[float, list[Row], str]:
+        """Spheronisation yield, t of spherical graphite per t of flake: the lower of the
+        two published yields (an industrial rounding unit; a study of Chinese fines)."""
+        rows = [self.f.one("additional.csv", item=item) for item in (
+            "spg_yield_rounding_unit", "spg_yield_northeast_china_study")]
+        low = min(rows, key=lambda r: r.number("value"))
+        words = (f"the lower of the published spheronisation yields {rows[0]['value']}% "
+                 f"(NETZSCH rounding unit, d50 18.4 µm) and {rows[1]['value']}% (Northeast "
+                 f"China fines, D50 16 µm): {low['value']}%")
+        return tidy(low.number("value") / 100), rows, words
+
+    def refine_yield(self, mineral: str) -> float:
+        """t of refined product per t of concentrate."""
+        if mineral in REE:
+            return A("ree_separation_yield")
+        if mineral == "spherical_graphite":
+            return self.spg_yield()[0]
+        return 1.0
+
     def _germanium(self) -> dict[str, tuple[float, list[Row], str]]:
         world, china = A("germanium_world_t"), A("germanium_china_share")
         shares = self.f.find("us_import_sources.csv", mineral="germanium", category="combined")
@@ -183,7 +237,7 @@ class Supply:
         """Refined output by region (t/yr), and recycled output (copper only)."""
         m = spec.mineral
         mine = self.mine[m]
-        yld = A("ree_separation_yield") if m in REE else 1.0
+        yld = self.refine_yield(m)
         world = sum(v for v, _, _ in mine.values()) * yld
         if m == "copper":
             return self._copper()
@@ -210,12 +264,13 @@ class Supply:
             return result, {}
         if m == "manganese":
             return self._manganese(), {}
-        if m in ("gallium", "germanium", "antimony", "tungsten", "pgm"):
+        if m in ("gallium", "germanium", "antimony", "tungsten", "pgm", "graphite"):
             return ({r: (v * yld, rows, f"refined where mined: {words}")
                      for r, (v, rows, words) in mine.items()}, {})
         shares: dict[str, tuple[float, list[Row]]] = {}
         basis = world
-        basis_words = f"world {m} mine output"
+        basis_words = (f"world {m} mine output" if yld == 1 else
+                       f"world {m} mine output × yield {yld}")
         if m == "nickel":
             ban = self.f.one("additional.csv", item="indonesia_nickel_ore_export_ban")
             ind, ind_rows, _ = mine["ID"]
@@ -223,7 +278,8 @@ class Supply:
             basis = world - ind
             basis_words = "mine output outside Indonesia"
         key = {"lithium": "lithium_processing", "cobalt": "cobalt_processing",
-               "nickel": "nickel_processing", "graphite": "graphite_battery_grade"}[m]
+               "nickel": "nickel_processing",
+               "spherical_graphite": "graphite_battery_grade"}[m]
         listed = self.f.find("refining_share.csv", mineral=key)
         percent, newer = self._shares(m, listed)
         said: dict[str, list[str]] = {}
@@ -333,6 +389,18 @@ class Supply:
                      "contained Mn; one published year, so floor = market")
             figure = Figure(value, "USD/t Mn", *cited([simn, fx]), words)
             return figure, figure
+        if m == "spherical_graphite":
+            low, high, change = (self.f.one("additional.csv", item=item) for item in (
+                "spg_price_fob_china_2023_12_28_low", "spg_price_fob_china_2023_12_28_high",
+                "spg_price_change_2024_q1"))
+            middle = (low.number("value") + high.number("value")) / 2
+            value = tidy(middle * (1 + change.number("value") / 100))
+            words = (f"spherical graphite 99.95% C, 15 µm, uncoated, FOB China (Fastmarkets): "
+                     f"{low['value']}-{high['value']} USD/t on 2023-12-28, midpoint "
+                     f"{middle:,.0f}, × (1 {change['value']}%) by the end of March 2024, the "
+                     "latest quote found; one price, so floor = market")
+            figure = Figure(value, "USD/t SPG", *cited([low, high, change]), words)
+            return figure, figure
         if m == "pgm":
             out: list[Figure] = []
             weights = {
@@ -437,9 +505,15 @@ class Supply:
             return row.number("value") * share, (
                 f"US apparent consumption of rare-earth compounds and metals 2025e "
                 f"{row['value']} t REO × {share} ({SPEC[m].content})"), [row]
-        if m == "graphite":
+        if m in GRAPHITE:
             row = self.f.one("demand.csv", mineral="graphite_natural")
-            return row.number("value"), f"US apparent consumption 2025e {row['value']} t", [row]
+            share, rows, words = self._graphite_split(m)
+            yld = self.refine_yield(m)
+            value = row.number("value") * share * yld
+            return value, (
+                f"US apparent consumption of natural graphite 2025e {row['value']} t × "
+                f"{share:.4f} ({words})" + (f" × yield {yld} (t of SPG)" if yld != 1 else "")
+                ), [row, *rows]
         if m == "pgm":
             # on the basis of world supply, mine output: USGS apparent consumption includes
             # the US's own secondary production, so the metal recycled from US catalytic
@@ -551,8 +625,11 @@ class Supply:
             q, why = quartile(mineral, stage, region)
             name = f"cost_quartile_{q}"
             why = f"quartile {q}: {why}"
-        value = tidy(A(name) * part * self.market(mineral))
-        part_words = {"mine": f"× mine part {part:.4g} ({mine_words})",
+        feed = self.refine_yield(mineral) if (
+            stage == "mine" and mineral == "spherical_graphite") else 1.0
+        value = tidy(A(name) * part * self.market(mineral) * feed)
+        part_words = {"mine": f"× mine part {part:.4g} ({mine_words})"
+                      + (f" × yield {feed} (per t of flake feed)" if feed != 1 else ""),
                       "refine": f"× refining part {part:.4g} ({refine_words})",
                       "recycle": "(recycling bears the whole chain)"}[stage]
         return Figure(value, "USD/t", f"planning assumption: {name}",
@@ -565,6 +642,17 @@ class Supply:
         manganese, whose ore has a published price of its own: there the mine's part is
         the 2024 ore price ÷ the 2024 refined (SiMn) price, so an ore tonne costs what
         ore sold for. Returns the part and the words for the mine's and refining's parts."""
+        if mineral == "spherical_graphite":
+            low, high = (self.f.one("additional.csv", item=item) for item in (
+                "flake_fines_price_fob_china_2024_03_low",
+                "flake_fines_price_fob_china_2024_03_high"))
+            fines = (low.number("value") + high.number("value")) / 2
+            yld = self.spg_yield()[0]
+            mine = fines / yld / self.market(mineral)
+            words = (f"flake fines -100 mesh {low['value']}-{high['value']} USD/t FOB China "
+                     f"(March 2024, {low.cite()}) ÷ yield {yld} ÷ SPG price "
+                     f"{self.price[mineral].value} USD/t")
+            return 1 - mine, words, f"1 − {words}"
         if mineral != "manganese":
             return (A("refine_part_of_cost"), "1 − refine_part_of_cost",
                     "refine_part_of_cost")
@@ -576,6 +664,9 @@ class Supply:
         return 1 - mine, words, f"1 − {words}"
 
     def _yield(self, mineral: str) -> Figure:
+        if mineral == "spherical_graphite":
+            value, rows, words = self.spg_yield()
+            return Figure(value, "t/t", *cited(rows), f"t of SPG per t of flake: {words}")
         return (assumed("ree_separation_yield") if mineral in REE else
                 Figure(1, "t/t", "definition: content basis", "",
                        "mine and refined output counted as the same contained product"))

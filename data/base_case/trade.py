@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
-from base_case.assumptions import ASSUMPTIONS, A, assumed, tidy
+from base_case.assumptions import ASSUMPTIONS, assumed, tidy
 from base_case.figures import Figure, PublicFigures, Record, cited
 from base_case.geography import GROUP, REGIONS
-from base_case.minerals import MINERALS, REE
+from base_case.minerals import MINERALS
 
 
 class Trade:
@@ -15,6 +16,7 @@ class Trade:
 
     f: PublicFigures
     price: dict[str, Figure]
+    refine_yield: Callable[[str], float]  # Supply.refine_yield
 
     def routes(self) -> list[Record]:
         """Concentrate from regions that mine more than their refineries use to regions
@@ -25,7 +27,7 @@ class Trade:
             lambda: defaultdict(set))
         for spec in MINERALS:
             m = spec.mineral
-            yld = A("ree_separation_yield") if m in REE else 1.0
+            yld = self.refine_yield(m)
             mined = self._capacity(m, "mine")
             needed = {r: v / yld for r, v in self._capacity(m, "refine").items()}
             made = self._capacity(m, "refine")
@@ -72,7 +74,8 @@ class Trade:
         item = {"cobalt": "section301_cobalt_tungsten_manganese",
                 "tungsten": "section301_cobalt_tungsten_manganese",
                 "manganese": "section301_cobalt_tungsten_manganese",
-                "graphite": "section301_natural_graphite"}.get(mineral)
+                "graphite": "section301_natural_graphite",
+                "spherical_graphite": "section301_natural_graphite"}.get(mineral)
         if item is None:
             return None
         row = self.f.one("additional.csv", item=item)
