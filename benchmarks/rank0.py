@@ -98,6 +98,7 @@ def _prepare(*args, **kwargs):
     if traced:
         tracemalloc.reset_peak()
     derived, lp = compiled(*args, **kwargs)
+    found["node_entities"] = memory.estimate(derived).node_entities
     found["estimate_whole_run"] = memory.estimate(derived).bytes
     rank0 = getattr(memory, "estimate_results", None)
     found["estimate_rank0"] = rank0(derived).bytes if rank0 else None
@@ -153,7 +154,8 @@ def main(argv: Sequence[str]) -> int:
             size = json.loads(Path(str(saved) + ".json").read_text())
             results = folder / f"results{scenarios}.xlsx"
             rss = rank0(case, saved, results, "rss")
-            print(f"{scenarios} scenarios: {size['variables']:,} variables, "
+            print(f"{scenarios} scenarios: {rss['node_entities']:,} node entities, "
+                  f"{size['variables']:,} variables, "
                   f"{size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros; "
                   f"rank 0 peak {rss['rss_end'] / MB:.0f} MiB ({rss['rss_after_compile'] / MB:.0f} "
                   f"after the compile); guard's estimate: whole run "
