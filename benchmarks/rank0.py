@@ -21,11 +21,10 @@ Printed per case, from two such processes:
   at the end, against the guard's estimates (the whole run's and rank 0's own).
 
     python benchmarks/rank0.py [--sizes 100 200 400] [--preset tiny] [--families 10]
-                               [--no-matrix]
+                               [--untraced]
 
-``--no-matrix`` measures only the untraced process: rank 0's peak as the command
-runs it, to compare with the same case's line without the option after a change.
-The numbers depend on the machine; none is checked.
+``--untraced`` runs only the untraced process. The numbers depend on the machine;
+none is checked.
 """
 
 from __future__ import annotations
@@ -91,8 +90,7 @@ class _Gathered:  # PH's Hedged on rank 0, its pieces already placed
                         bounds=Bounds(objective, objective, 0.0, 1))
 
 hedging.progressive_hedging = lambda data, options: _Gathered()
-compiled = getattr(pipeline, "prepare_results", None) or pipeline.prepare
-name = "prepare_results" if hasattr(pipeline, "prepare_results") else "prepare"
+compiled = pipeline.prepare
 
 def _prepare(*args, **kwargs):
     if traced:
@@ -100,22 +98,20 @@ def _prepare(*args, **kwargs):
     derived, lp = compiled(*args, **kwargs)
     found["node_entities"] = memory.estimate(derived).node_entities
     found["estimate_whole_run"] = memory.estimate(derived).bytes
-    rank0 = getattr(memory, "estimate_results", None)
-    found["estimate_rank0"] = rank0(derived).bytes if rank0 else None
+    found["estimate_rank0"] = memory.estimate_results(derived).bytes
     found["rss_after_compile"] = _rss()
     if traced:
         current, peak = tracemalloc.get_traced_memory()
         found["prepare_peak"], found["held_after_prepare"] = peak, current
         matrix = lp.matrix
-        found["matrix"] = (matrix.data.nbytes + matrix.indices.nbytes
-                           + matrix.indptr.nbytes) if hasattr(matrix, "indptr") else 0
+        found["matrix"] = matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes
         found["bounds_and_costs"] = sum(
             a.nbytes for a in (lp.row_lower, lp.row_upper, lp.col_lower, lp.col_upper,
                                lp.cost))
         tracemalloc.reset_peak()
     return derived, lp
 
-setattr(pipeline, name, _prepare)
+pipeline.prepare = _prepare
 if traced:
     tracemalloc.start()
     found["before_run"] = tracemalloc.get_traced_memory()[0]
@@ -140,8 +136,8 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 200, 400])
     parser.add_argument("--preset", default="tiny")
     parser.add_argument("--families", type=int, default=10)
-    parser.add_argument("--no-matrix", action="store_true",
-                        help="only rank 0's untraced peak (to compare after a change)")
+    parser.add_argument("--untraced", action="store_true",
+                        help="only rank 0's untraced peak")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -159,20 +155,20 @@ def main(argv: Sequence[str]) -> int:
                   f"{size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros; "
                   f"rank 0 peak {rss['rss_end'] / MB:.0f} MiB ({rss['rss_after_compile'] / MB:.0f} "
                   f"after the compile); guard's estimate: whole run "
-                  f"{rss['estimate_whole_run'] / MB:.0f} MiB, rank 0 "
-                  + (f"{rss['estimate_rank0'] / MB:.0f} MiB" if rss["estimate_rank0"]
-                     else "(none)"), flush=True)
-            if args.no_matrix:
+                  f"{rss['estimate_whole_run'] / MB:.0f} MiB, results without a solve "
+                  f"{rss['estimate_rank0'] / MB:.0f} MiB", flush=True)
+            if args.untraced:
                 continue
             traced = rank0(case, saved, results, "traced")
+            held = traced["matrix"] + traced["bounds_and_costs"]
             print(f"  traced: before the run {traced['before_run'] / MB:.0f} MiB; derive, "
                   f"build, compile peak {traced['prepare_peak'] / MB:.0f} MiB, then held "
                   f"{traced['held_after_prepare'] / MB:.0f} MiB, of which the matrix "
                   f"{traced['matrix'] / MB:.1f} MiB and bounds and costs "
                   f"{traced['bounds_and_costs'] / MB:.1f} MiB; results peak "
                   f"{traced['results_peak'] / MB:.0f} MiB; matrix, bounds and costs "
-                  f"{100 * (traced['matrix'] + traced['bounds_and_costs']) / traced['results_peak']:.1f}% "
-                  "of the traced peak", flush=True)
+                  f"{100 * held / traced['results_peak']:.1f}% of the traced peak, "
+                  f"{100 * held / rss['rss_end']:.1f}% of the untraced peak", flush=True)
     return 0
 
 
