@@ -44,10 +44,11 @@ BASE_BYTES = 180 * 2**20
 # results written from the gathered policy, no HiGHS; peak resident memory of a fresh
 # process with Pyomo and mpi-sppy loaded) on generated cases of 20 to 800 scenarios,
 # and benchmarks/memory.py --results-only (`optimizer report`): the base is the peak of
-# the smallest case, 292 MiB, rounded up; the rate about 20 % above the largest bytes
-# per node entity beyond it (1,690, at 800 scenarios). Larger cases take fewer: the
-# results of the 4.9M-variable case took 3.46 GB, 700 bytes per node entity.
-RESULTS_BYTES_PER_NODE_ENTITY = 2_000
+# the smallest case, 290 MiB, rounded up; the rate about 15 % above the largest bytes
+# per node entity beyond it (1,820, at 200 scenarios; peaks vary by some 5 % from run
+# to run). Larger cases take fewer: the results of the 4.9M-variable case took 3.46 GB,
+# 700 bytes per node entity, where the estimate errs high (9.9 GB).
+RESULTS_BYTES_PER_NODE_ENTITY = 2_100
 RESULTS_BASE_BYTES = 300 * 2**20
 _CGROUP_FILES = (  # (limit, usage): cgroup v2, then v1
     (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory.current")),
