@@ -114,7 +114,6 @@ def _prepare(*args, **kwargs):
 pipeline.prepare = _prepare
 if traced:
     tracemalloc.start()
-    found["before_run"] = tracemalloc.get_traced_memory()[0]
 run(RunRequest(Path(case), Path(results), engine="mpisppy-ph"))
 if traced:
     found["results_peak"] = tracemalloc.get_traced_memory()[1]
@@ -161,8 +160,8 @@ def main(argv: Sequence[str]) -> int:
                 continue
             traced = rank0(case, saved, results, "traced")
             held = traced["matrix"] + traced["bounds_and_costs"]
-            print(f"  traced: before the run {traced['before_run'] / MB:.0f} MiB; derive, "
-                  f"build, compile peak {traced['prepare_peak'] / MB:.0f} MiB, then held "
+            print(f"  traced: derive, build, compile peak "
+                  f"{traced['prepare_peak'] / MB:.0f} MiB, then held "
                   f"{traced['held_after_prepare'] / MB:.0f} MiB, of which the matrix "
                   f"{traced['matrix'] / MB:.1f} MiB and bounds and costs "
                   f"{traced['bounds_and_costs'] / MB:.1f} MiB; results peak "
