@@ -10,6 +10,14 @@ the figures). A case whose estimate passes the memory available (``MemAvailable`
 ``/proc/meminfo``, or less under a cgroup's limit) is refused with one sentence
 rather than left to be killed by the system.
 
+Writing the results of a solution found otherwise, without solving the node
+formulation (rank 0 of progressive hedging once PH has ended, ``optimizer report`` on a
+kept solution), is a smaller work with an estimate of its own,
+:data:`RESULTS_BYTES_PER_NODE_ENTITY` over :data:`RESULTS_BASE_BYTES`
+(:func:`estimate_results`, :func:`check_results`): no HiGHS, but Pyomo and mpi-sppy
+loaded on rank 0, measured with ``benchmarks/rank0.py`` and ``benchmarks/memory.py
+--results-only`` (docs/scale-out.md, "Memory per rank").
+
 Test hook: ``OPTIMIZER_MEMORY_BYTES=<bytes>`` stands for the memory available.
 """
 
@@ -32,6 +40,16 @@ MEMORY_VARIABLE = "OPTIMIZER_MEMORY_BYTES"
 # take fewer, so the estimate errs high there).
 BYTES_PER_NODE_ENTITY = 3_000
 BASE_BYTES = 180 * 2**20
+# Calibrated with benchmarks/rank0.py (rank 0's work after PH: build and compile, the
+# results written from the gathered policy, no HiGHS; peak resident memory of a fresh
+# process with Pyomo and mpi-sppy loaded) on generated cases of 20 to 800 scenarios,
+# and benchmarks/memory.py --results-only (`optimizer report`): the base is the peak of
+# the smallest case, 290 MiB, rounded up; the rate about 15 % above the largest bytes
+# per node entity beyond it (1,820, at 200 scenarios; peaks vary by some 5 % from run
+# to run). Larger cases take fewer: the results of the 4.9M-variable case took 3.46 GB,
+# 700 bytes per node entity, where the estimate errs high (9.9 GB).
+RESULTS_BYTES_PER_NODE_ENTITY = 2_100
+RESULTS_BASE_BYTES = 300 * 2**20
 _CGROUP_FILES = (  # (limit, usage): cgroup v2, then v1
     (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory.current")),
     (Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
@@ -73,6 +91,15 @@ def estimate(derived: Derived) -> Estimate:
                     BASE_BYTES + BYTES_PER_NODE_ENTITY * entities)
 
 
+def estimate_results(derived: Derived) -> Estimate:
+    """The expected peak memory of writing the results of ``derived`` from a solution
+    found otherwise (build and compile, no solve: rank 0 of progressive hedging,
+    ``optimizer report``)."""
+    entities = node_entities(derived)
+    return Estimate(len(derived.tree.nodes), entities,
+                    RESULTS_BASE_BYTES + RESULTS_BYTES_PER_NODE_ENTITY * entities)
+
+
 def available_bytes() -> int | None:
     """The memory this process may still take: ``OPTIMIZER_MEMORY_BYTES`` when set,
     else the least of ``MemAvailable`` and what the cgroup's limit leaves; None when
@@ -109,13 +136,27 @@ def _cgroup_left() -> int | None:
 
 
 def check(derived: Derived) -> Estimate:
-    """Raise :class:`NotEnoughMemoryError` when the estimate passes the memory
+    """Raise :class:`NotEnoughMemoryError` when the estimate of a run passes the memory
     available; the estimate otherwise."""
-    expected = estimate(derived)
+    return _checked(estimate(derived), "This case needs")
+
+
+def check_results(derived: Derived) -> Estimate:
+    """Raise :class:`NotEnoughMemoryError` when the estimate of writing the results
+    without the solve (:func:`estimate_results`) passes the memory available; the
+    estimate otherwise."""
+    return _checked(estimate_results(derived),
+                    "Writing this case's results from its solution, without solving it, "
+                    "needs")
+
+
+def _checked(expected: Estimate, needs: str) -> Estimate:
+    """``expected``, or :class:`NotEnoughMemoryError` saying what ``needs`` (the start
+    of the sentence) more than is available."""
     available = available_bytes()
     if available is not None and expected.bytes > available:
         raise NotEnoughMemoryError(
-            f"This case needs about {_size(expected.bytes)} of memory ({expected.nodes:,} "
+            f"{needs} about {_size(expected.bytes)} of memory ({expected.nodes:,} "
             f"tree nodes, {expected.node_entities:,} node entities), more than the "
             f"{_size(available)} available: use fewer scenarios or periods, or a machine "
             "with more memory.")

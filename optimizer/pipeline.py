@@ -16,6 +16,7 @@ from typing import Any
 
 from optimizer.data import ModelData
 from optimizer.memory import check as check_memory
+from optimizer.memory import check_results
 from optimizer.model import Extra, build
 from optimizer.model.derive import Derived, derive
 from optimizer.solve.highs import CompiledLP, Solution, SolverOptions, compile_program, solve
@@ -48,16 +49,22 @@ class Outcome:
 
 
 def prepare(data: ModelData, timings: dict[str, float] | None = None, *,
-            extra: Iterable[Extra] = ()) -> tuple[Derived, CompiledLP]:
+            extra: Iterable[Extra] = (), results_only: bool = False,
+            ) -> tuple[Derived, CompiledLP]:
     """Derive, build and compile: the matrices HiGHS will solve (refused with
     :class:`~optimizer.memory.NotEnoughMemoryError` when they would not fit). The same data always
     gives the same LP, column for column and row for row. ``extra`` are the caller's
-    own constraints (:func:`optimizer.model.build`)."""
+    own constraints (:func:`optimizer.model.build`). ``results_only``: the matrices
+    only place a solution found otherwise for the results, never solved (rank 0 of
+    progressive hedging, ``optimizer report``), and the memory guard estimates that
+    work (:func:`~optimizer.memory.check_results`) rather than a whole run's."""
     timings = {} if timings is None else timings
     with timed(timings, "derive"):
         derived = derive(data)
-    expected = check_memory(derived)  # refused here rather than killed later
-    log.info("expected peak memory %.0f MB (%s node entities)", expected.bytes / 2**20,
+    # refused here rather than killed later
+    expected = check_results(derived) if results_only else check_memory(derived)
+    log.info("expected peak memory %.0f MB%s (%s node entities)", expected.bytes / 2**20,
+             " to write the results without a solve" if results_only else "",
              f"{expected.node_entities:,}")
     with timed(timings, "build"):
         program = build(derived, extra)

@@ -311,7 +311,7 @@ def report(folder: Path, request: RunRequest) -> RunResult:
             raise KeptSolutionError(f"{folder}: its {kept.input_path.name} is not the input "
                                     "the solution was found for (SHA-256 differs)")
         data, warnings = load(kept.input_path, timings)
-        derived, lp = prepare(data, timings)
+        derived, lp = prepare(data, timings, results_only=True)  # never solved here
         size = [kept.meta.get("variables"), kept.meta.get("constraints")]
         if list(lp.size) != size or kept.solution.values is None \
                 or len(kept.solution.values) != lp.size[0]:
@@ -496,7 +496,9 @@ def _decomposed(request: RunRequest, data: ModelData,
     """The node formulation's solution from an mpi-sppy engine: the extensive form's
     optimum, or progressive hedging's implementable policy (rank 0's) with its bounds.
     With PH, the node formulation is compiled (for the results' layout, never solved)
-    only once PH has ended and its scenario models are freed."""
+    only once PH has ended and its scenario models are freed, under the memory guard
+    of writing the results without a solve; refused, rank 0 still takes the other
+    ranks' pieces (and drops them), so that they end."""
     from optimizer.pipeline import prepare
 
     if request.engine == "mpisppy-ef":
@@ -507,7 +509,11 @@ def _decomposed(request: RunRequest, data: ModelData,
     from optimizer.solve.hedging import HedgingOptions, progressive_hedging
 
     hedged = progressive_hedging(data, request.hedging or HedgingOptions())
-    derived, lp = prepare(data, timings)
+    try:
+        derived, lp = prepare(data, timings, results_only=True)
+    except NotEnoughMemoryError:
+        hedged.drop()
+        raise
     solution = hedged.solution(lp.layout, lp.size[1])
     if solution is None:
         raise RuntimeError("rank 0 received no policy")

@@ -341,6 +341,28 @@ def test_ph_across_two_ranks_writes_the_results_once_within_the_gap(tmp_path: Pa
 
 
 @needs_mpisppy
+@needs_mpiexec
+def test_rank_0_refuses_results_it_cannot_write_by_its_own_estimate(tmp_path: Path) -> None:
+    # 238 MB available: a whole run's 180 MB would pass; writing the results without
+    # a solve needs 300 MiB + 176 node entities × 2,100 bytes. The other rank ends too.
+    case = _hand_case(tmp_path)
+    output = tmp_path / "results.xlsx"
+    done = subprocess.run(
+        ["mpiexec", "-n", "2", sys.executable, "-m", "optimizer", "run", str(case),
+         "--engine", "mpisppy-ph", "-o", str(output), "--quiet"],
+        env={**os.environ, **MPI_ENVIRONMENT, "OPTIMIZER_MEMORY_BYTES": "250000000"},
+        capture_output=True, text=True, timeout=600)
+    message = ("Writing this case's results from its solution, without solving it, needs "
+               "about 300 MB of memory (8 tree nodes, 176 node entities), more than the "
+               "238 MB available: use fewer scenarios or periods, or a machine with more "
+               "memory.")
+    assert done.returncode == 2
+    assert done.stderr.count(message) == 1
+    assert not output.exists()
+    assert message in output.with_suffix(".failed.log").read_text(encoding="utf-8")
+
+
+@needs_mpisppy
 def test_every_node_s_scenarios_are_contiguous_in_tree_order(tmp_path: Path) -> None:
     from benchmarks.generate import generate_preset
 

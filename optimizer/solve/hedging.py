@@ -468,6 +468,15 @@ class Hedged:
             bounds=bounds)
 
 
+    def drop(self) -> None:
+        """On rank 0, when it cannot write the results: receive every other rank's
+        pieces and drop them, so that the other ranks, sending them in
+        :meth:`solution`, end. Called by rank 0 alone."""
+        self.best = []
+        for rank in range(1, self.comm.Get_size()):
+            self.comm.recv(source=rank)
+
+
 def progressive_hedging(data: ModelData, options: HedgingOptions) -> Hedged:
     """Run PH on every rank of ``MPI.COMM_WORLD`` and free its models; every rank
     returns the bounds and its pieces of the best policy (:meth:`Hedged.solution`).
