@@ -9,6 +9,13 @@ tree nodes, node entities, variables, nonzeros, peak memory, the guard's estimat
 20 % above the largest value seen over several runs (peaks vary by some 5 %).
 
     python benchmarks/memory.py [--sizes tiny 50k 275k] [--repeats 1]
+                                [--scenarios 20 100 200 400 800]
+
+``--scenarios`` adds, for each count, the ``tiny`` preset with that many scenarios in
+10 families: the trees of many small nodes (149 node entities each) that
+progressive hedging is for (``benchmarks/hedging.py`` generates the same): at 50 to
+200 scenarios they take more bytes per node entity than the presets, which is what
+sets the guard's base.
 
 ``--results-only`` measures instead what writing the results takes without the solve,
 as rank 0 of progressive hedging writes them (docs/scale-out.md): each case is solved
@@ -98,6 +105,8 @@ def results_only(case: Path, folder: Path) -> float:
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["tiny", "50k", "275k"])
+    parser.add_argument("--scenarios", nargs="*", type=int, default=[],
+                        help="also the tiny preset with these scenario counts (10 families)")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--results-only", action="store_true",
                         help="the peak of writing the results without the solve")
@@ -110,6 +119,9 @@ def main(argv: Sequence[str]) -> int:
         cases = [("default", ROOT / "data" / "base_case.xlsx")]
         cases += [(size, generate_preset(folder / f"{size}.xlsx", size))
                   for size in args.sizes]
+        cases += [(f"tiny×{count}", generate_preset(folder / f"tiny{count}.xlsx", "tiny",
+                                                      seed=0, scenarios=count, families=10))
+                  for count in args.scenarios]
         per_entity = []
         for name, case in cases:
             found = measure(case, folder, args.repeats)

@@ -343,7 +343,7 @@ def test_ph_across_two_ranks_writes_the_results_once_within_the_gap(tmp_path: Pa
 @needs_mpisppy
 @needs_mpiexec
 def test_rank_0_refuses_results_it_cannot_write_by_its_own_estimate(tmp_path: Path) -> None:
-    # 238 MB available: a whole run's 180 MB would pass; writing the results without
+    # 238 MB available: a whole run's 220 MB would pass; writing the results without
     # a solve needs 300 MiB + 176 node entities × 2,100 bytes. The other rank ends too.
     case = _hand_case(tmp_path)
     output = tmp_path / "results.xlsx"

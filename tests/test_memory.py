@@ -38,8 +38,8 @@ def test_a_case_too_large_for_the_memory_available_is_refused_in_one_sentence(
     source = write_tables(tmp_path / "case.xlsx", valid_tables())
     monkeypatch.setenv(memory.MEMORY_VARIABLE, str(100_000_000))  # 95 MB
     assert main(["run", str(source), "-o", str(tmp_path / "r.xlsx"), "-q"]) == 2
-    # 180 MB + 154 × 3,000 bytes, in MB
-    message = ("This case needs about 180 MB of memory (7 tree nodes, 154 node entities), "
+    # 220 MiB + 154 × 3,000 bytes, in MB
+    message = ("This case needs about 220 MB of memory (7 tree nodes, 154 node entities), "
                "more than the 95 MB available: use fewer scenarios or periods, or a "
                "machine with more memory.")
     assert capsys.readouterr().err == message + "\n"
@@ -105,7 +105,7 @@ def test_report_is_refused_by_the_results_estimate_in_one_sentence(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kept = _kept(tmp_path)
-    # 238 MB: a whole run's 180 MB would pass, writing the results needs more
+    # 238 MB: a whole run's 220 MB would pass, writing the results needs more
     monkeypatch.setenv(memory.MEMORY_VARIABLE, str(250_000_000))
     assert main(["report", str(kept), "-o", str(tmp_path / "r.xlsx"), "-q"]) == 2
     # 300 MiB + 154 × 2,100 bytes, in MB
