@@ -306,17 +306,24 @@ def test_ph_with_cvar_bounds_the_optimum(tmp_path: Path) -> None:
     _assert_implementable(lp, solution)
 
 
+def _on_two_ranks(case: Path, output: Path, *options: str,
+                  **environment: str) -> subprocess.CompletedProcess[str]:
+    """``mpiexec -n 2 optimizer run CASE --engine mpisppy-ph OPTIONS -o OUTPUT --quiet``
+    as a user runs it, with ``environment`` added to this process's."""
+    return subprocess.run(
+        ["mpiexec", "-n", "2", sys.executable, "-m", "optimizer", "run", str(case),
+         "--engine", "mpisppy-ph", *options, "-o", str(output), "--quiet"],
+        env={**os.environ, **MPI_ENVIRONMENT, **environment}, capture_output=True, text=True,
+        timeout=600)
+
+
 @needs_mpisppy
 @needs_mpiexec
 def test_ph_across_two_ranks_writes_the_results_once_within_the_gap(tmp_path: Path) -> None:
     # subtrees of at most 2 scenarios: a donor's node broadcast, the subtrees shared out
     case = _hand_case(tmp_path)
     output = tmp_path / "results.xlsx"
-    done = subprocess.run(
-        ["mpiexec", "-n", "2", sys.executable, "-m", "optimizer", "run", str(case),
-         "--engine", "mpisppy-ph", "--ph-gap", "0.002", "--ph-subtree-scenarios", "2",
-         "-o", str(output), "--quiet"],
-        env={**os.environ, **MPI_ENVIRONMENT}, capture_output=True, text=True, timeout=600)
+    done = _on_two_ranks(case, output, "--ph-gap", "0.002", "--ph-subtree-scenarios", "2")
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("results written") == 1  # rank 0 alone writes and says so
     data, _ = load(case)
@@ -347,11 +354,7 @@ def test_rank_0_refuses_results_it_cannot_write_by_its_own_estimate(tmp_path: Pa
     # a solve needs 300 MiB + 176 node entities × 2,100 bytes. The other rank ends too.
     case = _hand_case(tmp_path)
     output = tmp_path / "results.xlsx"
-    done = subprocess.run(
-        ["mpiexec", "-n", "2", sys.executable, "-m", "optimizer", "run", str(case),
-         "--engine", "mpisppy-ph", "-o", str(output), "--quiet"],
-        env={**os.environ, **MPI_ENVIRONMENT, "OPTIMIZER_MEMORY_BYTES": "250000000"},
-        capture_output=True, text=True, timeout=600)
+    done = _on_two_ranks(case, output, OPTIMIZER_MEMORY_BYTES="250000000")
     message = ("Writing this case's results from its solution, without solving it, needs "
                "about 300 MB of memory (8 tree nodes, 176 node entities), more than the "
                "238 MB available: use fewer scenarios or periods, or a machine with more "
