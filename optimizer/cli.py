@@ -289,6 +289,8 @@ def _follow(input_path: Path, hedging: HedgingOptions) -> None:
         handler.setLevel(logging.CRITICAL)
     try:
         follow(input_path, hedging)
+    except NotEnoughMemoryError as error:  # refused before PH, as rank 0 is: same status
+        raise SystemExit(EXIT_BAD_INPUT) from error
     except Exception as error:  # rank 0 tells the same failure, once
         raise SystemExit(EXIT_ERROR) from error
 

@@ -349,9 +349,10 @@ def test_ph_across_two_ranks_writes_the_results_once_within_the_gap(tmp_path: Pa
 
 @needs_mpisppy
 @needs_mpiexec
-def test_rank_0_refuses_results_it_cannot_write_by_its_own_estimate(tmp_path: Path) -> None:
+def test_rank_0_refuses_results_it_cannot_write_before_ph(tmp_path: Path) -> None:
     # 238 MB available: a whole run's 220 MB would pass; writing the results without
-    # a solve needs 300 MiB + 176 node entities × 2,100 bytes. The other rank ends too.
+    # a solve needs 300 MiB + 176 node entities × 2,100 bytes. Refused before PH's first
+    # iteration, on both ranks, with one sentence.
     case = _hand_case(tmp_path)
     output = tmp_path / "results.xlsx"
     done = _on_two_ranks(case, output, OPTIMIZER_MEMORY_BYTES="250000000")
@@ -362,7 +363,40 @@ def test_rank_0_refuses_results_it_cannot_write_by_its_own_estimate(tmp_path: Pa
     assert done.returncode == 2
     assert done.stderr.count(message) == 1
     assert not output.exists()
-    assert message in output.with_suffix(".failed.log").read_text(encoding="utf-8")
+    log = output.with_suffix(".failed.log").read_text(encoding="utf-8")
+    assert message in log
+    assert "PH iteration" not in log
+
+
+@needs_mpisppy
+def test_rank_0_refuses_results_when_memory_ran_short_during_ph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # enough memory as PH starts, 238 MB once it has ended: rank 0 checks again before it
+    # compiles the node formulation, and refuses with the same sentence
+    from optimizer.cli import main
+    from optimizer.memory import MEMORY_VARIABLE
+
+    case = _hand_case(tmp_path)
+    output = tmp_path / "results.xlsx"
+    monkeypatch.setenv(MEMORY_VARIABLE, str(10**12))
+    hedge = hedging.progressive_hedging
+
+    def memory_short_after(*args: object) -> hedging.Hedged:
+        hedged = hedge(*args)  # type: ignore[arg-type]
+        monkeypatch.setenv(MEMORY_VARIABLE, "250000000")
+        return hedged
+
+    monkeypatch.setattr(hedging, "progressive_hedging", memory_short_after)
+    assert main(["run", str(case), "--engine", "mpisppy-ph", "-o", str(output), "-q"]) == 2
+    message = ("Writing this case's results from its solution, without solving it, needs "
+               "about 300 MB of memory (8 tree nodes, 176 node entities), more than the "
+               "238 MB available: use fewer scenarios or periods, or a machine with more "
+               "memory.")
+    assert capsys.readouterr().err == message + "\n"
+    assert not output.exists()
+    log = output.with_suffix(".failed.log").read_text(encoding="utf-8")
+    assert message in log and "progressive hedging: " in log
 
 
 @needs_mpisppy

@@ -48,7 +48,8 @@ import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.data import ModelData
-from optimizer.memory import available_bytes
+from optimizer.memory import NotEnoughMemoryError, available_bytes, check_results
+from optimizer.model.derive import derive
 from optimizer.solve.highs import Bounds, Layout, Solution, _printed_into
 from optimizer.solve.mpisppy import Tree, mpisppy_tree, require, scenario_creator
 from optimizer.solve.subtrees import (
@@ -477,14 +478,33 @@ class Hedged:
             self.comm.recv(source=rank)
 
 
+def results_refused(data: ModelData) -> str | None:
+    """On rank 0, before PH: why the results of ``data`` could not be written in the
+    memory available now (:func:`~optimizer.memory.check_results`), or ``None``. PH's
+    models are freed before rank 0 writes the results, so memory that is short now
+    stays short then: refused here, the case costs no PH iteration. Rank 0 checks
+    again once PH has ended, against what is available then."""
+    try:
+        check_results(derive(data))
+    except NotEnoughMemoryError as error:
+        return str(error)
+    return None
+
+
 def progressive_hedging(data: ModelData, options: HedgingOptions) -> Hedged:
     """Run PH on every rank of ``MPI.COMM_WORLD`` and free its models; every rank
     returns the bounds and its pieces of the best policy (:meth:`Hedged.solution`).
-    Raises :class:`RuntimeError` on every rank when no policy was implementable."""
+    Raises :class:`RuntimeError` on every rank when no policy was implementable, and
+    :class:`~optimizer.memory.NotEnoughMemoryError` on every rank, before PH starts,
+    when rank 0 could not write the results in the memory it has now
+    (:func:`results_refused`)."""
     require()
     from mpi4py import MPI
 
     started = time.perf_counter()
+    refused = MPI.COMM_WORLD.bcast(results_refused(data) if lead_rank() else None, root=0)
+    if refused is not None:
+        raise NotEnoughMemoryError(refused)
     search = _Search()
     tree = mpisppy_tree(data)
     with _printed_to_log():
