@@ -11,8 +11,8 @@ the figures). A case whose estimate passes the memory available (``MemAvailable`
 rather than left to be killed by the system.
 
 Writing the results of a solution found otherwise, without solving the node
-formulation (rank 0 of progressive hedging once PH has ended, ``optimizer report`` on a
-kept solution), is a smaller work with an estimate of its own,
+formulation (rank 0 of progressive hedging, before PH starts and once it has ended;
+``optimizer report`` on a kept solution), is a smaller work with an estimate of its own,
 :data:`RESULTS_BYTES_PER_NODE_ENTITY` over :data:`RESULTS_BASE_BYTES`
 (:func:`estimate_results`, :func:`check_results`): no HiGHS, but Pyomo and mpi-sppy
 loaded on rank 0, measured with ``benchmarks/rank0.py`` and ``benchmarks/memory.py
@@ -39,8 +39,8 @@ MEMORY_VARIABLE = "OPTIMIZER_MEMORY_BYTES"
 # variables above 180 MiB; peaks vary by some 5 % from run to run, and larger cases
 # take fewer, so the estimate errs high there). Trees of many small nodes
 # (`--scenarios`) take more at 50 to 200 scenarios (310 MiB at 100, 17 MiB above that
-# rate on a 180 MiB base), so the base is 220 MiB: every peak measured is at least 5 %
-# below the estimate.
+# rate on a 180 MiB base), so the base is 220 MiB: every peak measured is at least 7 %
+# below the estimate (peaks vary by some 5 %).
 BYTES_PER_NODE_ENTITY = 3_000
 BASE_BYTES = 220 * 2**20
 # Calibrated with benchmarks/rank0.py (rank 0's work after PH: build and compile, the

@@ -80,8 +80,8 @@ def test_the_results_estimate_is_below_the_whole_run_s_and_above_the_measured_pe
 
 def test_the_results_estimate_passes_the_whole_run_s_only_on_small_cases(
         tmp_path: Path) -> None:
-    # its base holds Pyomo and mpi-sppy: 120 MiB more than the whole run's, made up by
-    # 900 bytes less per node entity above 139,810 node entities
+    # its base holds Pyomo and mpi-sppy: 80 MiB more than the whole run's, made up by
+    # 900 bytes less per node entity above 93,207 node entities
     data, _ = load(generate_preset(tmp_path / "case.xlsx", "tiny", seed=0, scenarios=200,
                                    families=10))
     derived = derive(data)

@@ -468,7 +468,6 @@ class Hedged:
             f"{bounds.gap:.3g}", bounds.upper, values, np.full(rows, np.nan), self.seconds,
             bounds=bounds)
 
-
     def drop(self) -> None:
         """On rank 0, when it cannot write the results: receive every other rank's
         pieces and drop them, so that the other ranks, sending them in

@@ -369,18 +369,27 @@ ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @contextmanager
+def environment_kept() -> Iterator[None]:
+    """While open, this process's environment may change (for processes started
+    meanwhile to inherit); afterwards it is as it was."""
+    kept = dict(os.environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(kept)
+
+
+@contextmanager
 def one_thread_each() -> Iterator[None]:
     """While open, processes started get one thread in each of numpy's and OpenMP's
     pools (``ONE_THREAD``, where the user has not set them): N workers on N cores,
     not N times the cores' threads contending for them, as Dask's workers are started
     too. The variables are as they were afterwards."""
-    unset = [name for name in ONE_THREAD if name not in os.environ]
-    os.environ.update({name: "1" for name in unset})
-    try:
+    with environment_kept():
+        for name in ONE_THREAD:
+            os.environ.setdefault(name, "1")
         yield
-    finally:
-        for name in unset:
-            os.environ.pop(name, None)
 
 
 def batch_size(points: int, workers: int) -> int:
@@ -429,8 +438,8 @@ Submit = Callable[[Callable[..., list[Any]], list[Any]], Any]
 # Set by Dask's nanny in every worker it starts (``distributed.nanny.pre-spawn-environ``)
 # to hand freed memory back to the system; setting it also turns off glibc's adaptive
 # mmap threshold, so that every array over 128 KiB a point's build makes is mapped
-# afresh and faulted in page by page: measured on the default case, ten times the page
-# faults and about 25% more CPU a point than on the pool (docs/sweeps.md)
+# afresh and faulted in page by page: measured on the default case, 16 times the page
+# faults and about 10 s more system CPU over 201 points, on the pool too (docs/sweeps.md)
 MALLOC_TRIM = "MALLOC_TRIM_THRESHOLD_"
 
 
@@ -438,22 +447,16 @@ def local_cluster(workers: int) -> Any:
     """A Dask ``LocalCluster`` of ``workers`` processes with one thread each, whose
     workers start with one thread of numpy's and OpenMP's pools (Dask's own setting) and
     glibc's own memory allocation (without :data:`MALLOC_TRIM`, as the pool's workers).
-    This process's environment is as it was: Dask's nanny leaves its pre-spawn
-    variables in it, which processes started later would inherit."""
+    This process's environment is as it was (:func:`environment_kept`): Dask's nanny
+    leaves its pre-spawn variables in it, which processes started later would inherit."""
     import dask
     from distributed import LocalCluster
 
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
     environ[MALLOC_TRIM] = None  # Dask's way of leaving a variable unset
-    kept = dict(os.environ)
-    try:
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
-            return LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address=":0")
-    finally:
-        os.environ.clear()
-        os.environ.update(kept)
+    with environment_kept(), dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        return LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
 
 
 @contextmanager
